@@ -1,0 +1,42 @@
+"""A digest of what a cell ran: the patterns, the project and the engine record.
+
+A raw result whose fingerprint differs from the current tree's is *stale*: the report flags
+it instead of silently mixing old outcomes with new patterns. Standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+__all__ = ["ROOT", "fingerprint"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _files(engine: str, root: Path) -> list[Path]:
+    files = [
+        path
+        for folder in ("matrix_tests", "project")
+        for path in (root / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    ]
+    record = root / "engines" / f"{engine}.toml"
+    if record.is_file():
+        files.append(record)
+    return sorted(files)
+
+
+def fingerprint(engine: str, root: Path = ROOT) -> str:
+    """sha256 over the relative paths and contents that decide a cell's outcomes."""
+    digest = hashlib.sha256()
+    for path in _files(engine, root):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def __dir__() -> list[str]:
+    return __all__

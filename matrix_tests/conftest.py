@@ -1,0 +1,16 @@
+"""Fixtures shared by the patterns. Like every pattern, it never looks at the engine."""
+
+import pytest
+
+from harness.config import themes
+
+
+def pytest_configure(config):
+    for name, title in themes().items():
+        config.addinivalue_line("markers", f"{name}: {title}")
+
+
+@pytest.fixture
+def user(django_user_model):
+    """A user who can log in with the password ``wonderland``."""
+    return django_user_model.objects.create_user("alice", password="wonderland")

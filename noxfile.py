@@ -1,0 +1,59 @@
+"""django-session-matrix: which ways of editing a session in tests work on which engine.
+
+    nox                                   every cell (engine x Django), then the report
+    nox -t signed_cookies                 one engine on every Django version
+    nox -s "matrix(db-dj6.1)"             one cell; `nox -l` lists them all
+    nox -s matrix -- -k naive             extra pytest arguments reach every cell
+    nox -s report                         rebuild results/ and the README table from raw results
+    nox -s lint tests                     the harness's own checks
+"""
+
+import sys
+from pathlib import Path
+
+import nox
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from harness.nox_cells import cell_params, run_cell  # noqa: E402
+
+nox.needs_version = ">=2026.10"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.download_python = "never"
+nox.options.sessions = ["matrix", "report"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def group(name: str) -> list[str]:
+    return nox.project.dependency_groups(PYPROJECT, name)
+
+
+@nox.session(allow_parallel=True)
+@nox.parametrize("python,django,engine", cell_params())
+def matrix(session: nox.Session, django: str, engine: str) -> None:
+    """Run every pattern on one engine x Django version; write results/raw/<cell>.json."""
+    run_cell(session, django, engine, group("matrix"))
+
+
+@nox.session(allow_parallel=False)
+def report(session: nox.Session) -> None:
+    """Merge results/raw/ into results/matrix.{json,md} and the README table."""
+    session.install(*group("report"))
+    session.run("python", "-m", "harness.report", *session.posargs)
+
+
+@nox.session(default=False)
+def tests(session: nox.Session) -> None:
+    """The harness's own tests (one of them runs two real cells through nox)."""
+    session.install(*group("tests"))
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(default=False)
+def lint(session: nox.Session) -> None:
+    """ruff: lint and format check."""
+    session.install(*group("lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
