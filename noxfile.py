@@ -1,11 +1,11 @@
 """django-session-matrix: which ways of editing a session in tests work on which engine.
 
-    nox                                   every cell (engine x Django), then the report
-    nox -t signed_cookies                 one engine on every Django version
-    nox -s "matrix(db-dj6.1)"             one cell; `nox -l` lists them all
-    nox -s matrix -- -k naive             extra pytest arguments reach every cell
-    nox -s report                         rebuild results/ and the README table from raw results
-    nox -s lint tests                     the harness's own checks
+nox                                   every cell (engine x Django), then the report
+nox -t signed_cookies                 one engine on every Django version
+nox -s "matrix(db-dj6.1)"             one cell; `nox -l` lists them all
+nox -s matrix -- -k naive             extra pytest arguments reach every cell
+nox -s report                         rebuild results/ and the README table from raw results
+nox -s lint tests                     the harness's own checks
 """
 
 import sys
@@ -15,13 +15,16 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness.nox_cells import cell_params, run_cell  # noqa: E402
+from harness.nox_cells import cell_params, run_cell
 
 nox.needs_version = ">=2026.10"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.download_python = "never"
 nox.options.sessions = ["matrix", "report"]
+# Cells are independent: run one per CPU. `report` (allow_parallel=False, defined after
+# `matrix`) starts only once every cell has finished.
+nox.options.parallel = "auto"
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
@@ -57,3 +60,10 @@ def lint(session: nox.Session) -> None:
     session.install(*group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=False, default=False)
+def bench(session: nox.Session) -> None:
+    """Time the whole matrix cold, warm and with no nox around it; print the ratios."""
+    # nox's own interpreter: the benchmark starts nox itself, in a temporary --envdir.
+    session.run(sys.executable, "-m", "harness.bench", *session.posargs, external=True)

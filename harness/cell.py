@@ -1,6 +1,11 @@
 """Run one cell (one engine on the installed Django) and write its raw result.
 
-    python -m harness.cell --engine signed_cookies --django 6.1 [-- PYTEST ARGS]
+    python -m harness.cell --engine signed_cookies --django 6.1 [--repeat N] [-- PYTEST ARGS]
+
+The patterns run in a pytest subprocess (with the ``harness.recorder`` plugin) inside the
+services this cell was given: a Redis database of its own, a private file directory.
+``--repeat N`` (or ``SESSION_MATRIX_REPEAT=N``) runs them N times; a pattern whose outcomes
+differ is reported as flaky.
 
 Exit status: 0 when a raw result was written for a run that happened (failing patterns are
 data) or that could not happen for a stated reason (*not run*: a service is missing);
@@ -12,9 +17,12 @@ then says ``"status": "error"`` with the reason; 2 on bad arguments (nothing wri
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -22,21 +30,16 @@ from typing import Any
 from harness import engines, raw, services
 from harness.fingerprint import ROOT, fingerprint
 
-__all__ = ["main"]
+__all__ = ["cell_id", "combine_runs", "main", "origin"]
 
 PATTERNS_DIR = "matrix_tests"
+PYTEST_ARGS = ("-p", "harness.recorder", "-q", "--tb=no", "--no-header", "-p", "no:cacheprovider")
 # pytest exit codes that mean the run itself broke rather than a pattern failing.
-_BROKEN = {2: "interrupted", 3: "pytest internal error", 4: "bad pytest usage", 5: "no tests"}
+_BROKEN = {3: "pytest internal error", 4: "bad pytest usage (see the output above)"}
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m harness.cell", description="Run one matrix cell."
-    )
-    parser.add_argument("--engine", required=True, help="a record name in engines/")
-    parser.add_argument("--django", required=True, help="the Django version this cell is for")
-    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
-    return parser
+class Interrupted(Exception):
+    """The run was interrupted; nothing is written."""
 
 
 def cell_id(engine: str, django: str) -> str:
@@ -44,16 +47,118 @@ def cell_id(engine: str, django: str) -> str:
     return f"{engine}-dj{django}"
 
 
-def _environment(engine: engines.Engine, versions: dict[str, str]) -> dict[str, Any]:
-    import django  # noqa: PLC0415 - only inside a cell's environment
-
+def origin() -> dict[str, str]:
+    """Where this run happened, so that merged results can say where each column came from."""
+    github_run = ""
+    if os.environ.get("GITHUB_RUN_ID"):
+        github_run = (
+            f"{os.environ.get('GITHUB_SERVER_URL', 'https://github.com')}/"
+            f"{os.environ.get('GITHUB_REPOSITORY', '')}/actions/runs/{os.environ['GITHUB_RUN_ID']}"
+        )
     return {
-        "django": django.get_version(),
-        "python": platform.python_version(),
+        "host": platform.node(),
         "platform": f"{platform.system()} {platform.machine()}",
-        "engine": engine.as_dict(),
-        "services": versions,
+        "ci_run": github_run,
     }
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m harness.cell", description="Run one cell.")
+    parser.add_argument("--engine", required=True, help="a record name in engines/")
+    parser.add_argument("--django", required=True, help="the Django version this cell is for")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=int(os.environ.get("SESSION_MATRIX_REPEAT") or 1),
+        help="run the patterns N times and report differing outcomes as flaky (default 1)",
+    )
+    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    return parser
+
+
+def _pytest_once(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """One pytest run of the patterns; what the recorder wrote, plus the exit code."""
+    with tempfile.TemporaryDirectory(prefix="session-matrix-rows-") as tmp:
+        rows_path = Path(tmp) / "rows.json"
+        command = [sys.executable, "-m", "pytest", PATTERNS_DIR, *PYTEST_ARGS, *args]
+        started = time.perf_counter()
+        try:
+            code = subprocess.call(
+                command, cwd=ROOT, env=env | {"SESSION_MATRIX_ROWS": str(rows_path)}
+            )
+        except KeyboardInterrupt as exc:
+            raise Interrupted from exc
+        wall = time.perf_counter() - started
+        rows = json.loads(rows_path.read_text(encoding="utf-8")) if rows_path.exists() else {}
+    if code == 2 and not rows.get("collection_errors"):
+        raise Interrupted
+    return {"exit_code": code, "wall": wall, "tests": {}, "collection_errors": []} | rows
+
+
+def combine_runs(runs: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Rows of repeated runs -> one row per pattern; ``runs`` lists every outcome.
+
+    The first run's row is kept, unless a later run failed where it passed: then that
+    failure's exception and message are kept, since they explain the flakiness.
+    """
+    combined: dict[str, dict[str, Any]] = {}
+    for rows in runs:
+        for node_id, row in rows.items():
+            entry = combined.get(node_id)
+            if entry is None:
+                combined[node_id] = dict(row, runs=[row["outcome"]])
+                continue
+            entry["runs"].append(row["outcome"])
+            if entry["outcome"] == "passed" and row["outcome"] != "passed":
+                entry |= {k: v for k, v in row.items() if k != "outcome"}
+    if len(runs) <= 1:
+        for entry in combined.values():
+            del entry["runs"]
+    return combined
+
+
+def _classify(first: dict[str, Any], wanted: str, args: list[str]) -> str:
+    """Why the run itself is broken, or "" when its rows are results."""
+    if first["collection_errors"]:
+        return "collection failed: " + "; ".join(first["collection_errors"])
+    installed = first.get("django", "")
+    if installed and installed != wanted and not installed.startswith(f"{wanted}."):
+        return f"this environment has Django {installed}, the cell is for Django {wanted}"
+    if first["exit_code"] in _BROKEN:
+        return f"{_BROKEN[first['exit_code']]} (pytest exit code {first['exit_code']})"
+    if not first["tests"]:
+        if first["exit_code"] not in (0, 1, 5):
+            return f"pytest exited with {first['exit_code']} before running any pattern"
+        return f"no tests collected from {PATTERNS_DIR}/ (pytest args: {args or 'none'})"
+    return ""
+
+
+def _run(args: argparse.Namespace, engine: engines.Engine, record: dict[str, Any]) -> None:
+    """Fill ``record`` from real runs inside the services the engine needs."""
+    with services.provision(engine.needs, file_dir=engine.uses("file_dir")) as given:
+        env = dict(os.environ)
+        env |= {
+            "SESSION_MATRIX_ENGINE": args.engine,
+            "REDIS_URL": given.redis_url or services.redis_url(),
+            "SESSION_MATRIX_FILE_DIR": given.file_dir,
+        }
+        runs = [_pytest_once(args.pytest_args, env) for _ in range(max(1, args.repeat))]
+    first = runs[0]
+    record["environment"] = {
+        "django": first.get("django", ""),
+        "python": first.get("python", platform.python_version()),
+        "engine": engine.as_dict(),
+        "services": given.versions,
+    }
+    record["tests"] = combine_runs([run["tests"] for run in runs])
+    tests_time = sum(row["duration"] for run in runs for row in run["tests"].values())
+    record["timings"] |= {
+        "startup": round(sum(run["wall"] for run in runs) - tests_time, 3),
+        "tests": round(tests_time, 3),
+    }
+    broken = _classify(first, args.django, args.pytest_args)
+    if broken:
+        record["status"], record["reason"] = "error", broken
 
 
 def _counts(tests: dict[str, dict[str, Any]]) -> str:
@@ -63,41 +168,9 @@ def _counts(tests: dict[str, dict[str, Any]]) -> str:
     return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no patterns"
 
 
-def _run_pytest(args: list[str], record: dict[str, Any]) -> int:
-    """Run the patterns in this process; fill ``record``; return the runner's exit status."""
-    import pytest  # noqa: PLC0415
-
-    from harness.recorder import Recorder  # noqa: PLC0415
-
-    recorder = Recorder()
-    argv = [PATTERNS_DIR, "-q", "--tb=no", "--no-header", "-p", "no:cacheprovider", *args]
-    code = int(pytest.main(argv, plugins=[recorder]))
-    record["tests"] = recorder.tests
-    if code in (0, 1) and recorder.tests:
-        return 0
-    if recorder.collection_errors:
-        reason = "collection failed: " + "; ".join(recorder.collection_errors)
-    elif code == 2:
-        return 130
-    elif code in (0, 1, 5):
-        reason = f"no tests collected from {PATTERNS_DIR}/ (pytest args: {args or 'none'})"
-    else:
-        reason = f"{_BROKEN.get(code, 'pytest failed')} (pytest exit code {code})"
-    record["status"], record["reason"] = "error", reason
-    return 1
-
-
-def _check_django(wanted: str) -> str:
-    import django  # noqa: PLC0415
-
-    installed = django.get_version()
-    if installed != wanted and not installed.startswith(f"{wanted}."):
-        return f"this environment has Django {installed}, the cell is for Django {wanted}"
-    return ""
-
-
 def main(argv: list[str] | None = None) -> int:
-    started = float(os.environ.get("SESSION_MATRIX_T0") or time.time())
+    started = time.time()
+    nox_started = float(os.environ.get("SESSION_MATRIX_T0") or started)
     args = _parser().parse_args(argv)
     try:
         engine = engines.load(args.engine)
@@ -105,38 +178,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     name = cell_id(args.engine, args.django)
+    path = raw.path_for(name)
     record = raw.new_record(cell_id=name, engine=args.engine, django=args.django)
-    record["fingerprint"] = fingerprint(args.engine)
-    record["selection"] = list(args.pytest_args)
-    status = 0
+    record |= {
+        "fingerprint": fingerprint(args.engine),
+        "selection": list(args.pytest_args),
+        "origin": origin(),
+        "timings": {"setup": round(started - nox_started, 3)},
+    }
     try:
-        with services.provision(engine.needs, file_dir=engine.uses("file_dir")) as given:
-            record["environment"] = _environment(engine, given.versions)
-            os.environ["SESSION_MATRIX_ENGINE"] = args.engine
-            os.environ["REDIS_URL"] = given.redis_url or services.redis_url()
-            os.environ["SESSION_MATRIX_FILE_DIR"] = given.file_dir
-            mismatch = _check_django(args.django)
-            if mismatch:
-                record["status"], record["reason"], status = "error", mismatch, 1
-            else:
-                tests_started = time.time()
-                status = _run_pytest(record["selection"], record)
-                record["timings"]["startup"] = round(tests_started - started, 3)
-                record["timings"]["tests"] = round(time.time() - tests_started, 3)
+        _run(args, engine, record)
     except services.ServiceUnavailable as exc:
         record["status"], record["reason"] = "not_run", f"not run: {exc}"
-        record["environment"] = _environment(engine, {})
-    if status == 130:
-        print(f"{name}: interrupted; {raw.path_for(name)} left as it was", file=sys.stderr)
-        return status
-    record["timings"]["total"] = round(time.time() - started, 3)
+        record["environment"] = {"engine": engine.as_dict(), "services": {}}
+    except Interrupted:
+        print(f"{name}: interrupted; {path} left as it was", file=sys.stderr)
+        return 130
+    record["timings"]["total"] = round(time.time() - nox_started, 3)
     record["finished"] = raw.now()
-    path = raw.path_for(name)
     raw.write_atomic(path, record)
     summary = record["reason"] if record["status"] != "ok" else _counts(record["tests"])
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     print(f"{name}: {summary} in {record['timings']['total']:.1f}s -> {shown}")
-    return status
+    return 1 if record["status"] == "error" else 0
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ CANDIDATES = ("3.14", "3.13", "3.12", "3.11", "3.10", "3.9", "3.8")
 
 @functools.cache
 def _installed(version: str) -> bool:
-    import platformdirs  # noqa: PLC0415 - nox's dependencies, imported where needed
-    from python_discovery import DiskCache, get_interpreter  # noqa: PLC0415
+    import platformdirs
+    from python_discovery import DiskCache, get_interpreter
 
     cache = DiskCache(platformdirs.user_cache_dir("nox") + "/python-discovery")
     try:
@@ -28,7 +28,7 @@ def _installed(version: str) -> bool:
 
 def pick(supported: str) -> str | None:
     """The newest installed ``X.Y`` inside the specifier ``supported``, or ``None``."""
-    from packaging.specifiers import SpecifierSet  # noqa: PLC0415
+    from packaging.specifiers import SpecifierSet
 
     allowed = SpecifierSet(supported)
     for version in CANDIDATES:

@@ -23,7 +23,7 @@ def cell_params() -> list[Any]:
     ``python`` is the interpreter picked for that Django version, or ``False`` when none is
     installed: nox then runs the session without an environment and it records *not run*.
     """
-    import nox  # noqa: PLC0415
+    import nox
 
     params = []
     for django, supported in config.django_versions().items():

@@ -1,16 +1,23 @@
 """A pytest plugin that records one row per pattern: outcome, exception, first line, duration.
 
+Loaded by the cell runner as ``-p harness.recorder`` with ``SESSION_MATRIX_ROWS`` naming the
+JSON file to write at the end of the session (without that variable it does nothing).
+
 It also turns ``@pytest.mark.since_django("5.1", reason=...)`` into an *unavailable* row on
 older Django versions, so that "not in this version" is never reported as a failure.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import platform
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-__all__ = ["Recorder", "first_line"]
+__all__ = ["Recorder", "first_line", "pytest_configure"]
 
 _MESSAGE_LIMIT = 300
 
@@ -28,16 +35,39 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split("."))
 
 
-class Recorder:
-    """Collects the rows; the cell runner writes them into the raw result file."""
+def pytest_configure(config: pytest.Config) -> None:
+    rows = os.environ.get("SESSION_MATRIX_ROWS")
+    if rows:
+        config.pluginmanager.register(Recorder(Path(rows)), "session-matrix-recorder")
 
-    def __init__(self) -> None:
+
+class Recorder:
+    """Collects the rows and writes them, with the versions that ran them, to ``path``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self.tests: dict[str, dict[str, Any]] = {}
         self.collection_errors: list[str] = []
         self._unavailable: dict[str, str] = {}
 
+    def pytest_sessionfinish(self, exitstatus: int) -> None:
+        try:
+            import django
+
+            version = django.get_version()
+        except ImportError:
+            version = ""
+        rows = {
+            "exit_code": int(exitstatus),
+            "django": version,
+            "python": platform.python_version(),
+            "collection_errors": self.collection_errors,
+            "tests": self.tests,
+        }
+        self.path.write_text(json.dumps(rows), encoding="utf-8")
+
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        import django  # noqa: PLC0415 - cells have Django; importing the plugin must not need it
+        import django
 
         for item in items:
             marker = item.get_closest_marker("since_django")
@@ -46,7 +76,9 @@ class Recorder:
             needed = str(marker.args[0])
             if django.VERSION[:2] >= _version_tuple(needed)[:2]:
                 continue
-            reason = marker.kwargs.get("reason") or (marker.args[1] if len(marker.args) > 1 else "")
+            reason = marker.kwargs.get("reason") or (
+                marker.args[1] if len(marker.args) > 1 else ""
+            )
             why = f"not available in Django {django.get_version()}: needs Django {needed}+"
             if reason:
                 why += f" ({reason})"
@@ -61,9 +93,7 @@ class Recorder:
             self.collection_errors.append(f"{report.nodeid}: {first_line(detail)}")
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Any:
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         report = yield
         excinfo = call.excinfo
         if excinfo is not None and not excinfo.errisinstance(pytest.skip.Exception):

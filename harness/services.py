@@ -64,7 +64,7 @@ def _with_db(url: str, db: int) -> str:
 
 @contextlib.contextmanager
 def _leased_redis(url: str) -> Iterator[tuple[str, str]]:
-    import redis  # noqa: PLC0415 - only cells with a Redis engine need redis-py
+    import redis
 
     shown = public_url(url)
     try:

@@ -1,0 +1,183 @@
+"""The pattern catalogue, read from ``matrix_tests/`` without importing it (no Django needed).
+
+Each pattern is a test function or ``TestCase`` method. Its docstring is the record:
+
+    first line       the idiom, as the developer writes it
+    Expect: ...      what the developer expects
+    Why: ...         why it breaks where it breaks (once the matrix has shown it)
+    Fix: ...         the portable way to write it
+    Source: ...      optional: ticket, doc or issue behind the pattern
+
+Its theme is a marker named in ``[tool.session-matrix.themes]`` (module ``pytestmark``,
+class or function decorator); ``@pytest.mark.since_django("5.1", reason=...)`` gives the
+version it needs.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FIELDS", "Pattern", "base_id", "parse_docstring", "read_catalogue"]
+
+FIELDS = ("expect", "why", "fix", "source")
+_LABEL = re.compile(r"^(Expect|Why|Fix|Source):\s*(.*)$", re.IGNORECASE)
+
+
+@dataclass
+class Pattern:
+    """One idiom: its pytest node id and the texts the report shows."""
+
+    id: str
+    theme: str = ""
+    idiom: str = ""
+    expect: str = ""
+    why: str = ""
+    fix: str = ""
+    source: str = ""
+    since_django: str = ""
+    since_reason: str = ""
+    code: str = ""
+    path: str = ""
+    line: int = 0
+    markers: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def base_id(node_id: str) -> str:
+    """A node id without its parametrization: ``t.py::test_x[a]`` -> ``t.py::test_x``."""
+    return node_id.split("[", 1)[0]
+
+
+def parse_docstring(doc: str | None) -> dict[str, str]:
+    """Split a pattern docstring into idiom and the labelled fields."""
+    texts = dict.fromkeys(("idiom", *FIELDS), "")
+    if not doc:
+        return texts
+    lines = textwrap.dedent(doc).strip().splitlines()
+    texts["idiom"] = lines[0].strip()
+    current = ""
+    for line in lines[1:]:
+        match = _LABEL.match(line.strip())
+        if match:
+            current = match.group(1).lower()
+            texts[current] = match.group(2).strip()
+        elif current and line.strip():
+            texts[current] = f"{texts[current]} {line.strip()}".strip()
+        else:
+            current = "" if not line.strip() else current
+    return texts
+
+
+def _mark_calls(node: ast.AST) -> list[ast.expr]:
+    """Every ``pytest.mark.X`` / ``pytest.mark.X(...)`` expression inside ``node``."""
+    return [
+        sub
+        for sub in ast.walk(node)
+        if isinstance(sub, ast.Attribute)
+        and isinstance(sub.value, ast.Attribute)
+        and sub.value.attr == "mark"
+    ]
+
+
+def _markers(nodes: list[ast.AST]) -> tuple[list[str], str, str]:
+    names: list[str] = []
+    since, reason = "", ""
+    for node in nodes:
+        for mark in _mark_calls(node):
+            assert isinstance(mark, ast.Attribute)
+            names.append(mark.attr)
+        for call in ast.walk(node):
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "since_django"
+            ):
+                args = [a.value for a in call.args if isinstance(a, ast.Constant)]
+                kwargs = {
+                    k.arg: k.value.value
+                    for k in call.keywords
+                    if isinstance(k.value, ast.Constant)
+                }
+                if args and not since:  # the closest marker wins
+                    since = str(args[0])
+                    reason = str(kwargs.get("reason") or (args[1] if len(args) > 1 else ""))
+    return names, since, reason
+
+
+def _pytestmark(body: list[ast.stmt]) -> list[ast.AST]:
+    """The values assigned to ``pytestmark`` in a module or class body."""
+    return [
+        stmt.value
+        for stmt in body
+        if isinstance(stmt, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in stmt.targets)
+    ]
+
+
+def _pattern(
+    node_id: str,
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    scopes: list[ast.AST],  # closest first: class marks, then module marks
+    source: str,
+    path: str,
+    themes: dict[str, str],
+) -> Pattern:
+    names, since, reason = _markers([*func.decorator_list, *scopes])
+    first = min([func.lineno, *(d.lineno for d in func.decorator_list)])
+    code = "\n".join(source.splitlines()[first - 1 : func.end_lineno])
+    texts = parse_docstring(ast.get_docstring(func, clean=True))
+    theme = next((name for name in names if name in themes), "")
+    return Pattern(
+        id=node_id,
+        theme=theme,
+        since_django=since,
+        since_reason=reason,
+        code=textwrap.dedent(code),
+        path=path,
+        line=func.lineno,
+        markers=sorted(set(names)),
+        **texts,
+    )
+
+
+def _read_module(path: Path, root: Path, themes: dict[str, str]) -> list[Pattern]:
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source, filename=str(path))
+    rel = path.relative_to(root).as_posix()
+    module_marks = _pytestmark(tree.body)
+    found = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name.startswith(
+            "test"
+        ):
+            found.append(_pattern(f"{rel}::{stmt.name}", stmt, module_marks, source, rel, themes))
+        elif isinstance(stmt, ast.ClassDef):
+            scopes = [*stmt.decorator_list, *_pytestmark(stmt.body), *module_marks]
+            for item in stmt.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                    item.name.startswith("test")
+                ):
+                    node_id = f"{rel}::{stmt.name}::{item.name}"
+                    found.append(_pattern(node_id, item, scopes, source, rel, themes))
+    return found
+
+
+def read_catalogue(directory: Path, themes: dict[str, str]) -> dict[str, Pattern]:
+    """Every pattern under ``directory`` (``test_*.py``), keyed by pytest node id."""
+    root = directory.parent
+    patterns: dict[str, Pattern] = {}
+    for path in sorted(directory.rglob("test_*.py")):
+        for pattern in _read_module(path, root, themes):
+            patterns[pattern.id] = pattern
+    return patterns
+
+
+def __dir__() -> list[str]:
+    return __all__
