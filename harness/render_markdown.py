@@ -7,7 +7,7 @@ from typing import Any
 
 from harness.rollup import LEGEND, compact, words
 
-__all__ = ["anchor", "engine_summary", "markdown_report", "readme_block"]
+__all__ = ["anchor", "engine_summary", "markdown_report", "readme_block", "theme_counts"]
 
 
 def anchor(pattern_id: str) -> str:
@@ -171,10 +171,28 @@ def markdown_report(matrix: dict[str, Any], detail_link: str = "") -> str:
     return "\n".join(lines)
 
 
+def theme_counts(matrix: dict[str, Any]) -> list[str]:
+    """One line per theme: its title and how many patterns it holds."""
+    counts: dict[str, int] = {}
+    for pattern in matrix["patterns"]:
+        counts[pattern["theme"]] = counts.get(pattern["theme"], 0) + 1
+    titles = [(theme["id"], theme["title"]) for theme in matrix["themes"]]
+    lines = [
+        f"- {title} (`-m {name}`): {counts[name]}" for name, title in titles if counts.get(name)
+    ]
+    if counts.get(""):
+        lines.append(f"- Other patterns: {counts['']}")
+    return lines
+
+
 def readme_block(matrix: dict[str, Any], detail_link: str = "results/matrix.md") -> str:
     """The table that goes between the README's markers."""
     lines = [
         f"<!-- {matrix['generated_by']} -->",
+        f"{len(matrix['patterns'])} patterns by theme:",
+        "",
+        *theme_counts(matrix),
+        "",
         *_legend(matrix),
         "",
         *_table(matrix, matrix["patterns"], detail_link),
