@@ -50,6 +50,7 @@ def _column(engine: str, django: str, record: dict[str, Any] | None, current: st
         "fingerprint": record.get("fingerprint", ""),
         "selection": record.get("selection", []),
         "environment": record.get("environment", {}),
+        "origin": record.get("origin", {}),
         "timings": record.get("timings", {}),
     }
     return column

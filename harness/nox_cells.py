@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from harness import config, engines, interpreters, raw
-from harness.cell import cell_id
+from harness.cell import cell_id, origin
 
 if TYPE_CHECKING:
     import nox
@@ -46,6 +46,7 @@ def _not_run(session: nox.Session, django: str, engine: str, reason: str) -> Non
     record = raw.new_record(
         cell_id=name, engine=engine, django=django, status="not_run", reason=reason
     )
+    record["origin"] = origin()
     raw.write_atomic(raw.path_for(name), record)
     session.skip(reason)
 

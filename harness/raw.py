@@ -10,12 +10,17 @@ A raw file is what one run of one cell (engine x Django version) produced. Its s
       "finished": "2026-11-25T08:00:00+00:00",
       "fingerprint": "sha256 of the patterns, project and engine record it ran",
       "selection": ["-k", "naive"],             # extra pytest arguments, [] for a full run
-      "environment": {"django": "6.1.3", "python": "3.13.0", "platform": "...",
-                      "engine": {...record...}, "services": {"redis": "7.0.15"}},
-      "timings": {"startup": 0.4, "tests": 1.2, "total": 1.9},
+      "origin": {"host": "...", "platform": "Linux x86_64", "ci_run": "<GitHub run URL or ''>"},
+      "environment": {"django": "6.1.3", "python": "3.13.0", "engine": {...record...},
+                      "services": {"redis": "7.0.15", "sqlite": "3.40.1"}},
+      "timings": {"setup": 0.3,     # nox: environment creation/install before the runner
+                  "startup": 1.2,   # interpreter, pytest, Django, collection, test database
+                  "tests": 0.9,     # sum of the patterns' own durations
+                  "total": 2.5},
       "tests": {"<pytest node id>": {"outcome": "passed" | "failed" | "error" | "skipped"
                                       | "unavailable", "phase": "call", "exception": "KeyError",
-                                      "message": "'foo'", "reason": "", "duration": 0.01}}
+                                      "message": "'foo'", "reason": "", "duration": 0.01,
+                                      "runs": ["passed", "failed"]}}   # runs: only with --repeat
     }
 
 Standard library only: the noxfile writes "not run" records with it.
