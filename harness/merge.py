@@ -125,9 +125,15 @@ def build_matrix(
         for django in django_versions:
             record = records.get(f"{name}-dj{django}")
             columns.append(_column(name, django, record, fingerprints.get(name, "")))
-    node_ids = set(catalogue)
-    for record in records.values():
-        node_ids.update(node for node in record.get("tests", {}) if base_id(node) in catalogue)
+    ran = {
+        node
+        for record in records.values()
+        for node in record.get("tests", {})
+        if base_id(node) in catalogue
+    }
+    # A parametrized pattern is its parameter rows (``test_x[a]``), not the bare function.
+    parametrized = {base_id(node) for node in ran if node != base_id(node)}
+    node_ids = ran | {pattern_id for pattern_id in catalogue if pattern_id not in parametrized}
     theme_order = {name: index for index, name in enumerate(themes)}
 
     def sort_key(node_id: str) -> tuple[int, str, int, str]:

@@ -1,4 +1,10 @@
-"""The async side: AsyncClient, async views and the async session methods."""
+"""The async side: AsyncClient, async views and the async session methods.
+
+Async tests use ``django_db(transaction=True)``, as pytest-django advises: the ORM calls that
+``sync_to_async`` sends to another thread must see committed rows.
+"""
+
+from importlib import import_module
 
 import pytest
 from django.conf import settings
@@ -18,3 +24,174 @@ async def test_asession_aset_asave(async_client):
     async_client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     response = await async_client.get("/counter/")
     assert response.content == b"2"
+
+
+@pytest.mark.since_django("5.1", reason="SessionBase.aset()/asave() arrived in Django 5.1")
+async def test_asession_aset_asave_without_cookie_update(async_client):
+    """s = await async_client.asession(); await s.aset("foo", 2); await s.asave(); then a request
+
+    Expect: the view reads foo == 2.
+    Why: on signed_cookies the session key is the signed data itself: asave() makes a new key,
+    and AsyncClient only writes the cookie when asession() creates the session, so the request
+    still sends the old, empty session (KeyError 'foo' in the view).
+    Fix: after asave(), async_client.cookies[settings.SESSION_COOKIE_NAME] = s.session_key.
+    """
+    session = await async_client.asession()
+    await session.aset("foo", 2)
+    await session.asave()
+    response = await async_client.get("/counter/")
+    assert response.content == b"2"
+
+
+@pytest.mark.since_django("5.0", reason="Client.asession() arrived in Django 5.0")
+async def test_asession_read_with_getitem(async_client):
+    """after a view stored data: s = await async_client.asession(); s["colour"] in the async test
+
+    Expect: the test reads what the view stored.
+    Why: asession() returns a store that loads lazily; s["colour"] loads it with the sync ORM
+    inside the event loop, so db raises SynchronousOnlyOperation (cached_db is served from
+    Redis and passes; cache, file and signed_cookies do no ORM query).
+    Fix: await s.aget("colour") (Django 5.1+), or await sync_to_async(s.__getitem__)("colour").
+    """
+    await async_client.post("/session/colour/", {"value": "blue"})
+    session = await async_client.asession()
+    assert session["colour"] == "blue"
+
+
+@pytest.mark.since_django("5.0", reason="Client.aforce_login() arrived in Django 5.0")
+async def test_aforce_login(async_client, user):
+    """await async_client.aforce_login(user); then a view checks request.user
+
+    Expect: the view sees the user logged in.
+    """
+    await async_client.aforce_login(user)
+    response = await async_client.get("/whoami/")
+    assert response.json()["username"] == "alice"
+
+
+async def test_force_login_in_async_test(async_client, user):
+    """async_client.force_login(user), the sync method, inside an async def test
+
+    Expect: the view sees the user logged in.
+    Why: force_login() runs the sync ORM inside the event loop on every engine: it saves the
+    session (db, cached_db) and login() fires update_last_login(), which saves the user, so
+    SynchronousOnlyOperation is raised even on signed_cookies.
+    Fix: await async_client.aforce_login(user) (Django 5.0+); on 4.2
+    await sync_to_async(async_client.force_login)(user).
+    """
+    async_client.force_login(user)
+    response = await async_client.get("/whoami/")
+    assert response.json()["username"] == "alice"
+
+
+async def test_sync_session_in_async_test(async_client):
+    """s = async_client.session; s["foo"] = 2; s.save(); cookie update, inside an async def test
+
+    Expect: the view reads foo == 2.
+    Why: with no cookie yet, the session property creates and saves a session; on db and
+    cached_db that is a sync ORM query (exists(), then INSERT) inside the event loop:
+    SynchronousOnlyOperation. cache (django-redis), file and signed_cookies touch no ORM.
+    Fix: s = await async_client.asession(); await s.aset(...); await s.asave() (Django 5.1+),
+    then the cookie update; on 4.2 do the same edit inside sync_to_async.
+    """
+    session = async_client.session
+    session["foo"] = 2
+    session.save()
+    async_client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    response = await async_client.get("/counter/")
+    assert response.content == b"2"
+
+
+async def test_async_view_reads_session_synchronously(async_client):
+    """an async view reads request.session with the sync API (key in session, session.get(key))
+
+    Expect: the async view reads what an earlier request stored.
+    Why: the first read loads the session; on db that is a sync ORM query inside the async view:
+    SynchronousOnlyOperation. cached_db passes here because the read is served from Redis;
+    cache, file and signed_cookies make no ORM query.
+    Fix: await request.session.aget(key) (Django 5.1+); on 4.2
+    await sync_to_async(request.session.get)(key).
+    """
+    await async_client.post("/session/colour/", {"value": "blue"})
+    response = await async_client.get("/async/session/colour/")
+    assert response.json()["value"] == "blue"
+
+
+@pytest.mark.since_django("5.1", reason="SessionBase.aget() arrived in Django 5.1")
+async def test_async_view_aget(async_client):
+    """an async view reads with await request.session.aget(key)
+
+    Expect: the async view reads what an earlier request stored.
+    """
+    await async_client.post("/session/colour/", {"value": "blue"})
+    response = await async_client.get("/async/aget/colour/")
+    assert response.json()["value"] == "blue"
+
+
+@pytest.mark.since_django("5.1", reason="SessionBase.aset() arrived in Django 5.1")
+async def test_async_view_aset(async_client):
+    """an async view stores with await request.session.aset(key, value)
+
+    Expect: the next request reads the stored value.
+    """
+    await async_client.get("/async/aset/colour/", {"value": "blue"})
+    response = await async_client.get("/session/colour/")
+    assert response.json()["value"] == "blue"
+
+
+@pytest.mark.since_django("5.1", reason="SessionBase.apop()/asave() arrived in Django 5.1")
+async def test_store_apop_asave():
+    """s = SessionStore(key); await s.apop("colour"); await s.asave(); load the key again
+
+    Expect: the popped key is gone, the other data is kept.
+    """
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    store = SessionStore()
+    await store.aset("colour", "blue")
+    await store.aset("size", "L")
+    await store.asave()
+    loaded = SessionStore(store.session_key)
+    assert await loaded.apop("colour") == "blue"
+    await loaded.asave()
+    reloaded = SessionStore(loaded.session_key)
+    assert await reloaded.aget("colour") is None
+    assert await reloaded.aget("size") == "L"
+
+
+@pytest.mark.since_django("5.1", reason="SessionBase.acycle_key() arrived in Django 5.1")
+async def test_store_acycle_key():
+    """await store.acycle_key(); await store.asave(), then load the old and the new key
+
+    Expect: the data moved to the new key; the old key no longer loads it.
+    Why: on signed_cookies acycle_key() is just a save(): nothing is stored server-side to
+    delete, and the old signed key stays valid until SESSION_COOKIE_AGE, data included (Django's
+    own test_cycle is a no-op for this engine).
+    Fix: none on signed_cookies: use a server-side engine when an old key must stop working.
+    """
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    store = SessionStore()
+    await store.aset("colour", "blue")
+    await store.asave()
+    old_key = store.session_key
+    await store.acycle_key()
+    await store.asave()
+    assert await SessionStore(store.session_key).aget("colour") == "blue"
+    assert await SessionStore(old_key).aget("colour") is None
+
+
+@pytest.mark.since_django("5.1", reason="SessionBase.aflush() arrived in Django 5.1")
+async def test_store_aflush():
+    """await store.aflush(), then load the key the store had before
+
+    Expect: the old key no longer loads any data.
+    Why: on signed_cookies aflush() only empties this store object (adelete() resets the key);
+    the old signed key still decodes to the old data until SESSION_COOKIE_AGE.
+    Fix: none on signed_cookies: use a server-side engine when a flushed key must stop working.
+    """
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    store = SessionStore()
+    await store.aset("colour", "blue")
+    await store.asave()
+    old_key = store.session_key
+    await store.aflush()
+    assert await SessionStore(old_key).aget("colour") is None

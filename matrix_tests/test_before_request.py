@@ -14,6 +14,12 @@ class SeedTests(TestCase):
         """s = self.client.session; s["foo"] = 2; s.save(); self.client.get(url)
 
         Expect: the view reads foo == 2 from the session, answers "2" and stores 3.
+        Why: on signed_cookies the session key *is* the signed data: save() computes a new key,
+        but Client.session never writes it back into client.cookies, so the request still sends
+        the old cookie, which has no foo. The other engines save under the key the cookie
+        already holds.
+        Fix: after save(), client.cookies[settings.SESSION_COOKIE_NAME] = s.session_key.
+        Source: https://code.djangoproject.com/ticket/10899
         """
         s = self.client.session
         s["foo"] = 2
@@ -41,6 +47,9 @@ def test_naive_save_pytest(client):
     """session = client.session; session["foo"] = 2; session.save() with pytest-django's client
 
     Expect: the view reads foo == 2 from the session, answers "2" and stores 3.
+    Why: as in the seed: on signed_cookies save() makes a new key (the signed data) that
+    Client.session never writes into client.cookies; the request sends the old cookie.
+    Fix: after save(), client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key.
     """
     session = client.session
     session["foo"] = 2
@@ -70,6 +79,12 @@ def test_chained_property_assignment(client):
     """client.session["foo"] = 2; client.session.save() without keeping the session in a variable
 
     Expect: the view reads foo == 2.
+    Why: negative control, a mistake on every engine: Client.session is a property that builds
+    a new SessionStore on each access, so foo goes into a store that is never saved and the
+    store that is saved has no foo. Django's docs warn about exactly this.
+    Fix: session = client.session; session["foo"] = 2; session.save(), then
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key.
+    Source: https://docs.djangoproject.com/en/5.2/topics/testing/tools/#django.test.Client.session
     """
     client.session["foo"] = 2
     client.session.save()
@@ -82,8 +97,119 @@ def test_edit_without_save(client):
     """session = client.session; session["foo"] = 2 and no save() before the request
 
     Expect: the view reads foo == 2.
+    Why: negative control, a mistake on every engine: the SessionStore is an in-memory copy;
+    nothing reaches the store (or, on signed_cookies, a new key) until save(), and the view
+    loads what is stored.
+    Fix: session.save(), then client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key.
     """
     session = client.session
     session["foo"] = 2
     response = client.get("/counter/")
     assert response.content == b"2"
+
+
+@pytest.mark.django_db
+def test_update_then_save(client):
+    """session = client.session; session.update({"foo": 2, "colour": "blue"}); session.save()
+
+    Expect: the view reads foo == 2, and colour is there too.
+    Why: update() is one more edit of the in-memory store; on signed_cookies save() puts the
+    data into a new key that Client.session never writes into client.cookies.
+    Fix: after save(), client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key.
+    """
+    session = client.session
+    session.update({"foo": 2, "colour": "blue"})
+    session.save()
+    assert client.get("/counter/").content == b"2"
+    assert client.session["colour"] == "blue"
+
+
+@pytest.mark.django_db
+def test_delete_key_then_save(client):
+    """del session["colour"]; session.save() on a session the test seeded the portable way
+
+    Expect: the view no longer finds colour.
+    Why: on signed_cookies every save() produces a new key; the cookie was updated after the
+    first save only, so it still carries the signed data *with* colour: the deleted value is
+    silently served again (no error, a stale value).
+    Fix: write session.session_key into client.cookies after every save(), not once.
+    """
+    session = client.session
+    session["colour"] = "blue"
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    session = client.session
+    del session["colour"]
+    session.save()
+    assert client.get("/session/colour/").json()["present"] is False
+
+
+@pytest.mark.django_db
+def test_setdefault_append_then_save(client):
+    """session.setdefault("cart", []).append("apple"); session.save(); cookie = session_key
+
+    Expect: the cart view lists the apple (a nested change is kept: the test calls save()).
+    """
+    session = client.session
+    session.setdefault("cart", []).append("apple")
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    assert client.get("/cart/").json()["cart"] == ["apple"]
+
+
+@pytest.mark.django_db
+def test_flush_client_session(client):
+    """client.session.flush() to start the next request with an empty session
+
+    Expect: the view no longer finds what the test had stored.
+    Why: flush() deletes the stored session, so on the key-based engines the cookie's key
+    now points at nothing. signed_cookies has nothing server-side to delete (its delete()
+    only empties the object), so the cookie still carries the data.
+    Fix: drop the cookie instead: client.cookies.pop(settings.SESSION_COOKIE_NAME) (or
+    client.logout() when logged in); the next request then starts a new session everywhere.
+    """
+    session = client.session
+    session["colour"] = "blue"
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    client.session.flush()
+    assert client.get("/session/colour/").json()["present"] is False
+
+
+@pytest.mark.django_db
+def test_cycle_key_then_update_cookie(client):
+    """session.cycle_key(); client.cookies[SESSION_COOKIE_NAME] = session.session_key
+
+    Expect: the view still finds the data under the new key, and the old key carries nothing.
+    Why: on signed_cookies cycle_key() is just save(): the data is signed again (within the
+    same second, even into the same key) and the old cookie, a signed copy of the data, can
+    never be revoked. The key-based engines delete the old key.
+    Fix: none on signed_cookies (a cookie stays valid until SESSION_COOKIE_AGE); assert only
+    what the new key holds, or use a server-side engine where old keys must die.
+    """
+    session = client.session
+    session["colour"] = "blue"
+    session.save()
+    old_key = session.session_key
+    session.cycle_key()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    assert client.get("/session/colour/").json()["value"] == "blue"
+    client.cookies[settings.SESSION_COOKIE_NAME] = old_key
+    assert client.get("/session/colour/").json()["present"] is False
+
+
+@pytest.mark.django_db
+def test_admin_client_edit_session(admin_client):
+    """pytest-django's admin_client: s = admin_client.session; s["foo"] = 2; s.save()
+
+    Expect: the view reads foo == 2 and the admin is still logged in.
+    Why: admin_client is force_login(), which writes its own key into the cookie, so the login
+    holds everywhere; the edit after it is the naive save, and on signed_cookies the new key
+    with foo never reaches client.cookies.
+    Fix: after save(), admin_client.cookies[settings.SESSION_COOKIE_NAME] = s.session_key.
+    """
+    session = admin_client.session
+    session["foo"] = 2
+    session.save()
+    assert admin_client.get("/counter/").content == b"2"
+    assert admin_client.get("/whoami/").json()["username"] == "admin"

@@ -100,3 +100,10 @@ def test_unavailable_is_not_counted_as_a_failure():
     assert verdict(["unavailable", "passed"]) == "portable"
     assert verdict(["failed", "error"]) == "mistake"
     assert verdict(["not_run", "absent"]) == "unknown"
+
+
+def test_a_parametrized_pattern_is_its_parameter_rows():
+    rows = {f"{NAIVE}[a]": row(), f"{NAIVE}[b]": row("failed")}
+    matrix = build([raw_record("db-dj6.1", rows)], ids=(NAIVE,))
+    assert [p["id"] for p in matrix["patterns"]] == [f"{NAIVE}[a]", f"{NAIVE}[b]"]
+    assert matrix["patterns"][1]["idiom"] == "test_naive"

@@ -4,7 +4,6 @@ import datetime
 import decimal
 import uuid
 
-from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
@@ -32,13 +31,6 @@ def session_value(request, key):
     """GET: what the session holds under ``key``. POST: store ``value`` (a string) there."""
     if request.method == "POST":
         request.session[key] = request.POST["value"]
-    return _json(_describe(request.session, key))
-
-
-@require_POST
-def session_delete(request, key):
-    """Remove ``key`` from the session."""
-    request.session.pop(key, None)
     return _json(_describe(request.session, key))
 
 
@@ -136,24 +128,6 @@ def set_expiry(request, seconds):
     request.session["alive"] = True
     request.session.set_expiry(int(seconds))
     return _json({"expiry_age": request.session.get_expiry_age()})
-
-
-def store_big(request, size):
-    """Store ``size`` characters of hard-to-compress text under ``blob``."""
-    request.session["blob"] = uuid.uuid4().hex * (size // 32 + 1)
-    request.session["blob"] = request.session["blob"][:size]
-    return _json({"stored": size})
-
-
-def add_message(request):
-    """``messages.info()`` then show how many messages are queued."""
-    messages.info(request, "Saved!")
-    return _json({"queued": len(messages.get_messages(request))})
-
-
-def read_messages(request):
-    """Read (and consume) the queued messages."""
-    return _json({"messages": [str(message) for message in messages.get_messages(request)]})
 
 
 async def async_session_sync_access(request, key):

@@ -1,0 +1,180 @@
+"""Expiry and time: set_expiry, SESSION_COOKIE_AGE, clearsessions, and moving the clock.
+
+The clock is moved with time_machine, which mocks Python's clock only: Redis keeps its own.
+"""
+
+import time
+from datetime import timedelta
+from importlib import import_module
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone
+
+pytestmark = [pytest.mark.expiry, pytest.mark.django_db]
+
+
+def test_set_expiry_then_time_travel(client):
+    """a view calls request.session.set_expiry(60); time_machine.travel() two minutes ahead
+
+    Expect: the next request finds the session expired.
+    Why: time_machine moves Python's clock only. cache and cached_db stored the session in Redis
+    with a real 60 s TTL, and Redis still serves it. The file engine passes an integer expiry to
+    get_expiry_age(expiry=60), which returns 60 whatever the time: a positive integer expiry is
+    never enforced on file. signed_cookies ignores custom expiry and checks the signature age
+    against SESSION_COOKIE_AGE only (#19201). db compares expire_date with the mocked clock.
+    Fix: no engine-independent way: use set_expiry(timedelta(...)) (file enforces a datetime),
+    test Redis-backed engines on the real clock, and on signed_cookies only SESSION_COOKIE_AGE
+    ends a session.
+    Source: https://code.djangoproject.com/ticket/19201
+    """
+    client.get("/expiry/60/")
+    with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
+        response = client.get("/session/alive/")
+    assert response.json()["present"] is False
+
+
+def test_set_expiry_then_sleep(client):
+    """a view calls request.session.set_expiry(1); time.sleep(1.5) on the real clock
+
+    Expect: the next request finds the session expired.
+    Why: on the real clock Redis drops the key (cache, cached_db) and db filters on expire_date.
+    The file engine compares an integer expiry as-is (get_expiry_age(expiry=1) returns 1), so a
+    positive integer set_expiry() never expires a file session. signed_cookies ignores custom
+    expiry: only SESSION_COOKIE_AGE limits the signature's age (#19201).
+    Fix: set_expiry(timedelta(seconds=n)) for a deadline file enforces too; on signed_cookies
+    lower SESSION_COOKIE_AGE, or flush() the session to end it.
+    Source: https://code.djangoproject.com/ticket/19201
+    """
+    client.get("/expiry/1/")
+    time.sleep(1.5)
+    assert client.get("/session/alive/").json()["present"] is False
+
+
+def test_set_expiry_zero_browser_close_cookie(client):
+    """a view calls request.session.set_expiry(0): a session that ends when the browser closes
+
+    Expect: the cookie has neither max-age nor expires, and the session works meanwhile.
+    """
+    response = client.get("/expiry/0/")
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert (cookie["max-age"], cookie["expires"]) == ("", "")
+    assert client.get("/session/alive/").json()["present"] is True
+
+
+def test_set_expiry_negative_then_next_request(client):
+    """a view calls request.session.set_expiry(-10); then the next request
+
+    Expect: the next request finds the session expired.
+    Why: signed_cookies does not enforce custom expiry (#19201): the signature is only checked
+    against SESSION_COOKIE_AGE, and the test client, like an old cookie replayed, keeps sending
+    the cookie although its max-age is negative.
+    Fix: end the session with request.session.flush(); on signed_cookies nothing server-side
+    can expire an issued cookie before SESSION_COOKIE_AGE.
+    Source: https://code.djangoproject.com/ticket/19201
+    """
+    client.get("/expiry/-10/")
+    assert client.get("/session/alive/").json()["present"] is False
+
+
+def test_set_expiry_past_datetime_from_test(client):
+    """s = client.session; s.set_expiry(timezone.now() - timedelta(seconds=10)); s.save(); cookie
+
+    Expect: the next request finds the session expired.
+    Why: signed_cookies does not enforce custom expiry (#19201): the past _session_expiry is
+    stored in the cookie but load() checks the signature against SESSION_COOKIE_AGE only.
+    Fix: to test the "session expired" path on signed_cookies, use a fresh client (no cookie)
+    or flush() the session; expiry from the test works on the other engines.
+    Source: https://code.djangoproject.com/ticket/19201
+    """
+    session = client.session
+    session["alive"] = True
+    session.set_expiry(timezone.now() - timedelta(seconds=10))
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    assert client.get("/session/alive/").json()["present"] is False
+
+
+def test_clearsessions_removes_expired_session():
+    """s.set_expiry(timedelta(minutes=1)); s.save(); 2 minutes later call_command("clearsessions")
+
+    Expect: the expired session is removed: exists(key) is False and the key loads nothing.
+    Why: cache: clear_expired() is a no-op; Redis drops keys by TTL on its real clock, which
+    time_machine does not move. cached_db: clear_expired() is the db engine's, it deletes expired
+    rows only; the Redis copy stays and exists() checks the cache first. signed_cookies stores
+    nothing (exists() is always False), and the cookie still loads: custom expiry is ignored.
+    Fix: expect clearsessions to remove sessions on db and file only; on Redis-backed engines
+    the TTL removes them in real time; an issued signed cookie cannot be removed.
+    """
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    session = SessionStore()
+    session["alive"] = True
+    session.set_expiry(timedelta(minutes=1))
+    session.save()
+    with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
+        call_command("clearsessions")
+        assert not SessionStore().exists(session.session_key)
+        assert SessionStore(session.session_key).get("alive") is None
+
+
+def test_session_cookie_age_then_time_travel(client, settings):
+    """settings.SESSION_COOKIE_AGE = 60 (pytest-django); a view stores data; travel 2 minutes
+
+    Expect: the next request finds the session expired.
+    Why: cache and cached_db stored the session in Redis with a real 60 s TTL; time_machine does
+    not move Redis' clock, and cached_db reads the cache first. db, file (file mtime + age) and
+    signed_cookies (signature age) compare with the mocked clock.
+    Fix: on Redis-backed engines test expiry on the real clock (a short SESSION_COOKIE_AGE and
+    a sleep), or assert the expiry that was set (get_expiry_age(), the cookie's max-age).
+    """
+    settings.SESSION_COOKIE_AGE = 60
+    client.post("/session/colour/", {"value": "blue"})
+    with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
+        response = client.get("/session/colour/")
+    assert response.json()["present"] is False
+
+
+@override_settings(SESSION_COOKIE_AGE=60)
+def test_session_cookie_age_override_sets_max_age(client):
+    """@override_settings(SESSION_COOKIE_AGE=60); a view stores data
+
+    Expect: the session cookie carries max-age=60.
+    """
+    response = client.post("/session/colour/", {"value": "blue"})
+    assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == 60
+
+
+def test_get_expiry_age_after_time_travel(client):
+    """a view calls set_expiry(600); 100 s later (time_machine) client.session.get_expiry_age()
+
+    Expect: 500 seconds are left.
+    Why: on every engine an integer set_expiry() means "that many seconds of inactivity": it is
+    stored as the integer and get_expiry_age() returns it unchanged (600), counted afresh from
+    each save.
+    Fix: set_expiry(timedelta(seconds=600)) or a datetime for a fixed deadline: get_expiry_age()
+    then counts down (test_get_expiry_age_with_timedelta_after_time_travel).
+    """
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.get("/expiry/600/")
+    with time_machine.travel(start + timedelta(seconds=100), tick=False):
+        assert client.session.get_expiry_age() == 500
+
+
+def test_get_expiry_age_with_timedelta_after_time_travel(client):
+    """s = client.session; s.set_expiry(timedelta(seconds=600)); save, cookie; 100 s later
+
+    Expect: client.session.get_expiry_age() says 500 seconds are left.
+    """
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        session = client.session
+        session["alive"] = True
+        session.set_expiry(timedelta(seconds=600))
+        session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    with time_machine.travel(start + timedelta(seconds=100), tick=False):
+        assert client.session.get_expiry_age() == 500

@@ -1,0 +1,192 @@
+"""Isolation and persistence: what rolls back, what a cache flush or another process sees."""
+
+import subprocess
+import sys
+from importlib import import_module
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test import Client, TestCase
+
+pytestmark = pytest.mark.isolation
+
+# Run in a fresh Python: the same settings module and environment (Redis database, session
+# directory), pointed at the database this test run uses; print what the session holds.
+READ_IN_ANOTHER_PROCESS = """
+import sys
+from importlib import import_module
+
+import django
+from django.conf import settings
+
+settings.DATABASES["default"]["NAME"] = sys.argv[1]
+django.setup()
+print(import_module(settings.SESSION_ENGINE).SessionStore(sys.argv[2]).get("colour"))
+"""
+
+
+class PaymentFailed(Exception):
+    pass
+
+
+def checkout(session):
+    """A service that writes the session inside a transaction, then fails and rolls back."""
+    with transaction.atomic():
+        session["order"] = 42
+        session.save()
+        raise PaymentFailed
+
+
+@pytest.mark.django_db
+def test_session_saved_in_rolled_back_atomic():
+    """with transaction.atomic(): session["order"] = 42; session.save(); then the block raises
+
+    Expect: the session write is rolled back with the transaction: the key loads nothing.
+    Why: only the db engine writes inside the transaction. Redis keys (cache), session files and
+    the signed cookie itself are not transactional; cached_db's row is rolled back but its Redis
+    copy stays and is what the next load reads.
+    Fix: write the session only after the transaction has committed (for instance in
+    transaction.on_commit), never rely on a rollback to undo a session write.
+    """
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    session = SessionStore()
+    with pytest.raises(PaymentFailed):
+        checkout(session)
+    assert SessionStore(session.session_key).get("order") is None
+
+
+@pytest.mark.django_db
+def test_request_after_rolled_back_session(client):
+    """a session saved in a rolled-back atomic() is sent as the cookie; a view then writes to it
+
+    Expect: the request succeeds and the session holds what the view wrote.
+    Why: cached_db loads the session from its Redis copy, but the row was rolled back: the save
+    at the end of the request (a forced UPDATE) matches no row, raises UpdateError, and
+    SessionMiddleware answers 400 (SessionInterrupted). db finds no row at load and starts a new
+    session; cache, file and signed_cookies still hold the data.
+    Fix: save sessions outside transactions that may roll back; on cached_db, delete a session
+    whose row you roll back (SessionStore(key).delete() clears the Redis copy too).
+    """
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    session = SessionStore()
+    with pytest.raises(PaymentFailed):
+        checkout(session)
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    response = client.post("/session/colour/", {"value": "red"})
+    assert response.status_code == 200
+    assert client.session["colour"] == "red"
+
+
+class TestCaseRollbackTests(TestCase):
+    """unittest runs a class's tests in name order: test_1_... before test_2_..."""
+
+    stored_key = None
+
+    def test_1_view_stores_session(self):
+        """self.client.post(...) stores session data; the test keeps the key in a class attribute
+
+        Expect: the session holds what the view stored (the next test checks it is gone).
+        """
+        self.client.post("/session/colour/", {"value": "blue"})
+        type(self).stored_key = self.client.cookies[settings.SESSION_COOKIE_NAME].value
+        self.assertEqual(self.client.session["colour"], "blue")
+
+    def test_2_previous_tests_session_is_gone(self):
+        """TestCase rolls back after each test: load the session key the previous test stored
+
+        Expect: SessionStore(key) from the previous test holds nothing.
+        Why: TestCase rolls back the database only. The cache engine's Redis key, cached_db's
+        Redis copy and the file engine's file outlive the test; on signed_cookies the data is in
+        the key itself, so it loads until SESSION_COOKIE_AGE.
+        Fix: delete what a test creates (self.addCleanup(SessionStore(key).delete), as Django's
+        own session tests do), give each run its own Redis DB and file directory, and never carry
+        session keys from one test to the next (signed cookies cannot be revoked).
+        """
+        self.assertIsNotNone(self.stored_key, "test_1_view_stores_session must run first")
+        SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+        self.assertIsNone(SessionStore(self.stored_key).get("colour"))
+
+
+@pytest.mark.django_db
+def test_cache_clear_keeps_sessions(client):
+    """django.core.cache.cache.clear() in a test, after a view stored session data
+
+    Expect: clearing the cache does not log anybody out: the session still holds the data.
+    Why: the cache engine keeps sessions in the cache named by SESSION_CACHE_ALIAS ("default"
+    here), and django-redis' clear() is FLUSHDB on that whole Redis database: every session is
+    gone. cached_db falls back to its database rows.
+    Fix: give sessions their own cache alias on a separate Redis database (SESSION_CACHE_ALIAS),
+    or use cached_db; in tests delete only the keys you set (cache.delete_many).
+    """
+    client.post("/session/colour/", {"value": "blue"})
+    cache.clear()
+    assert client.get("/session/colour/").json()["value"] == "blue"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_session_visible_to_another_process(client):
+    """a view stores data; subprocess.run([sys.executable, ...]) loads SessionStore(key)
+
+    Expect: another process (a worker, a management command) reads the saved session.
+    Why: pytest-django's SQLite test database is in memory, private to the pytest process: the
+    other process opening the same name gets a new, empty database ("no such table:
+    django_session"). cached_db passes only because the other process reads the Redis copy.
+    This is about the test database: in production db sessions outlive a restart.
+    Fix: give the test database a file name (DATABASES["default"]["TEST"]["NAME"]) and use
+    django_db(transaction=True) when another process must read it, or load the session in the
+    test process.
+    """
+    client.post("/session/colour/", {"value": "blue"})
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    result = subprocess.run(
+        [sys.executable, "-c", READ_IN_ANOTHER_PROCESS, connection.settings_dict["NAME"], key],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        timeout=120,
+        check=False,
+    )
+    assert result.stdout.strip() == "blue", result.stderr.strip().splitlines()[-1:]
+
+
+@pytest.mark.django_db
+def test_two_clients_do_not_share_a_session():
+    """two Client() instances in one test, each storing its own value under the same key
+
+    Expect: each client reads back its own value.
+    """
+    alice, bob = Client(), Client()
+    alice.post("/session/colour/", {"value": "blue"})
+    bob.post("/session/colour/", {"value": "red"})
+    assert alice.get("/session/colour/").json()["value"] == "blue"
+    assert bob.get("/session/colour/").json()["value"] == "red"
+
+
+@pytest.mark.django_db
+def test_session_store_exists(client):
+    """after a view stored data: SessionStore().exists(client.cookies["sessionid"].value)
+
+    Expect: True: the session the cookie names exists.
+    Why: signed_cookies has no server-side store: its exists() always returns False.
+    Fix: check the data instead: SessionStore(key).get("colour") or client.session["colour"].
+    """
+    client.post("/session/colour/", {"value": "blue"})
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    assert SessionStore().exists(key)
+
+
+@pytest.mark.django_db
+def test_session_model_lookup(client):
+    """Session.objects.get(pk=client.session.session_key).get_decoded()["colour"]
+
+    Expect: the Session row holds what the view stored.
+    Why: the Session model (django_session table) is used only by db and cached_db; cache, file
+    and signed_cookies never write a row: Session.DoesNotExist.
+    Fix: read through the engine: client.session["colour"] or SessionStore(key)["colour"].
+    """
+    client.post("/session/colour/", {"value": "blue"})
+    assert Session.objects.get(pk=client.session.session_key).get_decoded()["colour"] == "blue"

@@ -1,0 +1,176 @@
+"""Serialization: what a view stores in one request and what the next request reads back."""
+
+import pytest
+
+pytestmark = [pytest.mark.serialization, pytest.mark.django_db]
+
+
+def test_datetime_round_trip(client):
+    """request.session["datetime"] = datetime(2026, 1, 2, tzinfo=UTC); read it on the next request
+
+    Expect: the next request reads back an equal datetime.
+    Why: db, cached_db, file and signed_cookies encode the session with SESSION_SERIALIZER,
+    JSONSerializer by default (plain json.dumps): the save at the end of the first request
+    raises TypeError (datetime is not JSON serializable). The cache engine hands the dict to the
+    cache unencoded and django-redis pickles it. cached_db writes the database (JSON) first.
+    Fix: store when.isoformat() and parse it back (see test_datetime_as_isoformat).
+    """
+    client.get("/rich/datetime/")
+    stored = client.get("/rich/datetime/read/").json()
+    assert stored["type"] == stored["expected_type"]
+    assert stored["equal"] is True
+
+
+def test_decimal_round_trip(client):
+    """request.session["decimal"] = Decimal("9.99") in a view; read it on the next request
+
+    Expect: the next request reads back an equal Decimal.
+    Why: db, cached_db, file and signed_cookies encode the session with SESSION_SERIALIZER,
+    JSONSerializer by default (plain json.dumps): the save at the end of the first request
+    raises TypeError (Decimal is not JSON serializable). The cache engine hands the dict to the
+    cache unencoded and django-redis pickles it. cached_db writes the database (JSON) first.
+    Fix: store str(value) and read it back with Decimal(request.session["decimal"]).
+    """
+    client.get("/rich/decimal/")
+    stored = client.get("/rich/decimal/read/").json()
+    assert stored["type"] == stored["expected_type"]
+    assert stored["equal"] is True
+
+
+def test_uuid_round_trip(client):
+    """request.session["uuid"] = UUID("12345678-...") in a view; read it on the next request
+
+    Expect: the next request reads back an equal UUID.
+    Why: db, cached_db, file and signed_cookies encode the session with SESSION_SERIALIZER,
+    JSONSerializer by default (plain json.dumps): the save at the end of the first request
+    raises TypeError (UUID is not JSON serializable). The cache engine hands the dict to the
+    cache unencoded and django-redis pickles it. cached_db writes the database (JSON) first.
+    Fix: store str(value) and read it back with UUID(request.session["uuid"]).
+    """
+    client.get("/rich/uuid/")
+    stored = client.get("/rich/uuid/read/").json()
+    assert stored["type"] == stored["expected_type"]
+    assert stored["equal"] is True
+
+
+def test_set_round_trip(client):
+    """request.session["set"] = {"a", "b"} in a view; read it on the next request
+
+    Expect: the next request reads back an equal set.
+    Why: db, cached_db, file and signed_cookies encode the session with SESSION_SERIALIZER,
+    JSONSerializer by default (plain json.dumps): the save at the end of the first request
+    raises TypeError (set is not JSON serializable). The cache engine hands the dict to the
+    cache unencoded and django-redis pickles it. cached_db writes the database (JSON) first.
+    Fix: store sorted(value) and read it back with set(request.session["set"]).
+    """
+    client.get("/rich/set/")
+    stored = client.get("/rich/set/read/").json()
+    assert stored["type"] == stored["expected_type"]
+    assert stored["equal"] is True
+
+
+def test_tuple_round_trip(client):
+    """request.session["tuple"] = (1, 2) in a view; read it on the next request
+
+    Expect: the next request reads back the tuple (1, 2).
+    Why: JSON has no tuple: db, file and signed_cookies give back the list [1, 2], which is not
+    equal to (1, 2). The cache engine keeps the tuple (django-redis pickles the dict); cached_db
+    keeps it only while the read is served from the pickled Redis copy (its row holds a list).
+    Fix: store lists, or convert on read: tuple(request.session["tuple"]).
+    """
+    client.get("/rich/tuple/")
+    stored = client.get("/rich/tuple/read/").json()
+    assert stored["type"] == stored["expected_type"]
+    assert stored["equal"] is True
+
+
+def test_datetime_as_isoformat(client):
+    """request.session["when"] = when.isoformat(); datetime.fromisoformat() on the next request
+
+    Expect: the next request gets the same datetime back.
+    """
+    client.get("/when/set/")
+    assert client.get("/when/").json() == {"type": "datetime", "equal": True}
+
+
+def test_pickle_serializer_setting(client, settings):
+    """settings.SESSION_SERIALIZER = "django.contrib.sessions.serializers.PickleSerializer"
+
+    Expect: a datetime stored by one request is read back by the next.
+    Why: PickleSerializer was deprecated in Django 4.1 and removed in 5.0: from 5.0 on
+    django.contrib.sessions.serializers has only JSONSerializer, so every request raises
+    ImportError. On 4.2 it still works on every engine (with a RemovedInDjango50Warning).
+    Fix: keep the JSON serializer and store JSON types (see test_datetime_as_isoformat).
+    """
+    settings.SESSION_SERIALIZER = "django.contrib.sessions.serializers.PickleSerializer"
+    client.get("/rich/datetime/")
+    stored = client.get("/rich/datetime/read/").json()
+    assert stored["type"] == "datetime"
+    assert stored["equal"] is True
+
+
+def test_int_key_round_trip(client):
+    """request.session[1] = "one"; the next request reads request.session.get(1)
+
+    Expect: the value is found under the integer key 1.
+    Why: JSON object keys are strings: db, file and signed_cookies read back "1", not 1. The
+    cache engine stores the dict pickled (django-redis), and cached_db serves that pickled Redis
+    copy, so both keep the integer key (cached_db only while the Redis copy lasts).
+    Fix: use string keys: request.session["1"] or a named key.
+    """
+    client.get("/int-key/set/")
+    assert client.get("/int-key/").json() == {"present": True, "value": "one"}
+
+
+def test_nested_mutation_without_modified(client):
+    """request.session.setdefault("cart", []).append(item) in two requests, no modified = True
+
+    Expect: the cart holds both items.
+    Why: on every engine, appending to a list the session already holds does not set
+    session.modified (setdefault() returns the stored list), so SessionMiddleware does not save
+    the second request's change.
+    Fix: set request.session.modified = True after the mutation, or SESSION_SAVE_EVERY_REQUEST
+    = True (both patterns below hold everywhere).
+    Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#when-sessions-are-saved
+    """
+    client.get("/cart/add/apple/")
+    client.get("/cart/add/pear/")
+    assert client.get("/cart/").json()["cart"] == ["apple", "pear"]
+
+
+def test_nested_mutation_marked_modified(client):
+    """request.session["cart"].append(item); request.session.modified = True, in two requests
+
+    Expect: the cart holds both items.
+    """
+    client.get("/cart/add-marked/apple/")
+    client.get("/cart/add-marked/pear/")
+    assert client.get("/cart/").json()["cart"] == ["apple", "pear"]
+
+
+def test_nested_mutation_with_save_every_request(client, settings):
+    """settings.SESSION_SAVE_EVERY_REQUEST = True; append to a list in the session, twice
+
+    Expect: the cart holds both items.
+    """
+    settings.SESSION_SAVE_EVERY_REQUEST = True
+    client.get("/cart/add/apple/")
+    client.get("/cart/add/pear/")
+    assert client.get("/cart/").json()["cart"] == ["apple", "pear"]
+
+
+def test_vary_cookie_with_save_every_request(client, settings):
+    """SESSION_SAVE_EVERY_REQUEST = True; a view that never reads the session still sets the cookie
+
+    Expect: that response carries Vary: Cookie, so no cache shares it between users.
+    Why: Django 4.2's SessionMiddleware adds Vary: Cookie only when the view accessed the
+    session or the cookie is deleted; a cookie set only because of SESSION_SAVE_EVERY_REQUEST
+    goes out without it. 5.2+ adds Vary: Cookie whenever the middleware sets the cookie.
+    Fix: on 4.2 decorate cacheable views with @vary_on_cookie (or
+    patch_vary_headers(response, ["Cookie"])).
+    """
+    settings.SESSION_SAVE_EVERY_REQUEST = True
+    client.post("/session/colour/", {"value": "blue"})
+    response = client.get("/untouched/")
+    assert settings.SESSION_COOKIE_NAME in response.cookies
+    assert "Cookie" in response.headers.get("Vary", "")
