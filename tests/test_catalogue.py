@@ -1,5 +1,9 @@
 """Reading patterns and their docstrings without importing them."""
 
+import json
+
+import pytest
+
 from harness.catalogue import base_id, parse_docstring, read_catalogue
 from harness.config import themes
 from tests.conftest import RESOURCES, ROOT
@@ -48,3 +52,22 @@ def test_every_real_pattern_states_idiom_expectation_and_theme():
         if not (pattern.idiom and pattern.expect and pattern.theme)
     ]
     assert missing == []
+
+
+def test_every_pattern_that_fails_somewhere_says_why_and_the_fix():
+    published = ROOT / "results" / "matrix.json"
+    if not published.exists():
+        pytest.skip("no results/matrix.json yet: run `nox` first")
+    matrix = json.loads(published.read_text())
+    catalogue = read_catalogue(ROOT / "matrix_tests", themes())
+    failing = {
+        base_id(pattern["id"])
+        for pattern in matrix["patterns"]
+        if any(
+            cell["status"] in {"failed", "error", "flaky"}
+            for cell in matrix["cells"][pattern["id"]].values()
+        )
+    }
+    explained = {pid for pid, pattern in catalogue.items() if pattern.why and pattern.fix}
+    unexplained = sorted(failing - explained)
+    assert unexplained == []
