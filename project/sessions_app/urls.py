@@ -22,6 +22,7 @@ urlpatterns = [
     path("int-key/", views.int_key_get, name="int-key-get"),
     re_path(r"^expiry/(?P<seconds>-?\d+)/$", views.set_expiry, name="set-expiry"),
     path("token/<int:size>/", views_security.store_token, name="store-token"),
+    path("messages/add/", views.add_message, name="add-message"),
     path("async/session/<str:key>/", views.async_session_sync_access, name="async-sync"),
     path("async/aget/<str:key>/", views.async_session_aget, name="async-aget"),
     path("async/aset/<str:key>/", views.async_session_aset, name="async-aset"),

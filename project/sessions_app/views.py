@@ -4,6 +4,7 @@ import datetime
 import decimal
 import uuid
 
+from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
@@ -121,6 +122,12 @@ def int_key_set(request):
 def int_key_get(request):
     """Read the value back under the integer key."""
     return _json({"present": 1 in request.session, "value": request.session.get(1)})
+
+
+def add_message(request):
+    """``messages.info()`` then show how many messages are queued."""
+    messages.info(request, "Saved!")
+    return _json({"queued": len(messages.get_messages(request))})
 
 
 def set_expiry(request, seconds):
