@@ -2,7 +2,8 @@
 
     python -m harness.report [--readme README.md | --no-readme]
 
-Writes ``results/matrix.json`` and ``results/matrix.md``, refreshes the README table and
+Writes ``results/matrix.json`` (with its JSON Schema next to it), ``matrix.md``, the page
+``index.html`` and the heatmap ``matrix.svg``, refreshes the README table and
 prints a per-cell timing summary. A raw file that cannot be read is named in a one-line
 warning and left out; the others are still merged.
 """
@@ -20,9 +21,13 @@ from harness.catalogue import read_catalogue
 from harness.fingerprint import ROOT, fingerprint
 from harness.merge import build_matrix
 from harness.readme import ReadmeError, refresh
+from harness.render_html import html_report
 from harness.render_markdown import markdown_report, readme_block
+from harness.render_svg import heatmap
 
-__all__ = ["build", "load_records", "main", "timing_summary"]
+__all__ = ["SCHEMA", "build", "load_records", "main", "timing_summary"]
+
+SCHEMA = Path(__file__).resolve().parent / "schemas" / "matrix.schema.json"
 
 
 def load_records(raw_dir: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
@@ -89,19 +94,23 @@ def main(argv: list[str] | None = None) -> int:
     records, problems = load_records(results / "raw")
     for problem in problems:
         print(f"warning: skipped {problem}", file=sys.stderr)
-    matrix = build(records)
+    matrix = {"$schema": SCHEMA.name} | build(records)
     raw.write_atomic(results / "matrix.json", json.dumps(matrix, indent=1) + "\n")
-    raw.write_atomic(results / "matrix.md", markdown_report(matrix))
+    raw.write_atomic(results / SCHEMA.name, SCHEMA.read_text(encoding="utf-8"))
+    raw.write_atomic(results / "matrix.md", markdown_report(matrix, detail_link="index.html"))
+    raw.write_atomic(results / "index.html", html_report(matrix))
+    raw.write_atomic(results / "matrix.svg", heatmap(matrix))
     if not args.no_readme:
         try:
-            refresh(args.readme, readme_block(matrix))
+            refresh(args.readme, readme_block(matrix, detail_link="results/index.html"))
         except (ReadmeError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     print(timing_summary(matrix))
     print(
         f"{len(matrix['patterns'])} patterns x {len(matrix['columns'])} columns "
-        f"({len(records)} raw results) -> {results / 'matrix.json'}, {results / 'matrix.md'}"
+        f"({len(records)} raw results) -> {results}/: matrix.json, matrix.md, index.html, "
+        "matrix.svg"
     )
     return 0
 

@@ -15,6 +15,7 @@ def test_write_then_read_round_trip(tmp_path):
     raw.write_atomic(path, record)
     assert raw.read(path) == record
     assert [p.name for p in path.parent.iterdir()] == ["db-dj6.1.json"]
+    assert path.stat().st_mode & 0o044, "results are readable by others, as any file"
 
 
 def test_a_crash_while_writing_keeps_the_old_file(tmp_path, monkeypatch):

@@ -1,0 +1,175 @@
+"""results/index.html as a person sees it: real headless Chromium, driven by Playwright.
+
+Uses the system's Chromium (Debian's ``chromium`` package; never ``playwright install``):
+``SESSION_MATRIX_CHROMIUM`` names another binary. Skipped when there is none. The screenshot
+goes to ``SESSION_MATRIX_SCREENSHOT`` when set, else into the test's tmp dir.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.render_html import html_report
+from harness.render_markdown import anchor
+from tests.conftest import ROOT
+from tests.resources.html_fixture import HOSTILE, MISTAKE, NAIVE, REPLAY, fixture_matrix
+
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_binary():
+    named = os.environ.get("SESSION_MATRIX_CHROMIUM")
+    if named:
+        return named
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    binary = chromium_binary()
+    if binary is None:
+        pytest.skip("no Chromium installed (apt-get install chromium, or SESSION_MATRIX_CHROMIUM)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=binary, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open a local page; fail the test on any script error or console error."""
+    pages, errors = [], []
+
+    def _open(path, fragment=""):
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.goto(Path(path).resolve().as_uri() + fragment)
+        pages.append(page)
+        return page
+
+    yield _open
+    for page in pages:
+        page.close()
+    assert errors == []
+
+
+@pytest.fixture(scope="module")
+def fixture_page(tmp_path_factory):
+    path = tmp_path_factory.mktemp("html") / "index.html"
+    path.write_text(html_report(fixture_matrix()), encoding="utf-8")
+    return path
+
+
+def row(page, pattern_id):
+    return page.locator(f"#{anchor(pattern_id)}")
+
+
+def detail(page, pattern_id):
+    return page.locator(f"#d-{anchor(pattern_id)}")
+
+
+def visible_rows(page):
+    return page.locator("tr.pattern:visible").count()
+
+
+def test_a_hostile_message_is_shown_as_text_and_never_runs(open_page, fixture_page, tmp_path):
+    page = open_page(fixture_page)
+    assert page.evaluate("window.pwned") is None
+    assert not detail(page, NAIVE).is_visible()
+    row(page, NAIVE).locator('td[data-engine="signed_cookies"] button').click()
+    assert detail(page, NAIVE).is_visible()
+    assert HOSTILE in detail(page, NAIVE).inner_text()
+    assert page.evaluate("window.pwned") is None
+    focused = detail(page, NAIVE).locator("tr.focus")
+    assert focused.get_attribute("data-engine") == "signed_cookies"
+    shot = Path(os.environ.get("SESSION_MATRIX_SCREENSHOT") or tmp_path / "matrix.png")
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+
+
+def test_the_detail_opens_and_closes_from_the_idiom(open_page, fixture_page):
+    page = open_page(fixture_page)
+    idiom = row(page, MISTAKE).locator("button.idiom")
+    idiom.click()
+    assert detail(page, MISTAKE).is_visible()
+    assert "client.session builds a new SessionStore" in detail(page, MISTAKE).inner_text()
+    assert idiom.get_attribute("aria-expanded") == "true"
+    idiom.click()
+    assert not detail(page, MISTAKE).is_visible()
+
+
+def test_a_link_to_an_idiom_opens_its_detail(open_page, fixture_page):
+    page = open_page(fixture_page, f"#{anchor(REPLAY)}")
+    assert detail(page, REPLAY).is_visible()
+    assert "runs: passed, failed" in detail(page, REPLAY).inner_text()
+
+
+def test_engine_filter_hides_columns_and_differ_filter_rows(open_page, fixture_page):
+    page = open_page(fixture_page)
+    total = page.locator("tr.pattern").count()
+    assert visible_rows(page) == total
+    page.check('input[name="differ"]')
+    assert visible_rows(page) == 2
+    assert row(page, NAIVE).is_visible()
+    assert row(page, REPLAY).is_visible()
+    page.uncheck('input[name="engine"][value="signed_cookies"]')
+    assert not page.locator('th.engine[data-engine="signed_cookies"]').is_visible()
+    assert visible_rows(page) == 0
+    assert page.locator("#no-rows").is_visible()
+    page.click('button[type="reset"]')
+    page.wait_for_function(
+        f"document.querySelectorAll('tr.pattern:not([hidden])').length == {total}"
+    )
+    assert page.locator("#shown").inner_text() == f"Showing {total} of {total} idioms"
+
+
+def test_django_filter_shows_one_version_per_cell(open_page, fixture_page):
+    page = open_page(fixture_page)
+    db = row(page, REPLAY).locator('td[data-engine="db"] button')
+    assert db.locator(".sum").inner_text() == "✗ 4.2, ✓ 5.2+"
+    page.select_option('select[name="django"]', "4.2")
+    assert db.locator(".sum").inner_text() == "✗"
+    assert "tone-bad" in db.get_attribute("class")
+    page.select_option('select[name="django"]', "6.1")
+    assert db.locator(".sum").inner_text() == "✓"
+    assert "tone-ok" in db.get_attribute("class")
+
+
+def test_theme_filter_and_search(open_page, fixture_page):
+    page = open_page(fixture_page)
+    page.select_option('select[name="theme"]', "auth")
+    assert row(page, REPLAY).is_visible()
+    assert not row(page, NAIVE).is_visible()
+    assert not page.locator('tbody[data-theme="before_request"]').is_visible()
+    page.select_option('select[name="theme"]', "")
+    page.fill('input[name="q"]', "chained")
+    assert visible_rows(page) == 1
+    assert row(page, MISTAKE).is_visible()
+
+
+def test_the_committed_page_works(open_page):
+    path = ROOT / "results" / "index.html"
+    if not path.is_file():
+        pytest.skip("no committed results/index.html yet")
+    page = open_page(path)
+    rows = page.locator("tr.pattern")
+    assert rows.count() > 0
+    rows.first.locator("button.idiom").click()
+    assert page.locator("tr.detail.open").count() == 1
