@@ -8,6 +8,7 @@ nox -s report                         rebuild results/ and the README table from
 nox -s lint tests                     the harness's own checks
 """
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -67,3 +68,31 @@ def bench(session: nox.Session) -> None:
     """Time the whole matrix cold, warm and with no nox around it; print the ratios."""
     # nox's own interpreter: the benchmark starts nox itself, in a temporary --envdir.
     session.run(sys.executable, "-m", "harness.bench", *session.posargs, external=True)
+
+
+@nox.session(default=False)
+def check(session: nox.Session) -> None:
+    """Re-run the cells into a scratch dir; fail if any outcome differs from results/matrix.json.
+
+    `nox -s check -- -m auth` passes pytest arguments on to every cell, as `nox -s matrix` does.
+    """
+    session.install(*group("report"))
+    scratch = Path(session.create_tmp()).resolve() / "check-results"
+    shutil.rmtree(scratch, ignore_errors=True)
+    # The same nox (nox's own interpreter) runs the cells; a broken cell makes it exit 1, and
+    # the comparison below still reports every column, the broken one included.
+    session.run(
+        sys.executable,
+        "-m",
+        "nox",
+        "--noxfile",
+        str(Path(__file__).resolve()),
+        "--sessions",
+        "matrix",
+        "--",
+        *session.posargs,
+        env={"SESSION_MATRIX_RESULTS": str(scratch)},
+        external=True,
+        success_codes=[0, 1],
+    )
+    session.run("python", "-m", "harness.drift", "--results", str(scratch))
