@@ -1,6 +1,8 @@
 """Shared helpers for the harness's own tests."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,15 @@ def write_raw(directory, record):
     path = directory / "raw" / f"{record['cell']['id']}.json"
     path.write_text(json.dumps(record), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def nox_listing():
+    """What `nox -l --json` prints for this noxfile (the default selection)."""
+    return subprocess.run(
+        [sys.executable, "-m", "nox", "-l", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout

@@ -1,25 +1,15 @@
 """The noxfile as users see it: `nox -l --json` lists every cell with readable ids and tags."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from harness import config, engines, nox_cells
-from tests.conftest import ROOT
 
 
-@pytest.fixture(scope="module")
-def listed():
-    out = subprocess.run(
-        [sys.executable, "-m", "nox", "-l", "--json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(out)
+@pytest.fixture
+def listed(nox_listing):
+    return json.loads(nox_listing)
 
 
 def test_every_engine_on_every_django_version_is_a_session(listed):

@@ -71,14 +71,8 @@ def _job_matrix(listing: str) -> dict:
 
 
 @pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
-def test_job_matrix_has_one_job_per_cell_named_like_its_raw_file():
-    listing = subprocess.run(
-        [sys.executable, "-m", "nox", "-l", "--json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+def test_job_matrix_has_one_job_per_cell_named_like_its_raw_file(nox_listing):
+    listing = nox_listing
     cells = [s for s in json.loads(listing) if s["name"] == "matrix"]
     include = _job_matrix(listing)["include"]
     assert [job["session"] for job in include] == [s["session"] for s in cells]
