@@ -32,6 +32,8 @@ from harness.fingerprint import ROOT, fingerprint
 
 __all__ = ["cell_id", "combine_runs", "main", "origin"]
 
+cell_id = raw.cell_id
+
 PATTERNS_DIR = "matrix_tests"
 PYTEST_ARGS = ("-p", "harness.recorder", "-q", "--tb=no", "--no-header", "-p", "no:cacheprovider")
 # pytest exit codes that mean the run itself broke rather than a pattern failing.
@@ -40,11 +42,6 @@ _BROKEN = {3: "pytest internal error", 4: "bad pytest usage (see the output abov
 
 class Interrupted(Exception):
     """The run was interrupted; nothing is written."""
-
-
-def cell_id(engine: str, django: str) -> str:
-    """The cell's name in nox, in file names and in the report: ``<engine>-dj<version>``."""
-    return f"{engine}-dj{django}"
 
 
 def origin() -> dict[str, str]:

@@ -40,6 +40,7 @@ __all__ = [
     "FORMAT",
     "OUTCOMES",
     "RawError",
+    "cell_id",
     "new_record",
     "now",
     "path_for",
@@ -56,6 +57,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class RawError(ValueError):
     """A raw result file that cannot be used; the message names the file and the fix."""
+
+
+def cell_id(engine: str, django: str) -> str:
+    """A cell's name in nox, in file names and in the report: ``<engine>-dj<version>``."""
+    return f"{engine}-dj{django}"
 
 
 def results_dir() -> Path:

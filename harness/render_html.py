@@ -15,9 +15,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from harness.merge import RAN
-from harness.render_markdown import anchor, engine_summary
-from harness.rollup import WORDS, segments, words
+from harness.merge import RAN, engine_summary, theme_groups
+from harness.render_markdown import anchor
+from harness.rollup import WORDS, compact, span, words
 
 __all__ = ["TONES", "html_report", "page_context"]
 
@@ -38,6 +38,7 @@ TONES = {
 GLYPHS = {
     "works": "✓",
     "fails": "✗",
+    "errors": "!",
     "not available": "–",
     "flaky": "≈",
     "harness error": "⚠",
@@ -48,6 +49,7 @@ GLYPHS = {
 LEGEND = (
     ("ok", "✓", "works: the developer's expectation held"),
     ("bad", "✗", "fails: the assertion failed or the idiom raised"),
+    ("bad", "!", "errors outside the test body (a fixture or teardown raised): see the detail"),
     ("na", "–", "not available in that Django version (the idiom needs a newer one)"),
     ("warn", "≈", "flaky: repeated runs disagreed"),
     ("warn", "⚠", "harness error: the column's run broke, not the idiom's fault"),
@@ -62,29 +64,6 @@ VERDICTS = {
 }
 
 
-def _span(group: list[str], versions: list[str]) -> str:
-    if len(group) == len(versions):
-        return "all"
-    if group[-1] == versions[-1] and len(group) > 1:
-        return f"{group[0]}+"
-    return group[0] if len(group) == 1 else f"{group[0]}–{group[-1]}"
-
-
-def _compact(versions: list[str], statuses: list[str]) -> str:
-    """``✓`` when every version agrees, else ``– 4.2, ✓ 5.2+`` (as rollup.compact)."""
-    runs = segments(versions, statuses)
-    if len(runs) == 1:
-        return GLYPHS[runs[0][0]]
-    parts = []
-    for word, group in runs:
-        if group[-1] == versions[-1] and len(group) > 1:
-            span = f"{group[0]}+"
-        else:
-            span = group[0] if len(group) == 1 else f"{group[0]}–{group[-1]}"
-        parts.append(f"{GLYPHS[word]} {span}")
-    return ", ".join(parts)
-
-
 def _grouped(versions: list[str], values: list[str]) -> str:
     """``3.12.1 (4.2), 3.13.0 (5.2+)``; one value when every known one agrees."""
     runs: list[tuple[str, list[str]]] = []
@@ -97,7 +76,7 @@ def _grouped(versions: list[str], values: list[str]) -> str:
             runs.append((value, [version]))
     if len({value for value, _ in runs}) == 1:
         return runs[0][0]
-    return ", ".join(f"{value} ({_span(group, versions)})" for value, group in runs)
+    return ", ".join(f"{value} ({span(group, versions)})" for value, group in runs)
 
 
 def _problem(column: dict[str, Any]) -> dict[str, str]:
@@ -163,7 +142,7 @@ def _engine_cell(
         title += " (stale results: patterns changed since)"
     return {
         "engine": engine,
-        "compact": _compact(versions, statuses),
+        "compact": compact(versions, statuses, GLYPHS),
         "words": words(versions, statuses),
         "mixed": len({cell["word"] for cell in row}) > 1,
         "tone": "mistake" if verdict == "mistake" else newest["tone"],
@@ -189,19 +168,10 @@ def _row(matrix: dict[str, Any], pattern: dict[str, Any], by_engine: dict) -> di
 
 
 def _summary(matrix: dict[str, Any]) -> list[dict[str, Any]]:
-    mistakes = {p["id"] for p in matrix["patterns"] if p["verdict"] == "mistake"}
-    summary = []
-    for row in engine_summary(matrix):
-        column = f"{row['engine']}-dj{row['django']}"
-        controls = sum(
-            1
-            for pattern_id in mistakes
-            if row["django"] and matrix["cells"][pattern_id][column]["status"] in RAN
-        )
-        total = row["passed"] + row["failed"] + row["other"]
-        share = round(100 * row["passed"] / total) if total else 0
-        summary.append(row | {"total": total, "mistakes": controls, "share": share})
-    return summary
+    return [
+        row | {"share": round(100 * row["works"] / row["ran"]) if row["ran"] else 0}
+        for row in engine_summary(matrix)
+    ]
 
 
 def page_context(matrix: dict[str, Any]) -> dict[str, Any]:
@@ -209,14 +179,13 @@ def page_context(matrix: dict[str, Any]) -> dict[str, Any]:
     by_engine: dict[str, list[dict[str, Any]]] = {e["name"]: [] for e in matrix["engines"]}
     for column in matrix["columns"]:
         by_engine.setdefault(column["engine"], []).append(column)
-    titles = {theme["id"]: theme["title"] for theme in matrix["themes"]}
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for pattern in matrix["patterns"]:
-        theme = pattern["theme"] if pattern["theme"] in titles else ""
-        groups.setdefault(theme, []).append(_row(matrix, pattern, by_engine))
     themes = [
-        {"id": theme or "other", "title": titles.get(theme, "Other patterns"), "rows": rows}
-        for theme, rows in groups.items()
+        {
+            "id": theme or "other",
+            "title": title,
+            "rows": [_row(matrix, pattern, by_engine) for pattern in patterns],
+        }
+        for theme, title, patterns in theme_groups(matrix)
     ]
     finished = sorted(c.get("finished", "") for c in matrix["columns"] if c.get("finished"))
     return {

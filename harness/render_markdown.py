@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from harness.merge import engine_summary, theme_groups
+from harness.raw import cell_id
 from harness.rollup import LEGEND, compact, words
 
-__all__ = ["anchor", "engine_summary", "markdown_report", "readme_block", "theme_counts"]
+__all__ = ["anchor", "markdown_report", "readme_block", "theme_counts"]
 
 
 def anchor(pattern_id: str) -> str:
@@ -28,12 +30,15 @@ def _inline(text: str) -> str:
 
 
 def _code(text: str) -> str:
-    return f"`{_inline(text)}`" if text else ""
+    """A code span: shown verbatim by Markdown (so ``<script>`` stays text); only the pipe,
+    which would split a table cell, and the backtick, which would end the span, change."""
+    text = " ".join(str(text).split()).replace("`", "'").replace("|", "\\|")
+    return f"`{text}`" if text else ""
 
 
 def _statuses(matrix: dict[str, Any], pattern_id: str, engine: str) -> list[str]:
     cells = matrix["cells"][pattern_id]
-    return [cells[f"{engine}-dj{django}"]["status"] for django in matrix["django_versions"]]
+    return [cells[cell_id(engine, django)]["status"] for django in matrix["django_versions"]]
 
 
 def _row(matrix: dict[str, Any], pattern: dict[str, Any], link: str) -> str:
@@ -67,33 +72,15 @@ def _legend(matrix: dict[str, Any]) -> list[str]:
     return lines
 
 
-def engine_summary(matrix: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per engine, on the newest Django version that ran: how many idioms work."""
-    summary = []
-    for engine in matrix["engines"]:
-        ran = [
-            c for c in matrix["columns"] if c["engine"] == engine["name"] and c["status"] == "ok"
-        ]
-        column = ran[-1] if ran else None
-        counts = {"passed": 0, "failed": 0, "other": 0}
-        for pattern in matrix["patterns"]:
-            if column is None:
-                break
-            status = matrix["cells"][pattern["id"]][column["id"]]["status"]
-            key = "failed" if status == "error" else status
-            counts[key if key in counts else "other"] += 1
-        summary.append(
-            {"engine": engine["name"], "django": column["django"] if column else ""} | counts
-        )
-    return summary
-
-
 def _summary_table(matrix: dict[str, Any]) -> list[str]:
-    lines = ["| engine | Django | ✅ works | ❌ fails | other |", "|---|---|---|---|---|"]
+    lines = [
+        "| engine | on Django | ✅ works | ❌ fails | of which 🚫 mistakes everywhere | ran |",
+        "|---|---|---|---|---|---|",
+    ]
     for row in engine_summary(matrix):
         lines.append(
-            f"| {row['engine']} | {row['django'] or '—'} | {row['passed']} | {row['failed']} "
-            f"| {row['other']} |"
+            f"| {row['engine']} | {row['django'] or '—'} | {row['works']} | {row['fails']} "
+            f"| {row['mistakes']} | {row['ran']} of {row['total']} |"
         )
     return lines
 
@@ -131,7 +118,7 @@ def _details(matrix: dict[str, Any], pattern: dict[str, Any]) -> list[str]:
         failures = {
             f"{cell['exception']}: {cell['message']}".strip(": ")
             for django in versions
-            if (cell := matrix["cells"][pattern["id"]][f"{engine['name']}-dj{django}"])["status"]
+            if (cell := matrix["cells"][pattern["id"]][cell_id(engine["name"], django)])["status"]
             in {"failed", "error", "flaky"}
         }
         detail = "; ".join(_code(failure) for failure in sorted(failures) if failure)
@@ -156,12 +143,8 @@ def markdown_report(matrix: dict[str, Any], detail_link: str = "") -> str:
         *_summary_table(matrix),
         "",
     ]
-    by_theme: dict[str, list[dict[str, Any]]] = {}
-    for pattern in matrix["patterns"]:
-        by_theme.setdefault(pattern["theme"], []).append(pattern)
-    titles = {theme["id"]: theme["title"] for theme in matrix["themes"]}
-    for theme, patterns in by_theme.items():
-        lines += [f"## {titles.get(theme, 'Other patterns')}", ""]
+    for _, title, patterns in theme_groups(matrix):
+        lines += [f"## {title}", ""]
         lines += [*_table(matrix, patterns, detail_link), ""]
     lines += ["## Details: why and the fix", ""]
     for pattern in matrix["patterns"]:
@@ -173,16 +156,20 @@ def markdown_report(matrix: dict[str, Any], detail_link: str = "") -> str:
 
 def theme_counts(matrix: dict[str, Any]) -> list[str]:
     """One line per theme: its title and how many patterns it holds."""
-    counts: dict[str, int] = {}
-    for pattern in matrix["patterns"]:
-        counts[pattern["theme"]] = counts.get(pattern["theme"], 0) + 1
-    titles = [(theme["id"], theme["title"]) for theme in matrix["themes"]]
-    lines = [
-        f"- {title} (`-m {name}`): {counts[name]}" for name, title in titles if counts.get(name)
+    return [
+        f"- {title} (`-m {theme}`): {len(patterns)}" if theme else f"- {title}: {len(patterns)}"
+        for theme, title, patterns in theme_groups(matrix)
     ]
-    if counts.get(""):
-        lines.append(f"- Other patterns: {counts['']}")
-    return lines
+
+
+def _stale_note(matrix: dict[str, Any]) -> list[str]:
+    stale = [column["id"] for column in matrix["columns"] if column["stale"]]
+    if not stale:
+        return []
+    return [
+        "",
+        f"**Stale columns** (patterns changed since they ran; re-run them): {', '.join(stale)}",
+    ]
 
 
 def readme_block(matrix: dict[str, Any], detail_link: str = "results/matrix.md") -> str:
@@ -194,6 +181,7 @@ def readme_block(matrix: dict[str, Any], detail_link: str = "results/matrix.md")
         *theme_counts(matrix),
         "",
         *_legend(matrix),
+        *_stale_note(matrix),
         "",
         *_table(matrix, matrix["patterns"], detail_link),
         "",

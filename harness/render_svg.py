@@ -10,7 +10,7 @@ import itertools
 from html import escape
 from typing import Any
 
-from harness.merge import RAN
+from harness.merge import RAN, newest_ran_columns, theme_groups
 
 __all__ = ["heatmap", "shares"]
 
@@ -26,30 +26,16 @@ CAPTION = (
 )
 
 
-def _newest_columns(matrix: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per engine, its newest column that ran (none when no column of it ran)."""
-    newest: dict[str, dict[str, Any]] = {}
-    for column in matrix["columns"]:
-        if column["status"] == "ok":
-            newest[column["engine"]] = column
-    return newest
-
-
 def shares(matrix: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows of the heatmap: ``{"theme", "title", "cells": {engine: (works, ran)}}``,
     one per theme that has idioms, then ``all themes``."""
-    newest = _newest_columns(matrix)
-    titles = {theme["id"]: theme["title"] for theme in matrix["themes"]}
-    order = [theme["id"] for theme in matrix["themes"]]
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for pattern in matrix["patterns"]:
-        if pattern["verdict"] != "mistake":
-            theme = pattern["theme"] if pattern["theme"] in titles else ""
-            groups.setdefault(theme, []).append(pattern)
-    keys = [theme for theme in order if theme in groups] + ([""] if "" in groups else [])
-    rows = [(key, titles.get(key, "Other patterns"), groups[key]) for key in keys]
-    everything = [p for key in keys for p in groups[key]]
-    rows.append(("*", "All themes", everything))
+    newest = newest_ran_columns(matrix)
+    rows = [
+        (theme, title, [p for p in patterns if p["verdict"] != "mistake"])
+        for theme, title, patterns in theme_groups(matrix)
+    ]
+    rows = [row for row in rows if row[2]]
+    rows.append(("*", "All themes", [p for _, _, patterns in rows for p in patterns]))
     result = []
     for key, title, patterns in rows:
         cells: dict[str, tuple[int, int]] = {}
@@ -91,7 +77,7 @@ def heatmap(matrix: dict[str, Any]) -> str:
     """The whole of ``results/matrix.svg``."""
     rows = shares(matrix)
     engines = [engine["name"] for engine in matrix["engines"]]
-    newest = _newest_columns(matrix)
+    newest = newest_ran_columns(matrix)
     width = LABEL_W + len(engines) * CELL_W + 12
     height = TOP + HEAD_H + len(rows) * CELL_H + 3 * GAP + 48
     parts = [

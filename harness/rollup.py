@@ -6,23 +6,12 @@
 
 from __future__ import annotations
 
-__all__ = ["LEGEND", "SYMBOLS", "WORDS", "compact", "segments", "words"]
+__all__ = ["LEGEND", "SYMBOLS", "WORDS", "compact", "segments", "span", "words"]
 
-SYMBOLS = {
-    "passed": "✅",
-    "failed": "❌",
-    "error": "❌",
-    "unavailable": "➖",
-    "flaky": "⚠️",
-    "harness_error": "⚠️",
-    "skipped": "⏭️",
-    "not_run": "❔",
-    "absent": "❔",
-}
 WORDS = {
     "passed": "works",
     "failed": "fails",
-    "error": "fails",
+    "error": "errors",
     "unavailable": "not available",
     "flaky": "flaky",
     "harness_error": "harness error",
@@ -30,11 +19,25 @@ WORDS = {
     "not_run": "not run",
     "absent": "no result",
 }
+# Emoji for Markdown (GitHub renders them); the HTML page passes its own text glyphs.
+SYMBOLS = {
+    "works": "✅",
+    "fails": "❌",
+    "errors": "❗",
+    "not available": "➖",
+    "flaky": "⚠️",
+    "harness error": "💥",
+    "skipped": "⏭️",
+    "not run": "❔",
+    "no result": "❔",
+}
 LEGEND = (
     ("✅", "works: the developer's expectation held"),
     ("❌", "fails: the assertion failed or the idiom raised"),
+    ("❗", "errors outside the test body (a fixture or teardown raised): read the detail"),
     ("➖", "not available in that Django version (the idiom needs a newer one)"),
-    ("⚠️", "flaky (repeated runs disagreed) or the run itself broke: not the idiom's fault"),
+    ("⚠️", "flaky: repeated runs of the idiom disagreed"),
+    ("💥", "the run itself broke (harness error): says nothing about the idiom"),
     ("⏭️", "the pattern skipped itself"),
     ("❔", "not run: a service or interpreter was missing, or no result yet"),
 )
@@ -52,24 +55,19 @@ def segments(versions: list[str], statuses: list[str]) -> list[tuple[str, list[s
     return runs
 
 
-def _span(group: list[str], versions: list[str]) -> str:
-    if len(group) == 1 and group[-1] != versions[-1]:
-        return group[0]
+def span(group: list[str], versions: list[str]) -> str:
+    """``4.2``, ``4.2–5.2``, or ``5.2+`` when the group runs up to the newest version."""
     if group[-1] == versions[-1]:
         return f"{group[0]}+"
-    return f"{group[0]}–{group[-1]}"
+    return group[0] if len(group) == 1 else f"{group[0]}–{group[-1]}"
 
 
-def _symbol(word: str) -> str:
-    return next(SYMBOLS[status] for status, w in WORDS.items() if w == word)
-
-
-def compact(versions: list[str], statuses: list[str]) -> str:
+def compact(versions: list[str], statuses: list[str], symbols: dict[str, str] = SYMBOLS) -> str:
     """``✅`` when all versions agree, else ``➖ 4.2, ✅ 5.2+``."""
     runs = segments(versions, statuses)
     if len(runs) == 1:
-        return _symbol(runs[0][0])
-    return ", ".join(f"{_symbol(word)} {_span(group, versions)}" for word, group in runs)
+        return symbols[runs[0][0]]
+    return ", ".join(f"{symbols[word]} {span(group, versions)}" for word, group in runs)
 
 
 def words(versions: list[str], statuses: list[str]) -> str:
@@ -79,7 +77,7 @@ def words(versions: list[str], statuses: list[str]) -> str:
         return runs[0][0]
     parts = []
     for word, group in runs:
-        if group[-1] == versions[-1] and len(group) < len(versions):
+        if group[-1] == versions[-1]:
             parts.append(f"{word} since {group[0]}")
         elif len(group) == 1:
             parts.append(f"{word} on {group[0]}")

@@ -3,7 +3,7 @@
 import pytest
 
 from harness.catalogue import Pattern
-from harness.merge import build_matrix, verdict
+from harness.merge import build_matrix, engine_summary, verdict
 from tests.conftest import raw_record, row
 
 NAIVE = "matrix_tests/test_x.py::test_naive"
@@ -96,10 +96,30 @@ def test_a_column_run_on_other_patterns_is_stale():
     assert column["stale"] is True
 
 
-def test_unavailable_is_not_counted_as_a_failure():
-    assert verdict(["unavailable", "passed"]) == "portable"
-    assert verdict(["failed", "error"]) == "mistake"
-    assert verdict(["not_run", "absent"]) == "unknown"
+def test_verdicts_need_every_engine_and_ignore_what_did_not_run():
+    assert verdict({"db": ["unavailable", "passed"], "file": ["passed"]}) == "portable"
+    assert verdict({"db": ["failed", "error"], "file": ["failed"]}) == "mistake"
+    assert verdict({"db": ["not_run", "absent"], "file": ["not_run"]}) == "unknown"
+
+
+def test_an_engine_that_did_not_run_leaves_portable_and_mistake_undecided():
+    # Without Redis, an idiom failing on db and file but working on cache is no "mistake".
+    assert verdict({"cache": ["not_run"], "db": ["failed"], "file": ["failed"]}) == "unknown"
+    assert verdict({"cache": ["not_run"], "db": ["passed"], "file": ["failed"]}) == "differs"
+
+
+def test_engine_summary_counts_the_newest_column_that_ran(matrix):
+    summary = {row["engine"]: row for row in engine_summary(matrix)}
+    assert summary["signed_cookies"] | {"engine": ""} == {
+        "engine": "",
+        "django": "6.1",
+        "works": 1,
+        "fails": 1,
+        "mistakes": 0,
+        "flaky": 0,
+        "ran": 2,
+        "total": 2,
+    }
 
 
 def test_a_parametrized_pattern_is_its_parameter_rows():

@@ -11,7 +11,12 @@ VERSIONS = ["4.2", "5.2", "6.0", "6.1"]
     ("statuses", "short", "long"),
     [
         (["passed"] * 4, "✅", "works"),
-        (["failed", "error", "failed", "failed"], "❌", "fails"),
+        (["failed", "failed", "failed", "failed"], "❌", "fails"),
+        (
+            ["failed", "error", "failed", "failed"],
+            "❌ 4.2, ❗ 5.2, ❌ 6.0+",
+            "fails on 4.2, errors on 5.2, fails since 6.0",
+        ),
         (
             ["unavailable", "passed", "passed", "passed"],
             "➖ 4.2, ✅ 5.2+",
