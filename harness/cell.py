@@ -9,9 +9,10 @@ differ is reported as flaky.
 
 Exit status: 0 when a raw result was written for a run that happened (failing patterns are
 data) or that could not happen for a stated reason (*not run*: a service is missing);
-1 when the run itself broke (import error, nothing collected, wrong Django): the raw file
-then says ``"status": "error"`` with the reason; 2 on bad arguments (nothing written);
-130 when interrupted (the previous raw file is left as it was).
+1 when the run itself broke (import error, nothing collected, wrong Django, a service lost
+mid-run, a crash of the harness): the raw file then says ``"status": "error"`` with the
+reason; 2 on bad arguments, ours or pytest's (nothing written); 130 when interrupted (the
+previous raw file is left as it was).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +38,26 @@ cell_id = raw.cell_id
 
 PATTERNS_DIR = "matrix_tests"
 PYTEST_ARGS = ("-p", "harness.recorder", "-q", "--tb=no", "--no-header", "-p", "no:cacheprovider")
-# pytest exit codes that mean the run itself broke rather than a pattern failing.
-_BROKEN = {3: "pytest internal error", 4: "bad pytest usage (see the output above)"}
+USAGE_ERROR = 4  # pytest rejected its arguments: bad input, not a result
 
 
 class Interrupted(Exception):
     """The run was interrupted; nothing is written."""
+
+
+class BadPytestArguments(Exception):
+    """pytest rejected the extra arguments; nothing is written."""
+
+
+def _repeat(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = f"must be a whole number of runs, 1 or more, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def origin() -> dict[str, str]:
@@ -65,9 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--django", required=True, help="the Django version this cell is for")
     parser.add_argument(
         "--repeat",
-        type=int,
-        default=int(os.environ.get("SESSION_MATRIX_REPEAT") or 1),
-        help="run the patterns N times and report differing outcomes as flaky (default 1)",
+        type=_repeat,
+        default=os.environ.get("SESSION_MATRIX_REPEAT") or "1",
+        help="run the patterns N times; differing outcomes read flaky (SESSION_MATRIX_REPEAT)",
     )
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     return parser
@@ -89,6 +105,8 @@ def _pytest_once(args: list[str], env: dict[str, str]) -> dict[str, Any]:
         rows = json.loads(rows_path.read_text(encoding="utf-8")) if rows_path.exists() else {}
     if code == 2 and not rows.get("collection_errors"):
         raise Interrupted
+    if code == USAGE_ERROR:
+        raise BadPytestArguments
     return {"exit_code": code, "wall": wall, "tests": {}, "collection_errors": []} | rows
 
 
@@ -114,19 +132,24 @@ def combine_runs(runs: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, A
     return combined
 
 
-def _classify(first: dict[str, Any], wanted: str, args: list[str]) -> str:
+def _classify(runs: list[dict[str, Any]], wanted: str, args: list[str]) -> str:
     """Why the run itself is broken, or "" when its rows are results."""
-    if first["collection_errors"]:
-        return "collection failed: " + "; ".join(first["collection_errors"])
+    first = runs[0]
+    errors = sorted({error for run in runs for error in run["collection_errors"]})
+    if errors:
+        return "collection failed: " + "; ".join(errors)
     installed = first.get("django", "")
     if installed and installed != wanted and not installed.startswith(f"{wanted}."):
         return f"this environment has Django {installed}, the cell is for Django {wanted}"
-    if first["exit_code"] in _BROKEN:
-        return f"{_BROKEN[first['exit_code']]} (pytest exit code {first['exit_code']})"
+    if first["exit_code"] == 3:
+        return "pytest internal error (exit code 3): see the output above"
     if not first["tests"]:
-        if first["exit_code"] not in (0, 1, 5):
-            return f"pytest exited with {first['exit_code']} before running any pattern"
-        return f"no tests collected from {PATTERNS_DIR}/ (pytest args: {args or 'none'})"
+        if first["exit_code"] == 5:
+            return f"no tests collected from {PATTERNS_DIR}/ (pytest args: {args or 'none'})"
+        return (
+            f"pytest failed before recording any pattern (exit code {first['exit_code']}): "
+            "see the output above"
+        )
     return ""
 
 
@@ -135,15 +158,26 @@ def _run(args: argparse.Namespace, engine: engines.Engine, record: dict[str, Any
     with services.provision(engine.needs, file_dir=engine.uses("file_dir")) as given:
         env = dict(os.environ)
         env |= {
+            "DJANGO_SETTINGS_MODULE": "project.settings",
             "SESSION_MATRIX_ENGINE": args.engine,
             "REDIS_URL": given.redis_url or services.redis_url(),
             "SESSION_MATRIX_FILE_DIR": given.file_dir,
         }
-        runs = [_pytest_once(args.pytest_args, env) for _ in range(max(1, args.repeat))]
+        runs = []
+        for number in range(args.repeat):
+            if number:
+                given.reset()
+            runs.append(_pytest_once(args.pytest_args, env))
+        try:
+            given.check()
+            lost = ""
+        except services.ServiceLost as exc:
+            lost = str(exc)
     first = runs[0]
     record["environment"] = {
         "django": first.get("django", ""),
         "python": first.get("python", platform.python_version()),
+        "packages": first.get("packages", {}),
         "engine": engine.as_dict(),
         "services": given.versions,
     }
@@ -153,7 +187,7 @@ def _run(args: argparse.Namespace, engine: engines.Engine, record: dict[str, Any
         "startup": round(sum(run["wall"] for run in runs) - tests_time, 3),
         "tests": round(tests_time, 3),
     }
-    broken = _classify(first, args.django, args.pytest_args)
+    broken = lost or _classify(runs, args.django, args.pytest_args)
     if broken:
         record["status"], record["reason"] = "error", broken
 
@@ -191,6 +225,13 @@ def main(argv: list[str] | None = None) -> int:
     except Interrupted:
         print(f"{name}: interrupted; {path} left as it was", file=sys.stderr)
         return 130
+    except BadPytestArguments:
+        print(f"error: pytest rejected {args.pytest_args} (see above); {path} left as it was")
+        return 2
+    except Exception as exc:  # a crash of the harness is recorded as the cell's error
+        traceback.print_exc()
+        record["status"] = "error"
+        record["reason"] = f"the harness crashed: {exc.__class__.__name__}: {exc}"
     record["timings"]["total"] = round(time.time() - nox_started, 3)
     record["finished"] = raw.now()
     raw.write_atomic(path, record)

@@ -49,6 +49,7 @@ class Comparison:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     without_outcome: int = 0
+    versions: dict[str, str] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -92,6 +93,19 @@ def _why_not(old: dict[str, Any] | None, new: dict[str, Any]) -> tuple[str, str]
     return "", ""
 
 
+def _moved(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """What changed under a column: ``Django 6.1.3 -> 6.1.4, django-redis 6.0.0 -> 7.0.0``."""
+    before, after = old.get("environment", {}), new.get("environment", {})
+    pairs = [(name, before.get(name), after.get(name)) for name in ("django", "python")]
+    for kind in ("packages", "services"):
+        for name, version in after.get(kind, {}).items():
+            pairs.append((name, before.get(kind, {}).get(name), version))
+    moved = [f"{name} {was} -> {now}" for name, was, now in pairs if was and now and was != now]
+    if old.get("stale"):
+        moved.append("the baseline column was stale (patterns changed since it ran)")
+    return ", ".join(moved)
+
+
 def compare(old: dict[str, Any], new: dict[str, Any]) -> Comparison:
     """Compare the baseline matrix ``old`` with the check's matrix ``new``, cell by cell."""
     result = Comparison()
@@ -109,6 +123,9 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> Comparison:
         if kind:
             continue
         result.columns += 1
+        moved = _moved(old_columns[column_id], column)
+        if moved:
+            result.versions[column_id] = moved
         for pattern in new_ids:
             if pattern not in old_ids:
                 continue
@@ -132,6 +149,8 @@ def render(result: Comparison, baseline: str = "results/matrix.json") -> str:
         lines += [
             f"  {c.pattern:<{width}}  {c.column}: {c.old} -> {c.new}" for c in result.changes
         ]
+    for column, moved in sorted(result.versions.items()):
+        lines.append(f"under {column}: {moved}")
     for column, reason in sorted(result.broken.items()):
         lines.append(f"BROKEN: {column}: {reason}")
     for column, reason in sorted(result.not_compared.items()):

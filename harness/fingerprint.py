@@ -1,4 +1,5 @@
-"""A digest of what a cell ran: the patterns, the project and the engine record.
+"""A digest of what a cell ran: the patterns, the project, the engine record, the pytest
+configuration and the recorder that classifies outcomes.
 
 A raw result whose fingerprint differs from the current tree's is *stale*: the report flags
 it instead of silently mixing old outcomes with new patterns. Standard library only.
@@ -7,6 +8,8 @@ it instead of silently mixing old outcomes with new patterns. Standard library o
 from __future__ import annotations
 
 import hashlib
+import json
+import tomllib
 from pathlib import Path
 
 __all__ = ["ROOT", "fingerprint"]
@@ -21,10 +24,19 @@ def _files(engine: str, root: Path) -> list[Path]:
         for path in (root / folder).rglob("*")
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     ]
-    record = root / "engines" / f"{engine}.toml"
-    if record.is_file():
-        files.append(record)
+    for path in (root / "engines" / f"{engine}.toml", root / "harness" / "recorder.py"):
+        if path.is_file():
+            files.append(path)
     return sorted(files)
+
+
+def _pytest_config(root: Path) -> bytes:
+    """The ``[tool.pytest.ini_options]`` table: the rest of pyproject.toml changes nothing."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return b""
+    table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("pytest", {})
+    return json.dumps(table, sort_keys=True).encode()
 
 
 def fingerprint(engine: str, root: Path = ROOT) -> str:
@@ -35,6 +47,7 @@ def fingerprint(engine: str, root: Path = ROOT) -> str:
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
+    digest.update(_pytest_config(root))
     return digest.hexdigest()[:16]
 
 

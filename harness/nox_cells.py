@@ -5,6 +5,7 @@ Imported by the nox process: standard library, nox and what nox depends on only.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -41,27 +42,39 @@ def cell_params() -> list[Any]:
     return params
 
 
-def _not_run(session: nox.Session, django: str, engine: str, reason: str) -> None:
+def _record(django: str, engine: str, status: str, reason: str) -> None:
+    """A raw result for a cell that never reached the runner, so no old result stands in."""
     name = cell_id(engine, django)
     record = raw.new_record(
-        cell_id=name, engine=engine, django=django, status="not_run", reason=reason
+        cell_id=name, engine=engine, django=django, status=status, reason=reason
     )
     record["origin"] = origin()
     raw.write_atomic(raw.path_for(name), record)
-    session.skip(reason)
 
 
 def run_cell(session: nox.Session, django: str, engine: str, groups: list[str]) -> None:
-    """Install Django ``django`` and the matrix group, run the cell, skip if it was not run."""
+    """Install Django ``django`` and the matrix group, run the cell, skip if it was not run.
+
+    ``SESSION_MATRIX_UPGRADE=1`` upgrades a reused environment to the newest patch release
+    (``nox -s check`` sets it); otherwise a warm run installs nothing and needs no network.
+    """
+    import nox.command
+
     started = time.time()
     if session.python is False:
         supported = config.django_versions()[django]
         reason = (
             f"not run: Django {django} needs Python {supported}; none is installed "
-            "(see README, 'Interpreters')"
+            "(see README, 'What it needs')"
         )
-        _not_run(session, django, engine, reason)
-    session.install(f"django~={django}.0", *groups)
+        _record(django, engine, "not_run", reason)
+        session.skip(reason)
+    upgrade = ["--upgrade"] if os.environ.get("SESSION_MATRIX_UPGRADE") else []
+    try:
+        session.install(*upgrade, f"django~={django}.0", *groups)
+    except nox.command.CommandFailed as exc:
+        _record(django, engine, "error", f"installing Django {django} failed: {exc.reason}")
+        raise
     session.run(
         "python",
         "-m",

@@ -9,30 +9,68 @@ older Django versions, so that "not in this version" is never reported as a fail
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
+import re
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-__all__ = ["Recorder", "first_line", "pytest_configure"]
+__all__ = ["Recorder", "first_line", "gate_since_django", "pytest_configure"]
 
 _MESSAGE_LIMIT = 300
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+# Besides Django: the packages that decide how a session is stored and tested.
+PACKAGES = ("django-redis", "redis", "pytest", "pytest-django", "pytest-asyncio", "time-machine")
+
+
+def _versions(names: tuple[str, ...]) -> dict[str, str]:
+    found = {}
+    for name in names:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[name] = metadata.version(name)
+    return found
 
 
 def first_line(value: object) -> str:
-    """The first non-empty line of ``str(value)``, shortened for a table cell."""
+    """The first non-empty line of ``str(value)``, shortened for a table cell; memory
+    addresses (``0x7f3a…``) are masked so that the same failure reads the same every run."""
     for line in str(value).splitlines():
         if line.strip():
-            line = line.strip()
+            line = _ADDRESS.sub("0x…", line.strip())
             return line if len(line) <= _MESSAGE_LIMIT else line[: _MESSAGE_LIMIT - 1] + "…"
     return ""
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split("."))
+
+
+def gate_since_django(items: list[pytest.Item]) -> dict[str, str]:
+    """Skip, as *not available*, every item whose ``since_django`` version is newer than the
+    installed Django; return ``{node id: reason}``. Calling it again changes nothing."""
+    import django
+
+    gated: dict[str, str] = {}
+    for item in items:
+        marker = item.get_closest_marker("since_django")
+        if marker is None:
+            continue
+        needed = str(marker.args[0])
+        if django.VERSION[:2] >= _version_tuple(needed)[:2]:
+            continue
+        reason = marker.kwargs.get("reason") or (marker.args[1] if len(marker.args) > 1 else "")
+        why = f"not available in Django {django.get_version()}: needs Django {needed}+"
+        if reason:
+            why += f" ({reason})"
+        gated[item.nodeid] = why
+        if not any(m.kwargs.get("reason") == why for m in item.iter_markers("skip")):
+            item.add_marker(pytest.mark.skip(reason=why))
+    return gated
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,29 +99,14 @@ class Recorder:
             "exit_code": int(exitstatus),
             "django": version,
             "python": platform.python_version(),
+            "packages": _versions(PACKAGES),
             "collection_errors": self.collection_errors,
             "tests": self.tests,
         }
         self.path.write_text(json.dumps(rows), encoding="utf-8")
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        import django
-
-        for item in items:
-            marker = item.get_closest_marker("since_django")
-            if marker is None:
-                continue
-            needed = str(marker.args[0])
-            if django.VERSION[:2] >= _version_tuple(needed)[:2]:
-                continue
-            reason = marker.kwargs.get("reason") or (
-                marker.args[1] if len(marker.args) > 1 else ""
-            )
-            why = f"not available in Django {django.get_version()}: needs Django {needed}+"
-            if reason:
-                why += f" ({reason})"
-            self._unavailable[item.nodeid] = why
-            item.add_marker(pytest.mark.skip(reason=why))
+        self._unavailable = gate_since_django(items)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

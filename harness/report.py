@@ -89,7 +89,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    # `nox -- -k naive` sends its pytest arguments to every selected session, this one too.
+    args, ignored = _parser().parse_known_args(argv)
+    if ignored:
+        print(f"report: ignoring arguments meant for the cells: {' '.join(ignored)}")
     results = raw.results_dir()
     records, problems = load_records(results / "raw")
     for problem in problems:

@@ -3,11 +3,17 @@
 import pytest
 
 from harness.config import themes
+from harness.recorder import gate_since_django
 
 
 def pytest_configure(config):
     for name, title in themes().items():
         config.addinivalue_line("markers", f"{name}: {title}")
+
+
+def pytest_collection_modifyitems(items):
+    # @pytest.mark.since_django("5.1"): on older Django the idiom is skipped as not available.
+    gate_since_django(items)
 
 
 @pytest.fixture

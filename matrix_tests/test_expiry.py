@@ -151,7 +151,8 @@ def test_get_expiry_age_after_time_travel(client):
     """a view calls set_expiry(600); 100 s later (time_machine) client.session.get_expiry_age()
 
     Expect: 500 seconds are left.
-    Why: on every engine an integer set_expiry() means "that many seconds of inactivity": it is
+    Why: negative control, a misreading on every engine: an integer set_expiry() means "that
+    many seconds of inactivity": it is
     stored as the integer and get_expiry_age() returns it unchanged (600), counted afresh from
     each save.
     Fix: set_expiry(timedelta(seconds=600)) or a datetime for a fixed deadline: get_expiry_age()

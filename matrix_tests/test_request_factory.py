@@ -94,7 +94,8 @@ def test_fresh_session_is_truthy(rf):
     (client.session stays truthy: it saves the session, giving it a key, before returning it.)
     Fix: test presence with hasattr(request, "session"); test content with
     request.session.is_empty() or a key lookup.
-    Source: https://code.djangoproject.com/ticket/36898
+    Source: SessionBase.__bool__ in django/contrib/sessions/backends/base.py (new in 6.1);
+    is_empty() is being documented in https://code.djangoproject.com/ticket/36898
     """
     request = rf.get("/")
     SessionMiddleware(lambda request: None).process_request(request)

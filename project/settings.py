@@ -86,6 +86,7 @@ def _file_dir() -> str:
         return given
     made = tempfile.mkdtemp(prefix="session-matrix-files-")
     atexit.register(shutil.rmtree, made, ignore_errors=True)
+    os.environ["SESSION_MATRIX_FILE_DIR"] = made  # processes this one starts share it
     return made
 
 

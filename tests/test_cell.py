@@ -44,12 +44,11 @@ def _first(**overrides):
         ),
         (_first(django="3.2.1"), f"has Django 3.2.1, the cell is for Django {DJANGO}"),
         (_first(exit_code=5, tests={}), "no tests collected"),
-        (_first(exit_code=4, tests={}), "bad pytest usage"),
         (_first(exit_code=3), "pytest internal error"),
     ],
 )
 def test_a_broken_run_is_told_apart_from_failing_patterns(first, expected):
-    reason = cell._classify(first, DJANGO, [])
+    reason = cell._classify([first], DJANGO, [])
     assert (expected in reason) if expected else reason == ""
 
 
@@ -103,3 +102,38 @@ def test_without_redis_the_cache_cell_is_not_run(results_dir, monkeypatch, capsy
     assert record["reason"].startswith("not run: no Redis at redis://127.0.0.1:1/0")
     assert "secret" not in record["reason"]
     assert record["tests"] == {}
+
+
+def test_a_crash_of_the_harness_is_recorded_as_the_cells_error(results_dir, monkeypatch):
+    def crash(args, env):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cell, "_pytest_once", crash)
+    assert cell.main(["--engine", "db", "--django", DJANGO]) == 1
+    record = json.loads((results_dir / "raw" / f"db-dj{DJANGO}.json").read_text())
+    assert (record["status"], record["reason"]) == (
+        "error",
+        "the harness crashed: RuntimeError: boom",
+    )
+
+
+def test_arguments_pytest_rejects_are_bad_input_and_write_nothing(results_dir, capsys):
+    previous = write_raw(results_dir, raw_record(f"db-dj{DJANGO}", {"t.py::x": row()}))
+    before = previous.read_text()
+    assert cell.main(["--engine", "db", "--django", DJANGO, "--", "--no-such-option"]) == 2
+    assert previous.read_text() == before
+    assert "error: pytest rejected ['--no-such-option']" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["abc", "0"])
+def test_a_bad_repeat_count_is_a_one_line_error(value, monkeypatch, capsys):
+    monkeypatch.setenv("SESSION_MATRIX_REPEAT", value)
+    with pytest.raises(SystemExit) as exited:
+        cell.main(["--engine", "db", "--django", DJANGO])
+    assert exited.value.code == 2
+    assert f"must be a whole number of runs, 1 or more, not '{value}'" in capsys.readouterr().err
+
+
+def test_pytest_failing_before_any_pattern_says_so():
+    reason = cell._classify([_first(exit_code=1, tests={})], DJANGO, [])
+    assert reason.startswith("pytest failed before recording any pattern (exit code 1)")

@@ -174,3 +174,12 @@ def test_main_without_a_baseline_says_so(tmp_path, capsys):
     code = drift.main(["--results", str(tmp_path), "--baseline", str(tmp_path / "none.json")])
     assert code == 2
     assert "no usable baseline" in capsys.readouterr().err
+
+
+def test_a_new_patch_release_under_a_column_is_named_but_is_not_drift(new):
+    old_env = column(BASE, "db-dj6.1").get("environment", {})
+    column(new, "db-dj6.1")["environment"] = old_env | {"django": "6.1.99"}
+    result = drift.compare(BASE, new)
+    assert result.exit_code == 0
+    assert result.versions["db-dj6.1"] == f"django {old_env['django']} -> 6.1.99"
+    assert f"under db-dj6.1: django {old_env['django']} -> 6.1.99" in drift.render(result)
