@@ -10,7 +10,7 @@ BUILT_IN = ["cache", "cached_db", "db", "file", "signed_cookies"]
 
 
 def test_the_five_built_in_engines_have_records():
-    assert engines.names() == BUILT_IN
+    assert set(BUILT_IN) <= set(engines.names())
 
 
 @pytest.mark.parametrize("name", BUILT_IN)

@@ -7,7 +7,9 @@ from tests.conftest import ROOT
 
 def readme_commands():
     text = (ROOT / "README.md").read_text()
-    block = re.search(r"```sh\n(.*?)```", text, re.DOTALL).group(1)
+    block = re.search(r"```sh\n(.*?)```", text, re.DOTALL)
+    assert block.start() < text.index("\n## "), "the commands open the README"
+    block = block.group(1)
     return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.strip()]
 
 
