@@ -85,10 +85,17 @@ def _summary_table(matrix: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _origin(column: dict[str, Any]) -> str:
+    origin = column.get("origin", {})
+    if origin.get("ci_run"):
+        return f"[CI run]({origin['ci_run']})"
+    return _inline(" ".join(part for part in (origin.get("host"), origin.get("platform")) if part))
+
+
 def _columns(matrix: dict[str, Any]) -> list[str]:
     lines = [
-        "| column | status | Django | Python | services | finished |",
-        "|---|---|---|---|---|---|",
+        "| column | status | Django | Python | services | ran on | finished |",
+        "|---|---|---|---|---|---|---|",
     ]
     for column in matrix["columns"]:
         env = column.get("environment", {})
@@ -98,7 +105,7 @@ def _columns(matrix: dict[str, Any]) -> list[str]:
             status += f": {_inline(column['reason'])}"
         lines.append(
             f"| {column['id']} | {status} | {env.get('django', '')} | {env.get('python', '')} "
-            f"| {services} | {column.get('finished', '')} |"
+            f"| {services} | {_origin(column)} | {column.get('finished', '')} |"
         )
     return lines
 
