@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness import raw
-from harness.cell import cell_id
 from harness.fingerprint import ROOT
+from harness.raw import cell_id
 
 __all__ = ["Cell", "Run", "main", "table"]
 

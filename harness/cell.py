@@ -32,9 +32,7 @@ from typing import Any
 from harness import engines, raw, services
 from harness.fingerprint import ROOT, fingerprint
 
-__all__ = ["cell_id", "combine_runs", "main", "origin"]
-
-cell_id = raw.cell_id
+__all__ = ["combine_runs", "main", "origin"]
 
 PATTERNS_DIR = "matrix_tests"
 PYTEST_ARGS = ("-p", "harness.recorder", "-q", "--tb=no", "--no-header", "-p", "no:cacheprovider")
@@ -208,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     except engines.EngineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    name = cell_id(args.engine, args.django)
+    name = raw.cell_id(args.engine, args.django)
     path = raw.path_for(name)
     record = raw.new_record(cell_id=name, engine=args.engine, django=args.django)
     record |= {

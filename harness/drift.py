@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.merge import FAILED
+
 __all__ = ["Change", "Comparison", "compare", "main", "outcome", "render"]
 
-FAILURES = frozenset({"failed", "error"})
 NO_OUTCOME = frozenset({"not_run", "harness_error", "absent"})
 
 
@@ -63,7 +64,7 @@ def outcome(cell: dict[str, Any] | None) -> str | None:
     cell has none (not run, harness error, no result)."""
     if cell is None or cell["status"] in NO_OUTCOME:
         return None
-    if cell["status"] in FAILURES and cell.get("exception"):
+    if cell["status"] in FAILED and cell.get("exception"):
         return f"{cell['status']} ({cell['exception']})"
     return str(cell["status"])
 
@@ -179,7 +180,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Imported here so that ``compare`` and ``render`` need nothing but the standard library.
+    # Imported here: the report pulls in Jinja2, which ``compare`` and ``render`` do not need.
     from harness import raw
     from harness.report import build, load_records
 

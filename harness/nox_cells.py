@@ -10,7 +10,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from harness import config, engines, interpreters, raw
-from harness.cell import cell_id, origin
+from harness.cell import origin
+from harness.raw import cell_id
 
 if TYPE_CHECKING:
     import nox

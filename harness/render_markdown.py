@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from harness.merge import engine_summary, theme_groups
+from harness.merge import NOT_HELD, engine_summary, theme_groups
 from harness.raw import cell_id
 from harness.rollup import LEGEND, compact, words
 
@@ -126,7 +126,7 @@ def _details(matrix: dict[str, Any], pattern: dict[str, Any]) -> list[str]:
             f"{cell['exception']}: {cell['message']}".strip(": ")
             for django in versions
             if (cell := matrix["cells"][pattern["id"]][cell_id(engine["name"], django)])["status"]
-            in {"failed", "error", "flaky"}
+            in NOT_HELD
         }
         detail = "; ".join(_code(failure) for failure in sorted(failures) if failure)
         lines.append(
