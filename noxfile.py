@@ -16,7 +16,7 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness.nox_cells import cell_params, run_cell
+from session_matrix.nox_cells import cell_params, run_cell
 
 nox.needs_version = ">=2026.10"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -45,7 +45,7 @@ def matrix(session: nox.Session, django: str, engine: str) -> None:
 def report(session: nox.Session) -> None:
     """Merge results/raw/ into results/matrix.{json,md} and the README table."""
     session.install(*group("report"))
-    session.run("python", "-m", "harness.report", *session.posargs)
+    session.run("python", "-m", "session_matrix.report", *session.posargs)
 
 
 @nox.session(default=False)
@@ -67,7 +67,7 @@ def lint(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Time the whole matrix cold, warm and with no nox around it; print the ratios."""
     # nox's own interpreter: the benchmark starts nox itself, in a temporary --envdir.
-    session.run(sys.executable, "-m", "harness.bench", *session.posargs, external=True)
+    session.run(sys.executable, "-m", "session_matrix.bench", *session.posargs, external=True)
 
 
 @nox.session(default=False)
@@ -96,4 +96,4 @@ def check(session: nox.Session) -> None:
         external=True,
         success_codes=[0, 1],
     )
-    session.run("python", "-m", "harness.drift", "--results", str(scratch))
+    session.run("python", "-m", "session_matrix.drift", "--results", str(scratch))

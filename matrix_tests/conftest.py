@@ -2,8 +2,8 @@
 
 import pytest
 
-from harness.config import themes
-from harness.recorder import gate_since_django
+from session_matrix.config import themes
+from session_matrix.recorder import gate_since_django
 
 
 def pytest_configure(config):

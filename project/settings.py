@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from harness.engines import load
+from session_matrix.engines import load
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from harness.catalogue import base_id, parse_docstring, read_catalogue
-from harness.config import themes
-from harness.merge import NOT_HELD
+from session_matrix.catalogue import base_id, parse_docstring, read_catalogue
+from session_matrix.config import themes
+from session_matrix.merge import NOT_HELD
 from tests.conftest import RESOURCES, ROOT
 
 

@@ -5,7 +5,7 @@ import json
 import django
 import pytest
 
-from harness import cell
+from session_matrix import cell
 from tests.conftest import raw_record, row, write_raw
 
 DJANGO = django.get_version().rsplit(".", 1)[0]

@@ -1,11 +1,11 @@
-"""harness/drift.py: which outcomes changed since the committed matrix (``nox -s check``)."""
+"""session_matrix/drift.py: which outcomes changed since the committed matrix (``nox -s check``)."""
 
 import copy
 import json
 
 import pytest
 
-from harness import drift
+from session_matrix import drift
 from tests.resources import html_fixture
 from tests.resources.html_fixture import ASYNC, MISTAKE, NAIVE, REPLAY, copy_raw, fixture_matrix
 
@@ -144,7 +144,7 @@ def test_outcome_ignores_everything_but_status_and_exception():
 @pytest.fixture
 def fixture_build(monkeypatch):
     """``report.build`` on the fixture's engines and patterns instead of the tree's."""
-    monkeypatch.setattr("harness.report.build", html_fixture.build)
+    monkeypatch.setattr("session_matrix.report.build", html_fixture.build)
 
 
 def test_main_compares_a_fresh_run_with_the_baseline(tmp_path, capsys, fixture_build):

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from harness import config
+from session_matrix import config
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow_harness

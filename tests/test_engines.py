@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from harness import engines
+from session_matrix import engines
 
 BUILT_IN = ["cache", "cached_db", "db", "file", "signed_cookies"]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.render_html import html_report
-from harness.render_markdown import anchor
+from session_matrix.render_html import html_report
+from session_matrix.render_markdown import anchor
 from tests.conftest import ROOT
 from tests.resources.html_fixture import HOSTILE, MISTAKE, NAIVE, REPLAY, fixture_matrix
 

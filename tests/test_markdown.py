@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from harness.readme import END, START, ReadmeError, refresh
-from harness.render_markdown import anchor, markdown_report, readme_block
+from session_matrix.readme import END, START, ReadmeError, refresh
+from session_matrix.render_markdown import anchor, markdown_report, readme_block
 from tests.test_merge import NAIVE, build, raw_record, row
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from harness.catalogue import Pattern
-from harness.merge import build_matrix, engine_summary, verdict
+from session_matrix.catalogue import Pattern
+from session_matrix.merge import build_matrix, engine_summary, verdict
 from tests.conftest import raw_record, row
 
 NAIVE = "matrix_tests/test_x.py::test_naive"

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from harness import report
+from session_matrix import report
 from tests.conftest import RESOURCES
 
 SEED = "matrix_tests/test_before_request.py::SeedTests::test_naive_save"

@@ -5,7 +5,7 @@ import json
 import nox.command
 import pytest
 
-from harness import config, engines, nox_cells
+from session_matrix import config, engines, nox_cells
 
 
 @pytest.fixture

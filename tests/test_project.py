@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from harness import engines
+from session_matrix import engines
 from tests.conftest import RESOURCES, ROOT
 
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from harness import raw
+from session_matrix import raw
 from tests.conftest import raw_record, row
 
 

@@ -16,7 +16,7 @@ def recorded(pytester, monkeypatch, tmp_path):
     rows_path = tmp_path / "rows.json"
     monkeypatch.setenv("SESSION_MATRIX_ROWS", str(rows_path))
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    result = pytester.runpytest_subprocess("-p", "harness.recorder", "-p", "no:django")
+    result = pytester.runpytest_subprocess("-p", "session_matrix.recorder", "-p", "no:django")
     return result, json.loads(rows_path.read_text())
 
 
@@ -62,7 +62,7 @@ def test_collection_errors_are_recorded(pytester, monkeypatch, tmp_path):
     pytester.makepyfile(test_broken="import not_a_module_anywhere\n")
     monkeypatch.setenv("SESSION_MATRIX_ROWS", str(tmp_path / "rows.json"))
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    pytester.runpytest_subprocess("-p", "harness.recorder", "-p", "no:django")
+    pytester.runpytest_subprocess("-p", "session_matrix.recorder", "-p", "no:django")
     rows = json.loads((tmp_path / "rows.json").read_text())
     assert rows["exit_code"] == 2
     assert "test_broken.py" in rows["collection_errors"][0]
@@ -73,5 +73,5 @@ def test_without_rows_path_the_plugin_stays_silent(pytester, monkeypatch):
     pytester.makepyfile(test_ok="def test_ok():\n    pass\n")
     monkeypatch.delenv("SESSION_MATRIX_ROWS", raising=False)
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    result = pytester.runpytest_subprocess("-p", "harness.recorder", "-p", "no:django")
+    result = pytester.runpytest_subprocess("-p", "session_matrix.recorder", "-p", "no:django")
     assert result.ret == 0

@@ -8,10 +8,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from harness import report
-from harness.render_html import html_report, page_context
-from harness.render_markdown import anchor, markdown_report, readme_block
-from harness.render_svg import heatmap, shares
+from session_matrix import report
+from session_matrix.render_html import html_report, page_context
+from session_matrix.render_markdown import anchor, markdown_report, readme_block
+from session_matrix.render_svg import heatmap, shares
 from tests.resources.html_fixture import (
     ASYNC,
     HOSTILE,

@@ -2,8 +2,8 @@
 
 import json
 
-from harness import report
-from harness.readme import END, START
+from session_matrix import report
+from session_matrix.readme import END, START
 from tests.conftest import raw_record, row, write_raw
 
 SEED = "matrix_tests/test_before_request.py::SeedTests::test_naive_save"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.rollup import compact, words
+from session_matrix.rollup import compact, words
 
 VERSIONS = ["4.2", "5.2", "6.0", "6.1"]
 

@@ -1,4 +1,4 @@
-"""results/matrix.json has a JSON Schema (harness/schemas/matrix.schema.json) that every
+"""results/matrix.json has a JSON Schema (session_matrix/schemas/matrix.schema.json) that every
 matrix the harness builds, and the committed one, must satisfy."""
 
 import copy
@@ -7,8 +7,8 @@ import json
 import jsonschema
 import pytest
 
-from harness.merge import STATUSES
-from harness.report import SCHEMA
+from session_matrix.merge import STATUSES
+from session_matrix.report import SCHEMA
 from tests.conftest import ROOT
 from tests.resources.html_fixture import MISTAKE, NAIVE, fixture_matrix
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import services
+from session_matrix import services
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import json
 import shutil
 from pathlib import Path
 
-from harness.catalogue import Pattern
-from harness.merge import build_matrix
-from harness.report import load_records
+from session_matrix.catalogue import Pattern
+from session_matrix.merge import build_matrix
+from session_matrix.report import load_records
 
 HERE = Path(__file__).resolve().parent
 RAW = HERE / "html_raw"

@@ -1,6 +1,6 @@
 """A pytest plugin that records one row per pattern: outcome, exception, first line, duration.
 
-Loaded by the cell runner as ``-p harness.recorder`` with ``SESSION_MATRIX_ROWS`` naming the
+Loaded by the cell runner as ``-p session_matrix.recorder`` with ``SESSION_MATRIX_ROWS`` naming the
 JSON file to write at the end of the session (without that variable it does nothing).
 
 It also turns ``@pytest.mark.since_django("5.1", reason=...)`` into an *unavailable* row on

@@ -1,6 +1,6 @@
 """``nox -s report``: merge ``results/raw/*.json`` into the published results.
 
-    python -m harness.report [--readme README.md | --no-readme]
+    python -m session_matrix.report [--readme README.md | --no-readme]
 
 Writes ``results/matrix.json`` (with its JSON Schema next to it), ``matrix.md``, the page
 ``index.html`` and the heatmap ``matrix.svg``, refreshes the README table and
@@ -16,14 +16,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness import config, engines, raw
-from harness.catalogue import read_catalogue
-from harness.fingerprint import ROOT, fingerprint
-from harness.merge import build_matrix
-from harness.readme import ReadmeError, refresh
-from harness.render_html import html_report
-from harness.render_markdown import markdown_report, readme_block
-from harness.render_svg import heatmap
+from session_matrix import config, engines, raw
+from session_matrix.catalogue import read_catalogue
+from session_matrix.fingerprint import ROOT, fingerprint
+from session_matrix.merge import build_matrix
+from session_matrix.readme import ReadmeError, refresh
+from session_matrix.render_html import html_report
+from session_matrix.render_markdown import markdown_report, readme_block
+from session_matrix.render_svg import heatmap
 
 __all__ = ["SCHEMA", "build", "load_records", "main", "timing_summary"]
 
@@ -82,7 +82,7 @@ def timing_summary(matrix: dict[str, Any]) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m harness.report", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m session_matrix.report", description=__doc__)
     parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
     return parser

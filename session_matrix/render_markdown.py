@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from harness.merge import NOT_HELD, engine_summary, theme_groups
-from harness.raw import cell_id
-from harness.rollup import LEGEND, compact, words
+from session_matrix.merge import NOT_HELD, engine_summary, theme_groups
+from session_matrix.raw import cell_id
+from session_matrix.rollup import LEGEND, compact, words
 
 __all__ = ["anchor", "markdown_report", "readme_block", "theme_counts"]
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.catalogue import Pattern, base_id
-from harness.raw import cell_id
+from session_matrix.catalogue import Pattern, base_id
+from session_matrix.raw import cell_id
 
 __all__ = [
     "FAILED",

@@ -9,9 +9,9 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from harness import config, engines, interpreters, raw
-from harness.cell import origin
-from harness.raw import cell_id
+from session_matrix import config, engines, interpreters, raw
+from session_matrix.cell import origin
+from session_matrix.raw import cell_id
 
 if TYPE_CHECKING:
     import nox
@@ -79,7 +79,7 @@ def run_cell(session: nox.Session, django: str, engine: str, groups: list[str]) 
     session.run(
         "python",
         "-m",
-        "harness.cell",
+        "session_matrix.cell",
         "--engine",
         engine,
         "--django",

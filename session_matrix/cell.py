@@ -1,8 +1,8 @@
 """Run one cell (one engine on the installed Django) and write its raw result.
 
-    python -m harness.cell --engine signed_cookies --django 6.1 [--repeat N] [-- PYTEST ARGS]
+    python -m session_matrix.cell --engine signed_cookies --django 6.1 [--repeat N] [-- PYTEST ARGS]
 
-The patterns run in a pytest subprocess (with the ``harness.recorder`` plugin) inside the
+The patterns run in a pytest subprocess (with the ``session_matrix.recorder`` plugin) inside the
 services this cell was given: a Redis database of its own, a private file directory.
 ``--repeat N`` (or ``SESSION_MATRIX_REPEAT=N``) runs them N times; a pattern whose outcomes
 differ is reported as flaky.
@@ -29,13 +29,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from harness import engines, raw, services
-from harness.fingerprint import ROOT, fingerprint
+from session_matrix import engines, raw, services
+from session_matrix.fingerprint import ROOT, fingerprint
 
 __all__ = ["combine_runs", "main", "origin"]
 
 PATTERNS_DIR = "matrix_tests"
-PYTEST_ARGS = ("-p", "harness.recorder", "-q", "--tb=no", "--no-header", "-p", "no:cacheprovider")
+PYTEST_ARGS = ("-p", "session_matrix.recorder", "-q", "--tb=no", "--no-header", "-p", "no:cacheprovider")
 USAGE_ERROR = 4  # pytest rejected its arguments: bad input, not a result
 
 
@@ -74,7 +74,7 @@ def origin() -> dict[str, str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m harness.cell", description="Run one cell.")
+    parser = argparse.ArgumentParser(prog="python -m session_matrix.cell", description="Run one cell.")
     parser.add_argument("--engine", required=True, help="a record name in engines/")
     parser.add_argument("--django", required=True, help="the Django version this cell is for")
     parser.add_argument(

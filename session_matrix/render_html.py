@@ -15,9 +15,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from harness.merge import RAN, engine_summary, theme_groups
-from harness.render_markdown import anchor
-from harness.rollup import WORDS, compact, span, words
+from session_matrix.merge import RAN, engine_summary, theme_groups
+from session_matrix.render_markdown import anchor
+from session_matrix.rollup import WORDS, compact, span, words
 
 __all__ = ["TONES", "html_report", "page_context"]
 

@@ -1,11 +1,11 @@
 """``nox -s bench``: the whole matrix through nox, cold and warm, against the floor.
 
-    python -m harness.bench [--jobs N] [--rounds N] [--keep]
+    python -m session_matrix.bench [--jobs N] [--rounds N] [--keep]
 
 cold    ``nox -s matrix -j N`` in a fresh temporary ``--envdir``: no environments yet
         (uv's package cache is used as it is)
 warm    the same command again: every environment is reused
-floor   the same cells with no nox around them: ``<env>/bin/python -m harness.cell`` in the
+floor   the same cells with no nox around them: ``<env>/bin/python -m session_matrix.cell`` in the
         environments nox prepared, N at a time
 
 Every run writes its raw results into a temporary ``SESSION_MATRIX_RESULTS``: results/,
@@ -30,9 +30,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import raw
-from harness.fingerprint import ROOT
-from harness.raw import cell_id
+from session_matrix import raw
+from session_matrix.fingerprint import ROOT
+from session_matrix.raw import cell_id
 
 __all__ = ["Cell", "Run", "main", "table"]
 
@@ -42,7 +42,7 @@ PARTS = ("env", "setup", "startup", "tests", "cell", "outside")
 LEGEND = """\
 Σ columns: seconds summed over cells; with N jobs they add up to wall x N.
   env      nox creating (cold) or checking (warm) the cell's environment
-  setup    session start -> harness.cell running: session.install, interpreter + imports
+  setup    session start -> session_matrix.cell running: session.install, interpreter + imports
   startup  the pytest subprocess minus its tests: interpreter, Django, pytest, collection
   tests    the patterns themselves (sum of pytest durations)
   cell     the cell runner's own work: Redis lease, file dir, writing the raw file
@@ -172,7 +172,7 @@ def _floor_cell(cell: Cell, envdir: Path, env: dict[str, str]) -> int:
     cell_env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as nox_cells
     cell_env |= {"VIRTUAL_ENV": str(bin_dir.parent), "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}"}
     cell_env["SESSION_MATRIX_T0"] = str(time.time())
-    command = [str(bin_dir / "python"), "-m", "harness.cell"]
+    command = [str(bin_dir / "python"), "-m", "session_matrix.cell"]
     command += ["--engine", cell.engine, "--django", cell.django]
     return subprocess.call(command, cwd=ROOT, env=cell_env, stdout=subprocess.DEVNULL)
 
@@ -221,7 +221,7 @@ def table(runs: list[Run], floor: Run, cells: int, nox_start: float) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m harness.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m session_matrix.bench", description=__doc__)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cells at once")
     parser.add_argument("--rounds", type=int, default=1, help="cold, warm, floor N times")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")

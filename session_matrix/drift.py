@@ -1,6 +1,6 @@
 """``nox -s check``: has any outcome changed since the committed ``results/matrix.json``?
 
-    python -m harness.drift --results DIR [--baseline results/matrix.json]
+    python -m session_matrix.drift --results DIR [--baseline results/matrix.json]
 
 Builds the matrix from the raw results that a fresh run wrote into ``DIR/raw`` and compares
 every cell with the baseline. Only outcomes count: the cell status and, for a failure, its
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.merge import FAILED
+from session_matrix.merge import FAILED
 
 __all__ = ["Change", "Comparison", "compare", "main", "outcome", "render"]
 
@@ -173,7 +173,7 @@ def render(result: Comparison, baseline: str = "results/matrix.json") -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m harness.drift", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m session_matrix.drift", description=__doc__)
     parser.add_argument("--results", type=Path, required=True, help="the check's results dir")
     parser.add_argument("--baseline", type=Path, help="default: <results dir>/matrix.json")
     return parser
@@ -181,8 +181,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     # Imported here: the report pulls in Jinja2, which ``compare`` and ``render`` do not need.
-    from harness import raw
-    from harness.report import build, load_records
+    from session_matrix import raw
+    from session_matrix.report import build, load_records
 
     args = _parser().parse_args(argv)
     baseline = args.baseline or raw.results_dir() / "matrix.json"

@@ -24,7 +24,7 @@ def _files(engine: str, root: Path) -> list[Path]:
         for path in (root / folder).rglob("*")
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     ]
-    for path in (root / "engines" / f"{engine}.toml", root / "harness" / "recorder.py"):
+    for path in (root / "engines" / f"{engine}.toml", root / "session_matrix" / "recorder.py"):
         if path.is_file():
             files.append(path)
     return sorted(files)

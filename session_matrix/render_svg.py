@@ -10,7 +10,7 @@ import itertools
 from html import escape
 from typing import Any
 
-from harness.merge import RAN, newest_ran_columns, theme_groups
+from session_matrix.merge import RAN, newest_ran_columns, theme_groups
 
 __all__ = ["heatmap", "shares"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.raw import write_atomic
+from session_matrix.raw import write_atomic
 
 __all__ = ["END", "START", "ReadmeError", "refresh"]
 
