@@ -1,13 +1,19 @@
+# /// script
+# dependencies = ["nox>=2026.10", "jsonschema>=4.23"]
+# ///
 """django-session-matrix: which ways of editing a session in tests work on which engine.
 
-nox                                   every cell (engine x Django), then the report
-nox -t signed_cookies                 one engine on every Django version
-nox -s "matrix(db-dj6.1)"             one cell; `nox -l` lists them all
-nox -s matrix -- -k naive             extra pytest arguments reach every cell
+nox                                   every column (configuration x Django), then the report
+nox -t default                        the five default configurations only
+nox -t cache                          the cache engine's configurations on every Django version
+nox -s "matrix(db-dj6.1)"             one column; `nox -l` lists them all
+nox -s matrix -- -k naive             extra pytest arguments reach every column
 nox -s report                         rebuild results/ and the README table from raw results
+nox -s check                          re-run every column; fail if an outcome changed
 nox -s lint tests                     the harness's own checks
 """
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -16,84 +22,76 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from session_matrix.nox_cells import cell_params, run_cell
+from session_matrix.drift import split_check_args
+from session_matrix.nox_columns import column_params, run_column
 
 nox.needs_version = ">=2026.10"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.download_python = "never"
 nox.options.sessions = ["matrix", "report"]
-# Cells are independent: run one per CPU. `report` (allow_parallel=False, defined after
-# `matrix`) starts only once every cell has finished.
-nox.options.parallel = "auto"
+# Columns are independent: run one per CPU. `report` (allow_parallel=False, defined after
+# `matrix`) starts only once every column has finished.
+nox.options.parallel = os.cpu_count() or 1
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 
 def group(name: str) -> list[str]:
-    return nox.project.dependency_groups(PYPROJECT, name)
+    return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
-@nox.session(allow_parallel=True)
-@nox.parametrize("python,django,engine", cell_params())
-def matrix(session: nox.Session, django: str, engine: str) -> None:
-    """Run every pattern on one engine x Django version; write results/raw/<cell>.json."""
-    run_cell(session, django, engine, group("matrix"))
+@nox.session(venv_backend="none", allow_parallel=True)
+@nox.parametrize("django,configuration", column_params())
+def matrix(session: nox.Session, django: str, configuration: str) -> None:
+    """Run every pattern on one configuration x Django version: results/raw/<column>.json."""
+    run_column(session, django, configuration, group("matrix"))
 
 
 @nox.session(allow_parallel=False)
 def report(session: nox.Session) -> None:
-    """Merge results/raw/ into results/matrix.{json,md} and the README table."""
+    """Merge results/raw/ into results/ and the README table (refuses bad input)."""
     session.install(*group("report"))
-    session.run("python", "-m", "session_matrix.report", *session.posargs)
+    session.run("python", "-m", "session_matrix", "report", *session.posargs)
+
+
+@nox.session(default=False)
+def check(session: nox.Session) -> None:
+    """Re-run every column into a scratch dir; fail if an outcome differs from results/.
+
+    `nox -s check -- -m auth` narrows the re-run; `-- --allow-missing` accepts columns
+    that could not run.
+    """
+    session.install(*group("report"))
+    own, pytest_args = split_check_args(session.posargs)
+    scratch = Path(session.create_tmp()).resolve() / "check-results"
+    shutil.rmtree(scratch, ignore_errors=True)
+    # The same nox runs the columns, upgraded to the newest patch releases; a broken column
+    # makes it exit 1, and the comparison still reports every column.
+    env = {"SESSION_MATRIX_RESULTS": str(scratch), "SESSION_MATRIX_UPGRADE": "1"}
+    nox_command = [sys.executable, "-m", "nox", "-f", __file__, "-s", "matrix", "--"]
+    session.run(*nox_command, *pytest_args, env=env, external=True, success_codes=[0, 1])
+    session.run("python", "-m", "session_matrix", "check", "--results", str(scratch), *own)
 
 
 @nox.session(default=False)
 def tests(session: nox.Session) -> None:
-    """The harness's own tests (one of them runs two real cells through nox)."""
+    """The harness's own tests, the fault suite among them (real services, real signals)."""
     session.install(*group("tests"))
     session.run("pytest", *session.posargs)
 
 
 @nox.session(default=False)
 def lint(session: nox.Session) -> None:
-    """ruff: lint and format check."""
+    """ruff (lint, format) and mypy --strict on the harness."""
     session.install(*group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
 
 
 @nox.session(python=False, default=False)
 def bench(session: nox.Session) -> None:
     """Time the whole matrix cold, warm and with no nox around it; print the ratios."""
-    # nox's own interpreter: the benchmark starts nox itself, in a temporary --envdir.
+    # nox's own interpreter: the benchmark starts nox itself, with its own environments.
     session.run(sys.executable, "-m", "session_matrix.bench", *session.posargs, external=True)
-
-
-@nox.session(default=False)
-def check(session: nox.Session) -> None:
-    """Re-run the cells into a scratch dir; fail if any outcome differs from results/matrix.json.
-
-    `nox -s check -- -m auth` passes pytest arguments on to every cell, as `nox -s matrix` does.
-    """
-    session.install(*group("report"))
-    scratch = Path(session.create_tmp()).resolve() / "check-results"
-    shutil.rmtree(scratch, ignore_errors=True)
-    # The same nox (nox's own interpreter) runs the cells; a broken cell makes it exit 1, and
-    # the comparison below still reports every column, the broken one included.
-    session.run(
-        sys.executable,
-        "-m",
-        "nox",
-        "--noxfile",
-        str(Path(__file__).resolve()),
-        "--sessions",
-        "matrix",
-        "--",
-        *session.posargs,
-        # The newest patch release of each Django version, not the one installed last time.
-        env={"SESSION_MATRIX_RESULTS": str(scratch), "SESSION_MATRIX_UPGRADE": "1"},
-        external=True,
-        success_codes=[0, 1],
-    )
-    session.run("python", "-m", "session_matrix.drift", "--results", str(scratch))

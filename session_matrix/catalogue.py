@@ -6,7 +6,12 @@ Each pattern is a test function or ``TestCase`` method. Its docstring is the rec
     Expect: ...      what the developer expects
     Why: ...         why it breaks where it breaks (once the matrix has shown it)
     Fix: ...         the portable way to write it
-    Source: ...      optional: ticket, doc or issue behind the pattern
+    Source: ...      ticket, doc or issue behind the pattern
+    Kind: ...        for a pattern that fails on every engine: mistake, django-limitation
+                     or test-tool-limitation
+    Depends: ...     what in the test setup (not the engine) decides the outcome
+    Twin: ...        its counterpart (a browser idiom's test-client twin, or the companion
+                     that removes a setup dependency): a test name in the same module
 
 Its theme is a marker named in ``[tool.session-matrix.themes]`` (module ``pytestmark``,
 class or function decorator); ``@pytest.mark.since_django("5.1", reason=...)`` gives the
@@ -24,8 +29,8 @@ from typing import Any
 
 __all__ = ["FIELDS", "Pattern", "base_id", "parse_docstring", "read_catalogue"]
 
-FIELDS = ("expect", "why", "fix", "source")
-_LABEL = re.compile(r"^(Expect|Why|Fix|Source):\s*(.*)$", re.IGNORECASE)
+FIELDS = ("expect", "why", "fix", "source", "kind", "depends", "twin")
+_LABEL = re.compile(r"^(Expect|Why|Fix|Source|Kind|Depends|Twin):\s*(.*)$", re.IGNORECASE)
 
 
 @dataclass
@@ -39,6 +44,9 @@ class Pattern:
     why: str = ""
     fix: str = ""
     source: str = ""
+    kind: str = ""
+    depends: str = ""
+    twin: str = ""
     since_django: str = ""
     since_reason: str = ""
     code: str = ""
@@ -133,6 +141,9 @@ def _pattern(
     first = min([func.lineno, *(d.lineno for d in func.decorator_list)])
     code = "\n".join(source.splitlines()[first - 1 : func.end_lineno])
     texts = parse_docstring(ast.get_docstring(func, clean=True))
+    if texts["twin"] and ".py::" not in texts["twin"]:
+        texts["twin"] = f"{path}::{texts['twin']}"  # a name in the same module
+    texts["kind"] = texts["kind"].lower()
     theme = next((name for name in names if name in themes), "")
     return Pattern(
         id=node_id,

@@ -1,29 +1,50 @@
-"""The project's own settings, read from ``[tool.session-matrix]`` in ``pyproject.toml``.
+"""The project's own settings: ``[tool.session-matrix]`` in ``pyproject.toml``.
 
-Standard library only.
+``django`` lists the matrix's Django versions, oldest first; each is a table:
+
+    "4.2" = { python = ">=3.8,<3.13", support = "end-of-life", note = "..." }
+    "6.2" = { python = ">=3.12", support = "pre-release" }
+
+``support`` is ``supported`` (the default), ``end-of-life`` (kept because it is widely
+deployed; the report says so) or ``pre-release`` (installed with ``--pre``; marked so).
+``themes`` maps each theme marker to its title, in report order. Standard library only.
 """
 
 from __future__ import annotations
 
 import functools
 import tomllib
-from pathlib import Path
 from typing import Any
+
+from session_matrix.model import DjangoVersion
+from session_matrix.paths import ROOT
 
 __all__ = ["PYPROJECT", "django_versions", "themes"]
 
-PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+PYPROJECT = ROOT / "pyproject.toml"
+SUPPORT = ("supported", "end-of-life", "pre-release")
 
 
 @functools.cache
 def _table() -> dict[str, Any]:
     data = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
-    return data["tool"]["session-matrix"]
+    table: dict[str, Any] = data["tool"]["session-matrix"]
+    return table
 
 
-def django_versions() -> dict[str, str]:
-    """Django version -> the Python versions it supports (a PEP 440 specifier)."""
-    return dict(_table()["django"])
+def django_versions() -> list[DjangoVersion]:
+    """The matrix's Django versions, oldest first, with the Pythons each supports."""
+    found = []
+    for version, entry in _table()["django"].items():
+        support = entry.get("support", "supported")
+        if support not in SUPPORT:
+            msg = (
+                f"{PYPROJECT}: tool.session-matrix.django.{version}.support: {support!r} "
+                f"is not one of {', '.join(SUPPORT)}"
+            )
+            raise ValueError(msg)
+        found.append(DjangoVersion(version, entry["python"], support, entry.get("note", "")))
+    return found
 
 
 def themes() -> dict[str, str]:

@@ -1,31 +1,38 @@
-"""``nox -s check``: has any outcome changed since the committed ``results/matrix.json``?
+"""``nox -s check``: has any outcome changed since the published ``results/matrix.json``?
 
-    python -m session_matrix.drift --results DIR [--baseline results/matrix.json]
+    session-matrix check --results DIR [--baseline results/matrix.json] [--allow-missing]
 
 Builds the matrix from the raw results that a fresh run wrote into ``DIR/raw`` and compares
 every cell with the baseline. Only outcomes count: the cell status and, for a failure, its
-exception type. Timings, dates, durations and messages never do. A column that the check
-could not run (a service or interpreter missing) is reported as *not compared*, never as
-drift; so is a cell that either side has no outcome for (new pattern, deselected...).
+exception type; timings, dates, durations and messages never do.
 
-Exit status: 0 nothing changed; 1 an outcome changed, or a column that has outcomes in the
-baseline broke in the check (it cannot vouch for it); 2 nothing could be compared.
+It fails closed: a column it could not compare (not run, broken, absent on either side)
+makes it exit non-zero unless ``--allow-missing`` is given, since a check that could not
+look cannot vouch for anything.
+
+Exit status: 0 nothing changed; 1 an outcome changed, or a column could not be compared;
+2 nothing could be compared, or the inputs are unusable.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from session_matrix.merge import FAILED
+from session_matrix import paths, schemas
+from session_matrix.model import Cell, Column, Matrix, read_matrix
 
-__all__ = ["Change", "Comparison", "compare", "main", "outcome", "render"]
+__all__ = ["Change", "Comparison", "compare", "main", "outcome", "render", "split_check_args"]
 
-NO_OUTCOME = frozenset({"not_run", "harness_error", "absent"})
+_OWN_FLAGS = ("--allow-missing",)
+
+
+def split_check_args(args: list[str]) -> tuple[list[str], list[str]]:
+    """``nox -s check -- ...``: the check's own flags, and the pytest arguments for the run."""
+    own = [arg for arg in args if arg in _OWN_FLAGS]
+    return own, [arg for arg in args if arg not in _OWN_FLAGS]
 
 
 @dataclass(frozen=True)
@@ -46,98 +53,85 @@ class Comparison:
     compared: int = 0
     columns: int = 0
     not_compared: dict[str, str] = field(default_factory=dict)
-    broken: dict[str, str] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     without_outcome: int = 0
     versions: dict[str, str] = field(default_factory=dict)
+    allow_missing: bool = False
 
     @property
     def exit_code(self) -> int:
-        if self.changes or self.broken:
+        if self.changes:
             return 1
-        return 0 if self.compared else 2
+        if not self.compared:
+            return 2
+        return 1 if self.not_compared and not self.allow_missing else 0
 
 
-def outcome(cell: dict[str, Any] | None) -> str | None:
-    """A cell's outcome as compared: ``passed``, ``failed (KeyError)``...; ``None`` when the
-    cell has none (not run, harness error, no result)."""
-    if cell is None or cell["status"] in NO_OUTCOME:
+def outcome(cell: Cell | None) -> str | None:
+    """A cell's outcome as compared: ``passed``, ``failed (KeyError)``...; ``None`` when it
+    has none (not run, harness error, no result)."""
+    if cell is None or not (cell.status.ran or cell.status in ("skipped", "unavailable")):
         return None
-    if cell["status"] in FAILED and cell.get("exception"):
-        return f"{cell['status']} ({cell['exception']})"
-    return str(cell["status"])
+    if cell.status.failed and cell.exception:
+        return f"{cell.status} ({cell.exception})"
+    return str(cell.status)
 
 
-def _columns(matrix: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {column["id"]: column for column in matrix.get("columns", [])}
-
-
-def _why_not(old: dict[str, Any] | None, new: dict[str, Any]) -> tuple[str, str]:
-    """``("broken" | "skip" | "", reason)`` for one column; ``broken`` only when the baseline
-    had outcomes there (a run that broke in both is no change)."""
-    baseline_ran = old is not None and old["status"] == "ok"
-    if new["status"] == "error":
-        if baseline_ran:
-            return "broken", f"the run broke in this check: {new['reason']}"
-        return (
-            "skip",
-            f"the run broke in this check; the baseline has no outcome either: {new['reason']}",
-        )
-    if new["status"] != "ok":
-        reason = (new["reason"] or "no raw result").removeprefix("not run: ")
-        return "skip", f"not run in this check: {reason}"
+def _why_not(old: Column | None, new: Column) -> str:
+    """Why a column cannot be compared, or ``""``."""
+    if new.status != "ok":
+        return f"the check's run has no outcomes ({new.status}: {new.reason or 'no raw result'})"
+    if new.last_run is not None and new.last_run.status != "ok":
+        return f"the check's run did not finish ({new.last_run.status}: {new.last_run.reason})"
     if old is None:
-        return "skip", "not in the baseline (new column)"
-    if old["status"] != "ok":
-        return "skip", f"the baseline has no outcome ({old['status']}: {old['reason']})"
-    return "", ""
+        return "not in the baseline (a new column)"
+    if old.status != "ok":
+        return f"the baseline has no outcomes ({old.status}: {old.reason})"
+    return ""
 
 
-def _moved(old: dict[str, Any], new: dict[str, Any]) -> str:
+def _moved(old: Column, new: Column) -> str:
     """What changed under a column: ``Django 6.1.3 -> 6.1.4, django-redis 6.0.0 -> 7.0.0``."""
-    before, after = old.get("environment", {}), new.get("environment", {})
+    before, after = old.environment, new.environment
     pairs = [(name, before.get(name), after.get(name)) for name in ("django", "python")]
     for kind in ("packages", "services"):
         for name, version in after.get(kind, {}).items():
             pairs.append((name, before.get(kind, {}).get(name), version))
     moved = [f"{name} {was} -> {now}" for name, was, now in pairs if was and now and was != now]
-    if old.get("stale"):
+    if old.stale:
         moved.append("the baseline column was stale (patterns changed since it ran)")
     return ", ".join(moved)
 
 
-def compare(old: dict[str, Any], new: dict[str, Any]) -> Comparison:
+def compare(old: Matrix, new: Matrix, *, allow_missing: bool = False) -> Comparison:
     """Compare the baseline matrix ``old`` with the check's matrix ``new``, cell by cell."""
-    result = Comparison()
-    old_columns, old_cells = _columns(old), old.get("cells", {})
-    old_ids = {pattern["id"] for pattern in old.get("patterns", [])}
-    new_ids = [pattern["id"] for pattern in new["patterns"]]
+    result = Comparison(allow_missing=allow_missing)
+    old_columns = {column.id: column for column in old.columns}
+    old_ids = {row.id for row in old.patterns}
+    new_ids = [row.id for row in new.patterns]
     result.added = [pattern for pattern in new_ids if pattern not in old_ids]
     result.removed = sorted(old_ids - set(new_ids))
-    for column_id, column in _columns(new).items():
-        kind, reason = _why_not(old_columns.get(column_id), column)
-        if kind == "broken":
-            result.broken[column_id] = reason
-        elif kind:
-            result.not_compared[column_id] = reason
-        if kind:
+    for column in new.columns:
+        reason = _why_not(old_columns.get(column.id), column)
+        if reason:
+            result.not_compared[column.id] = reason
             continue
         result.columns += 1
-        moved = _moved(old_columns[column_id], column)
+        moved = _moved(old_columns[column.id], column)
         if moved:
-            result.versions[column_id] = moved
+            result.versions[column.id] = moved
         for pattern in new_ids:
             if pattern not in old_ids:
                 continue
-            before = outcome(old_cells.get(pattern, {}).get(column_id))
-            after = outcome(new["cells"][pattern][column_id])
+            before = outcome(old.cells.get(pattern, {}).get(column.id))
+            after = outcome(new.cells[pattern][column.id])
             if before is None or after is None:
                 result.without_outcome += 1
                 continue
             result.compared += 1
             if before != after:
-                result.changes.append(Change(pattern, column_id, before, after))
+                result.changes.append(Change(pattern, column.id, before, after))
     return result
 
 
@@ -152,10 +146,9 @@ def render(result: Comparison, baseline: str = "results/matrix.json") -> str:
         ]
     for column, moved in sorted(result.versions.items()):
         lines.append(f"under {column}: {moved}")
-    for column, reason in sorted(result.broken.items()):
-        lines.append(f"BROKEN: {column}: {reason}")
+    word = "not compared (allowed)" if result.allow_missing else "NOT COMPARED"
     for column, reason in sorted(result.not_compared.items()):
-        lines.append(f"not compared: {column}: {reason}")
+        lines.append(f"{word}: {column}: {reason}")
     if result.added:
         lines.append(f"new patterns, no outcome in {baseline} yet ({len(result.added)}):")
         lines += [f"  {pattern}" for pattern in result.added]
@@ -165,6 +158,9 @@ def render(result: Comparison, baseline: str = "results/matrix.json") -> str:
     if result.without_outcome:
         lines.append(f"{result.without_outcome} cell(s) without an outcome on one side skipped")
     verdict = {0: "no drift", 1: "FAILED", 2: "NOTHING COMPARED"}[result.exit_code]
+    if result.exit_code == 1 and not result.changes:
+        missing = len(result.not_compared)
+        verdict = f"FAILED: {missing} column(s) could not be compared (--allow-missing accepts it)"
     lines.append(
         f"check: {verdict}: {result.compared} cell(s) compared in {result.columns} column(s), "
         f"{len(result.changes)} changed"
@@ -173,33 +169,42 @@ def render(result: Comparison, baseline: str = "results/matrix.json") -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m session_matrix.drift", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="session-matrix check",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--results", type=Path, required=True, help="the check's results dir")
-    parser.add_argument("--baseline", type=Path, help="default: <results dir>/matrix.json")
+    parser.add_argument("--baseline", type=Path, help="default: results/matrix.json")
+    parser.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="columns that could not be compared do not fail the check",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Imported here: the report pulls in Jinja2, which ``compare`` and ``render`` do not need.
-    from session_matrix import raw
-    from session_matrix.report import build, load_records
+    from session_matrix.report import Refused, build, load_raws
 
     args = _parser().parse_args(argv)
-    baseline = args.baseline or raw.results_dir() / "matrix.json"
+    baseline = args.baseline or paths.results_dir() / "matrix.json"
     try:
-        old = json.loads(baseline.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        print(f"check: no usable baseline {baseline} ({exc}); run `nox` first", file=sys.stderr)
+        old = read_matrix(baseline)
+        raws, _ = load_raws(args.results)
+        new = build(raws)
+    except schemas.InvalidInput as exc:
+        print(f"check: unusable input: {exc}; regenerate it with `nox`", file=sys.stderr)
         return 2
-    records, problems = load_records(args.results / "raw")
-    for problem in problems:
-        print(f"warning: skipped {problem}", file=sys.stderr)
-    new = build(records)
-    raw.write_atomic(args.results / "matrix.json", json.dumps(new, indent=1) + "\n")
-    result = compare(old, new)
+    except Refused as exc:
+        for problem in exc.problems:
+            print(f"check: {problem}", file=sys.stderr)
+        return 2
+    paths.write_atomic(args.results / "matrix.json", new.to_json())
+    result = compare(old, new, allow_missing=args.allow_missing)
     print(render(result, str(baseline)))
     return result.exit_code
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def __dir__() -> list[str]:
+    return __all__

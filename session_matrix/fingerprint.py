@@ -1,8 +1,8 @@
-"""A digest of what a cell ran: the patterns, the project, the engine record, the pytest
-configuration and the recorder that classifies outcomes.
+"""A digest of what a column ran: the patterns, the project, the configuration record (and
+the records it extends), the pytest configuration and the recorder that classifies outcomes.
 
-A raw result whose fingerprint differs from the current tree's is *stale*: the report flags
-it instead of silently mixing old outcomes with new patterns. Standard library only.
+A column whose fingerprint differs from the current tree's is *stale*: the report flags it
+instead of silently mixing old outcomes with new patterns. Standard library only.
 """
 
 from __future__ import annotations
@@ -12,22 +12,20 @@ import json
 import tomllib
 from pathlib import Path
 
-__all__ = ["ROOT", "fingerprint"]
+from session_matrix.paths import PACKAGE, ROOT
+from session_matrix.records import Record
 
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["fingerprint"]
 
 
-def _files(engine: str, root: Path) -> list[Path]:
+def _files(record: Record, root: Path) -> list[Path]:
     files = [
         path
         for folder in ("matrix_tests", "project")
         for path in (root / folder).rglob("*")
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     ]
-    for path in (root / "engines" / f"{engine}.toml", root / "session_matrix" / "recorder.py"):
-        if path.is_file():
-            files.append(path)
-    return sorted(files)
+    return sorted([*files, *record.files, PACKAGE / "recorder.py"])
 
 
 def _pytest_config(root: Path) -> bytes:
@@ -39,11 +37,15 @@ def _pytest_config(root: Path) -> bytes:
     return json.dumps(table, sort_keys=True).encode()
 
 
-def fingerprint(engine: str, root: Path = ROOT) -> str:
-    """sha256 over the relative paths and contents that decide a cell's outcomes."""
+def _name(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+
+
+def fingerprint(record: Record, root: Path = ROOT) -> str:
+    """sha256 over the relative paths and contents that decide a column's outcomes."""
     digest = hashlib.sha256()
-    for path in _files(engine, root):
-        digest.update(path.relative_to(root).as_posix().encode())
+    for path in _files(record, root):
+        digest.update(_name(path, root).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")

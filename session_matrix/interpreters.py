@@ -7,33 +7,37 @@ path. Runs in the nox process only; ``packaging`` and ``python_discovery`` come 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
-__all__ = ["CANDIDATES", "pick"]
+__all__ = ["CANDIDATES", "find"]
 
-# Newest first: a cell runs on the newest Python its Django version supports.
+# Newest first: a column runs on the newest Python its Django version supports.
 CANDIDATES = ("3.14", "3.13", "3.12", "3.11", "3.10", "3.9", "3.8")
 
 
 @functools.cache
-def _installed(version: str) -> bool:
+def _executable(version: str) -> str | None:
     import platformdirs
     from python_discovery import DiskCache, get_interpreter
 
-    cache = DiskCache(platformdirs.user_cache_dir("nox") + "/python-discovery")
+    cache = DiskCache(Path(platformdirs.user_cache_dir("nox")) / "python-discovery")
     try:
-        return get_interpreter(version, cache=cache) is not None
+        found = get_interpreter(version, cache=cache)
     except OSError:
-        return get_interpreter(version) is not None
+        found = get_interpreter(version)
+    return str(found.executable) if found is not None else None
 
 
-def pick(supported: str) -> str | None:
-    """The newest installed ``X.Y`` inside the specifier ``supported``, or ``None``."""
+def find(supported: str) -> tuple[str, str] | None:
+    """``(X.Y, executable)`` of the newest installed Python inside ``supported``, or None."""
     from packaging.specifiers import SpecifierSet
 
     allowed = SpecifierSet(supported)
     for version in CANDIDATES:
-        if allowed.contains(f"{version}.0") and _installed(version):
-            return version
+        if allowed.contains(f"{version}.0"):
+            executable = _executable(version)
+            if executable:
+                return version, executable
     return None
 
 

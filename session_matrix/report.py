@@ -1,122 +1,103 @@
-"""``nox -s report``: merge ``results/raw/*.json`` into the published results.
+"""The report pipeline: raw results -> the matrix -> every published file, or nothing.
 
-    python -m session_matrix.report [--readme README.md | --no-readme]
+    load_raws -> build -> render -> publish
 
-Writes ``results/matrix.json`` (with its JSON Schema next to it), ``matrix.md``, the page
-``index.html`` and the heatmap ``matrix.svg``, refreshes the README table and
-prints a per-cell timing summary. A raw file that cannot be read is named in a one-line
-warning and left out; the others are still merged.
+The report refuses to publish from bad input: if any raw file or record is invalid, it
+names each one in one line and leaves every published file as it was (``allow_partial``
+skips the bad raw files instead, and says so). An empty or missing ``results/raw/`` is an
+error too. The files are published as one set (``paths.publish``); the README's table
+follows them.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from session_matrix import config, engines, raw
+from session_matrix import config, paths, records, schemas
 from session_matrix.catalogue import read_catalogue
-from session_matrix.fingerprint import ROOT, fingerprint
+from session_matrix.fingerprint import fingerprint
 from session_matrix.merge import build_matrix
-from session_matrix.readme import ReadmeError, refresh
-from session_matrix.render_html import html_report
-from session_matrix.render_markdown import markdown_report, readme_block
-from session_matrix.render_svg import heatmap
+from session_matrix.model import Matrix, RawRecord, read_raw
+from session_matrix.readme import refresh
+from session_matrix.render.html import html_report
+from session_matrix.render.markdown import markdown_report
+from session_matrix.render.svg import heatmap
 
-__all__ = ["SCHEMA", "build", "load_records", "main", "timing_summary"]
-
-SCHEMA = Path(__file__).resolve().parent / "schemas" / "matrix.schema.json"
+__all__ = ["Refused", "build", "load_raws", "publish", "render"]
 
 
-def load_records(raw_dir: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Every readable raw file by cell id, and one line per file that is not."""
-    records: dict[str, dict[str, Any]] = {}
+@dataclass
+class Refused(Exception):
+    """The inputs cannot be published; ``problems`` has one line each."""
+
+    problems: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
+def load_raws(
+    results: Path, *, allow_partial: bool = False
+) -> tuple[dict[str, RawRecord], list[str]]:
+    """Every raw file by column id, and one line per file that was skipped (only with
+    ``allow_partial``; otherwise any bad file refuses the report)."""
+    directory = paths.raw_dir(results)
+    files = sorted(directory.glob("*.json")) if directory.is_dir() else []
+    if not files:
+        msg = f"no raw results in {directory}: run `nox` (or one column) first"
+        raise Refused([msg])
+    raws: dict[str, RawRecord] = {}
     problems: list[str] = []
-    for path in sorted(raw_dir.glob("*.json")):
+    for path in files:
         try:
-            record = raw.read(path)
-        except raw.RawError as exc:
+            raw = read_raw(path)
+        except schemas.InvalidInput as exc:
             problems.append(str(exc))
             continue
-        records[record["cell"]["id"]] = record
-    return records, problems
+        raws[raw.column.id] = raw
+    if problems and not allow_partial:
+        raise Refused(problems)
+    return raws, problems
 
 
-def build(records: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The matrix for the current tree (patterns, engines, Django versions) and ``records``."""
+def build(raws: dict[str, RawRecord]) -> Matrix:
+    """The matrix for the current tree (patterns, records, Django versions) and ``raws``."""
+    try:
+        every = records.load_all()
+    except schemas.InvalidInput as exc:
+        raise Refused([str(exc)]) from exc
     themes = config.themes()
-    names = engines.names()
     return build_matrix(
-        records=records,
-        catalogue=read_catalogue(ROOT / "matrix_tests", themes),
-        engines=[engines.load(name).as_dict() for name in names],
-        django_versions=list(config.django_versions()),
+        raws=raws,
+        catalogue=read_catalogue(paths.ROOT / "matrix_tests", themes),
+        configurations=every,
+        django=config.django_versions(),
         themes=themes,
-        fingerprints={name: fingerprint(name) for name in names},
+        fingerprints={record.name: fingerprint(record) for record in every},
     )
 
 
-def timing_summary(matrix: dict[str, Any]) -> str:
-    """One line per column that ran: status, patterns, start-up, tests and total seconds."""
-    lines = [
-        f"{'cell':<24} {'status':<8} {'patterns':>8} {'startup':>8} {'tests':>7} {'total':>7}"
-    ]
-    total = 0.0
-    for column in matrix["columns"]:
-        if column["status"] == "absent":
-            continue
-        timings = column.get("timings", {})
-        count = sum(
-            1 for cells in matrix["cells"].values() if cells[column["id"]]["status"] != "absent"
-        )
-        total += timings.get("total", 0.0)
-        lines.append(
-            f"{column['id']:<24} {column['status']:<8} {count:>8} "
-            f"{timings.get('startup', 0):>7.1f}s {timings.get('tests', 0):>6.1f}s "
-            f"{timings.get('total', 0):>6.1f}s"
-        )
-    lines.append(f"sum of cell times: {total:.1f}s")
-    return "\n".join(lines)
+def render(matrix: Matrix, extra_html: dict[str, str] | None = None) -> dict[str, str]:
+    """Every published file's text, by name in ``results/``; the matrix is checked first."""
+    text = matrix.to_json()
+    schemas.validate(json.loads(text), "matrix", "the matrix built from results/raw")
+    return {
+        "matrix.json": text,
+        "matrix.schema.json": (schemas.SCHEMAS / "matrix.schema.json").read_text(encoding="utf-8"),
+        "matrix.md": markdown_report(matrix, detail_link="index.html"),
+        "index.html": html_report(matrix, extra_html),
+        "matrix.svg": heatmap(matrix),
+    }
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m session_matrix.report", description=__doc__)
-    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
-    parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
-    return parser
+def publish(files: dict[str, str], results: Path, readme: Path | None, block: str) -> None:
+    """Publish ``files`` as one set, then the README's table."""
+    paths.publish(files, results)
+    if readme is not None:
+        refresh(readme, block)
 
 
-def main(argv: list[str] | None = None) -> int:
-    # `nox -- -k naive` sends its pytest arguments to every selected session, this one too.
-    args, ignored = _parser().parse_known_args(argv)
-    if ignored:
-        print(f"report: ignoring arguments meant for the cells: {' '.join(ignored)}")
-    results = raw.results_dir()
-    records, problems = load_records(results / "raw")
-    for problem in problems:
-        print(f"warning: skipped {problem}", file=sys.stderr)
-    matrix = {"$schema": SCHEMA.name} | build(records)
-    raw.write_atomic(results / "matrix.json", json.dumps(matrix, indent=1) + "\n")
-    raw.write_atomic(results / SCHEMA.name, SCHEMA.read_text(encoding="utf-8"))
-    raw.write_atomic(results / "matrix.md", markdown_report(matrix, detail_link="index.html"))
-    raw.write_atomic(results / "index.html", html_report(matrix))
-    raw.write_atomic(results / "matrix.svg", heatmap(matrix))
-    if not args.no_readme:
-        try:
-            refresh(args.readme, readme_block(matrix, detail_link="results/index.html"))
-        except (ReadmeError, OSError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-    print(timing_summary(matrix))
-    print(
-        f"{len(matrix['patterns'])} patterns x {len(matrix['columns'])} columns "
-        f"({len(records)} raw results) -> {results}/: matrix.json, matrix.md, index.html, "
-        "matrix.svg"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def __dir__() -> list[str]:
+    return __all__

@@ -1,82 +1,57 @@
-"""One engine's outcomes across Django versions, summarised as symbols and version ranges.
+"""One configuration's outcomes across Django versions, as symbols and version ranges.
 
 ``["4.2", "5.2", "6.0", "6.1"]`` with ``unavailable, passed, passed, passed`` becomes
-``➖ 4.2, ✅ 5.2+`` (compact) or ``not available on 4.2, works since 5.2`` (words).
+``➖ 4.2, ✅ 5.2+`` (Markdown), ``– 4.2, ✓ 5.2+`` (the page) or ``not available on 4.2,
+works since 5.2`` (words). Symbols and words come from ``vocabulary``.
 """
 
 from __future__ import annotations
 
-__all__ = ["LEGEND", "SYMBOLS", "WORDS", "compact", "segments", "span", "words"]
+from session_matrix.vocabulary import CellStatus
 
-WORDS = {
-    "passed": "works",
-    "failed": "fails",
-    "error": "errors",
-    "unavailable": "not available",
-    "flaky": "flaky",
-    "harness_error": "harness error",
-    "skipped": "skipped",
-    "not_run": "not run",
-    "absent": "no result",
-}
-# Emoji for Markdown (GitHub renders them); the HTML page passes its own text glyphs.
-SYMBOLS = {
-    "works": "✅",
-    "fails": "❌",
-    "errors": "❗",
-    "not available": "➖",
-    "flaky": "⚠️",
-    "harness error": "💥",
-    "skipped": "⏭️",
-    "not run": "❔",
-    "no result": "❔",
-}
-LEGEND = (
-    ("✅", "works: the developer's expectation held"),
-    ("❌", "fails: the assertion failed or the idiom raised"),
-    ("❗", "errors outside the test body (a fixture or teardown raised): read the detail"),
-    ("➖", "not available in that Django version (the idiom needs a newer one)"),
-    ("⚠️", "flaky: repeated runs of the idiom disagreed"),
-    ("💥", "the run itself broke (harness error): says nothing about the idiom"),
-    ("⏭️", "the pattern skipped itself"),
-    ("❔", "not run: a service or interpreter was missing, or no result yet"),
-)
+__all__ = ["compact", "segments", "span", "words"]
 
 
-def segments(versions: list[str], statuses: list[str]) -> list[tuple[str, list[str]]]:
-    """Consecutive versions that read the same, as ``(word, [versions])``."""
-    runs: list[tuple[str, list[str]]] = []
+def segments(
+    versions: list[str], statuses: list[CellStatus]
+) -> list[tuple[CellStatus, list[str]]]:
+    """Consecutive versions that read the same, as ``(status, [versions])``."""
+    runs: list[tuple[CellStatus, list[str]]] = []
     for version, status in zip(versions, statuses, strict=True):
-        word = WORDS[status]
-        if runs and runs[-1][0] == word:
+        if runs and runs[-1][0].term.word == status.term.word:
             runs[-1][1].append(version)
         else:
-            runs.append((word, [version]))
+            runs.append((status, [version]))
     return runs
 
 
 def span(group: list[str], versions: list[str]) -> str:
     """``4.2``, ``4.2–5.2``, or ``5.2+`` when the group runs up to the newest version."""
-    if group[-1] == versions[-1]:
+    if group[-1] == versions[-1] and len(versions) > 1:
         return f"{group[0]}+"
     return group[0] if len(group) == 1 else f"{group[0]}–{group[-1]}"
 
 
-def compact(versions: list[str], statuses: list[str], symbols: dict[str, str] = SYMBOLS) -> str:
-    """``✅`` when all versions agree, else ``➖ 4.2, ✅ 5.2+``."""
+def compact(versions: list[str], statuses: list[CellStatus], *, glyphs: bool = False) -> str:
+    """``✅`` when all versions agree, else ``➖ 4.2, ✅ 5.2+`` (page glyphs with ``glyphs``)."""
     runs = segments(versions, statuses)
+
+    def mark(status: CellStatus) -> str:
+        return status.term.glyph if glyphs else status.term.symbol
+
     if len(runs) == 1:
-        return symbols[runs[0][0]]
-    return ", ".join(f"{symbols[word]} {span(group, versions)}" for word, group in runs)
+        return mark(runs[0][0])
+    return ", ".join(f"{mark(status)} {span(group, versions)}" for status, group in runs)
 
 
-def words(versions: list[str], statuses: list[str]) -> str:
+def words(versions: list[str], statuses: list[CellStatus]) -> str:
     """``works`` when all versions agree, else ``fails on 4.2, works since 5.2``."""
     runs = segments(versions, statuses)
     if len(runs) == 1:
-        return runs[0][0]
+        return runs[0][0].term.word
     parts = []
-    for word, group in runs:
+    for status, group in runs:
+        word = status.term.word
         if group[-1] == versions[-1]:
             parts.append(f"{word} since {group[0]}")
         elif len(group) == 1:

@@ -1,7 +1,8 @@
 """``results/matrix.svg``: a themes × engines heatmap, hand-written SVG for the README.
 
-Each tile is the share of a theme's idioms that work on an engine's newest Django version
-that ran (negative controls left out: they fail everywhere by design). No dependencies.
+Each tile is the share of a theme's idioms that work on an engine's default configuration,
+on its newest Django version that ran (rows that fail on every engine left out). No
+dependencies; ``escape`` is the one escaping the SVG needs (XML text and attributes).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import itertools
 from html import escape
 from typing import Any
 
-from session_matrix.merge import RAN, newest_ran_columns, theme_groups
+from session_matrix.merge import newest_ran, theme_groups
+from session_matrix.model import Matrix
+from session_matrix.vocabulary import Verdict
 
 __all__ = ["heatmap", "shares"]
 
@@ -22,16 +25,16 @@ STOPS = ((0.0, (255, 206, 203)), (0.5, (255, 236, 153)), (1.0, (172, 238, 187)))
 EMPTY = "#eaeef2"
 CAPTION = (
     "n/m: idioms that work / idioms that ran, on the engine's newest Django that ran.",
-    "Negative controls (mistakes everywhere) left out; grey: nothing ran.",
+    "Rows that fail on every engine left out; grey: nothing ran.",
 )
 
 
-def shares(matrix: dict[str, Any]) -> list[dict[str, Any]]:
+def shares(matrix: Matrix) -> list[dict[str, Any]]:
     """Rows of the heatmap: ``{"theme", "title", "cells": {engine: (works, ran)}}``,
     one per theme that has idioms, then ``all themes``."""
-    newest = newest_ran_columns(matrix)
+    newest = newest_ran(matrix)
     rows = [
-        (theme, title, [p for p in patterns if p["verdict"] != "mistake"])
+        (theme, title, [p for p in patterns if p.verdict != Verdict.FAILS_EVERYWHERE])
         for theme, title, patterns in theme_groups(matrix)
     ]
     rows = [row for row in rows if row[2]]
@@ -39,15 +42,11 @@ def shares(matrix: dict[str, Any]) -> list[dict[str, Any]]:
     result = []
     for key, title, patterns in rows:
         cells: dict[str, tuple[int, int]] = {}
-        for engine in matrix["engines"]:
-            column = newest.get(engine["name"])
-            statuses = (
-                [matrix["cells"][p["id"]][column["id"]]["status"] for p in patterns]
-                if column
-                else []
-            )
-            ran = [status for status in statuses if status in RAN]
-            cells[engine["name"]] = (ran.count("passed"), len(ran))
+        for configuration in matrix.defaults():
+            column = newest.get(configuration.name)
+            statuses = [matrix.cells[p.id][column.id].status for p in patterns] if column else []
+            ran = [status for status in statuses if status.ran]
+            cells[configuration.name] = (sum(s == "passed" for s in ran), len(ran))
         result.append({"theme": key, "title": title, "cells": cells})
     return result
 
@@ -73,11 +72,11 @@ def _text(x: float, y: float, text: str, **attrs: str | float) -> str:
     return f'<text x="{x:g}" y="{y:g}"{extra}>{escape(text)}</text>'
 
 
-def heatmap(matrix: dict[str, Any]) -> str:
+def heatmap(matrix: Matrix) -> str:
     """The whole of ``results/matrix.svg``."""
     rows = shares(matrix)
-    engines = [engine["name"] for engine in matrix["engines"]]
-    newest = newest_ran_columns(matrix)
+    engines = [configuration.name for configuration in matrix.defaults()]
+    newest = newest_ran(matrix)
     width = LABEL_W + len(engines) * CELL_W + 12
     height = TOP + HEAD_H + len(rows) * CELL_H + 3 * GAP + 48
     parts = [
@@ -87,7 +86,7 @@ def heatmap(matrix: dict[str, Any]) -> str:
         '<title id="title">Share of session-editing idioms that work, per theme and engine'
         "</title>",
         '<desc id="desc">Each tile: idioms that work / idioms that ran, on the engine\'s newest '
-        "Django version that ran; negative controls left out.</desc>",
+        "Django version that ran; rows that fail on every engine left out.</desc>",
         f'<rect width="{width}" height="{height}" rx="8" fill="#ffffff"/>',
         _text(
             12,
@@ -104,7 +103,7 @@ def heatmap(matrix: dict[str, Any]) -> str:
         parts.append(
             _text(x, TOP + 16, engine, text_anchor="middle", font_weight=600, fill="#1f2328")
         )
-        note = f"Django {column['django']}" if column else "not run"
+        note = f"Django {column.django}" if column else "not run"
         parts.append(_text(x, TOP + 32, note, text_anchor="middle", font_size=11, fill="#59636e"))
     y = TOP + HEAD_H
     for row in rows:

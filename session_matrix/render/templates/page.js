@@ -8,15 +8,21 @@
   const shown = document.getElementById("shown");
   const detailOf = (row) => document.getElementById("d-" + row.id);
 
-  const checkedEngines = () =>
-    new Set(Array.from(form.querySelectorAll("input[name=engine]:checked"), (box) => box.value));
+  const checkedConfigs = () =>
+    new Set(Array.from(form.querySelectorAll("input[name=config]:checked"), (box) => box.value));
 
-  // Tones of the cells that ran, per Django version, over the visible engines.
-  function tonesByVersion(row, engines, versions) {
+  // "all configurations": show every engine's variants beside its default, or hide them.
+  function showVariants(on) {
+    for (const el of document.querySelectorAll("#filters label.variant, .card.variant")) el.hidden = !on;
+    for (const box of form.querySelectorAll("input[name=config][data-default=no]")) box.checked = on;
+  }
+
+  // Tones of the cells that ran, per Django version, over the visible configurations.
+  function tonesByVersion(row, configs, versions) {
     const byVersion = new Map(versions.map((version) => [version, new Set()]));
     for (const seg of row.querySelectorAll("td.cell .strip > i[data-ran]")) {
       const cell = seg.closest("td.cell");
-      if (engines.has(cell.dataset.engine) && byVersion.has(seg.dataset.v)) {
+      if (configs.has(cell.dataset.config) && byVersion.has(seg.dataset.v)) {
         byVersion.get(seg.dataset.v).add(seg.dataset.t);
       }
     }
@@ -31,7 +37,7 @@
       if (sum.dataset.all === undefined) sum.dataset.all = sum.textContent;
       const seg = version && button.querySelector(`.strip > i[data-v="${version}"]`);
       let tone = button.dataset.tone;
-      if (seg) tone = tone === "mistake" && seg.dataset.t === "bad" ? "mistake" : seg.dataset.t;
+      if (seg) tone = tone === "everywhere" && seg.dataset.t === "bad" ? "everywhere" : seg.dataset.t;
       sum.textContent = seg ? seg.dataset.g : sum.dataset.all;
       for (const words of button.querySelectorAll(".words")) words.hidden = Boolean(seg);
       button.className = "cell-btn tone-" + tone;
@@ -39,22 +45,22 @@
   }
 
   function apply() {
-    const engines = checkedEngines();
+    const configs = checkedConfigs();
     const version = form.elements.django.value;
     const theme = form.elements.theme.value;
     const query = form.elements.q.value.trim().toLowerCase();
     const versions = version ? [version] : config.versions;
-    for (const el of table.querySelectorAll(":scope > thead th[data-engine], tr.pattern > td.cell")) {
-      el.hidden = !engines.has(el.dataset.engine);
+    for (const el of document.querySelectorAll("#matrix > thead th[data-config], #matrix tr.pattern > td.cell, #matrix tr.detail tr[data-config]")) {
+      el.hidden = !configs.has(el.dataset.config);
     }
     let count = 0;
     for (const row of rows) {
       showVersion(row, version);
-      const tones = tonesByVersion(row, engines, versions);
+      const tones = tonesByVersion(row, configs, versions);
       let visible = !theme || row.dataset.theme === theme;
       if (form.elements.differ.checked) visible &&= tones.some((set) => set.size > 1);
       if (form.elements.failing.checked) visible &&= tones.some((set) => set.has("bad"));
-      if (form.elements.controls.checked) visible &&= row.dataset.verdict !== "mistake";
+      if (form.elements.controls.checked) visible &&= row.dataset.verdict !== config.everywhere;
       if (query) {
         const text = row.querySelector("th").textContent + " " + row.dataset.id;
         visible &&= text.toLowerCase().includes(query);
@@ -70,16 +76,16 @@
     shown.textContent = `Showing ${count} of ${rows.length} idioms`;
   }
 
-  function setOpen(row, open, engine) {
+  function setOpen(row, open, focus) {
     const detail = detailOf(row);
     detail.classList.toggle("open", open);
-    detail.dataset.focus = open ? engine : "";
+    detail.dataset.focus = open ? focus : "";
     row.classList.toggle("expanded", open);
     for (const button of row.querySelectorAll("button")) {
-      button.setAttribute("aria-expanded", String(open && (button.dataset.engine || "") === engine));
+      button.setAttribute("aria-expanded", String(open && (button.dataset.config || "") === focus));
     }
-    for (const line of detail.querySelectorAll("tr[data-engine]")) {
-      line.classList.toggle("focus", open && line.dataset.engine === engine);
+    for (const line of detail.querySelectorAll("tr[data-config]")) {
+      line.classList.toggle("focus", open && line.dataset.config === focus);
     }
   }
 
@@ -87,10 +93,10 @@
     const button = event.target.closest("button.idiom, button.cell-btn");
     if (!button) return;
     const row = button.closest("tr.pattern");
-    const engine = button.dataset.engine || "";
+    const focus = button.dataset.config || "";
     const detail = detailOf(row);
-    const same = detail.classList.contains("open") && detail.dataset.focus === engine;
-    setOpen(row, !same, engine);
+    const same = detail.classList.contains("open") && detail.dataset.focus === focus;
+    setOpen(row, !same, focus);
     if (!same) history.replaceState(null, "", "#" + row.id);
   });
 
@@ -106,10 +112,11 @@
     row.scrollIntoView({ block: "start" });
   }
 
+  form.elements.variants.addEventListener("change", (event) => showVariants(event.target.checked));
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);
   form.addEventListener("submit", (event) => event.preventDefault());
-  form.addEventListener("reset", () => setTimeout(apply));
+  form.addEventListener("reset", () => setTimeout(() => { showVariants(false); apply(); }));
   window.addEventListener("hashchange", openFromHash);
   apply();
   openFromHash();

@@ -1,0 +1,387 @@
+"""Run one column (one configuration on the installed Django) and record what it produced.
+
+    python -m session_matrix.column --configuration cache --django 6.1 [--repeat N]
+        [--seed N] [-- PYTEST ARGS]
+
+The patterns run in a pytest subprocess (with the ``session_matrix.recorder`` plugin), in a
+seeded random order (pytest-randomly; the seed is recorded), inside the services this
+column was given: a Redis database of its own, a private directory, and so on.
+
+What is written to ``results/raw/<column>.json``:
+
+- a run that produced outcomes replaces the rows it ran; a full run (no pytest arguments)
+  replaces the whole column, a selection (``-k``, ``-m``, a path, ``-x``) only its rows;
+- a run that did not (not run, not available, broken, interrupted) keeps every previous
+  row and says why in ``last_run``.
+
+Exit status: 0 when the run happened (failing patterns are data) or could not for a stated
+reason (not run, not available); 1 when the run itself broke (a collection error, the wrong
+Django, a service lost or restarted mid-run, a crash of the harness); 2 on bad input (ours
+or pytest's arguments, a selection that matches nothing, a bad record): nothing written;
+130 when interrupted (SIGINT or SIGTERM): the previous rows are kept and services released.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from session_matrix import overlay, paths, records, schemas, selection, services
+from session_matrix.fingerprint import fingerprint
+from session_matrix.model import (
+    ColumnKey,
+    GoodRun,
+    LastRun,
+    RawRecord,
+    Row,
+    now,
+    origin,
+    read_raw,
+    write_raw,
+)
+from session_matrix.recorder import ROWS_VAR, Recording
+from session_matrix.vocabulary import Outcome, RunStatus
+
+__all__ = ["Interrupted", "combine_runs", "main", "merge_rows", "pytest_command"]
+
+PATTERNS_DIR = "matrix_tests"
+PYTEST_ARGS: tuple[str, ...] = ("-p", "session_matrix.recorder", "-q", "--tb=no", "--no-header")
+PYTEST_ARGS += ("-p", "no:cacheprovider")
+USAGE_ERROR, NOTHING_COLLECTED = 4, 5
+
+
+class Interrupted(BaseException):
+    """SIGTERM or SIGINT: stop, release the services, keep the previous rows."""
+
+
+class BadInput(Exception):
+    """Our arguments, pytest's, or the selection are unusable: nothing is written."""
+
+
+@dataclass
+class Attempt:
+    """What one attempt at the column came to."""
+
+    status: RunStatus
+    reason: str = ""
+    recordings: tuple[Recording, ...] = ()
+
+
+def _repeat(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        msg = f"must be a whole number of runs, 1 or more, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        msg = f"must be a whole number, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="session-matrix column", description="Run one column and record its outcomes."
+    )
+    parser.add_argument("--configuration", required=True, help="a record name in engines/")
+    parser.add_argument("--django", required=True, help="the Django version this column is for")
+    parser.add_argument(
+        "--repeat",
+        type=_repeat,
+        default=os.environ.get("SESSION_MATRIX_REPEAT") or "1",
+        help="run the patterns N times; differing outcomes read flaky (SESSION_MATRIX_REPEAT)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=os.environ.get("SESSION_MATRIX_SEED") or str(random.randrange(10**6)),
+        help="the random test order's seed (SESSION_MATRIX_SEED; default: a new one)",
+    )
+    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    return parser
+
+
+def pytest_command(args: list[str], seed: int | None) -> list[str]:
+    """The pytest command for ``args``: ``matrix_tests`` unless a path in ``args`` narrows it."""
+    order = [f"--randomly-seed={seed}"] if seed is not None and "no:randomly" not in args else []
+    target = [] if selection.paths_in(args, paths.ROOT) else [PATTERNS_DIR]
+    return [sys.executable, "-m", "pytest", *target, *PYTEST_ARGS, *order, *args]
+
+
+def _pytest_once(args: list[str], env: dict[str, str], seed: int | None) -> Recording:
+    with tempfile.TemporaryDirectory(prefix="session-matrix-rows-") as tmp:
+        rows_path = Path(tmp) / "rows.json"
+        code = subprocess.call(
+            pytest_command(args, seed), cwd=paths.ROOT, env=env | {ROWS_VAR: str(rows_path)}
+        )
+        if code == USAGE_ERROR:
+            msg = f"pytest rejected the arguments {args} (see above)"
+            raise BadInput(msg)
+        if not rows_path.exists():
+            return Recording(exit_code=code)
+        recording = Recording.read(rows_path)
+    narrowed = selection.narrowing(args, paths.ROOT)
+    if code == NOTHING_COLLECTED and narrowed and not recording.collection_errors:
+        msg = f"the selection {' '.join(args)} matches no pattern"
+        raise BadInput(msg)
+    return recording
+
+
+def combine_runs(runs: list[dict[str, Row]]) -> dict[str, Row]:
+    """Rows of repeated runs -> one row per pattern; ``runs`` lists every outcome.
+
+    The first run's row is kept, unless a later run failed where it passed: then that
+    failure's exception and message are kept, since they explain the flakiness.
+    """
+    combined: dict[str, Row] = {}
+    for rows in runs:
+        for node_id, row in rows.items():
+            entry = combined.get(node_id)
+            if entry is None:
+                combined[node_id] = Row(**{**row.__dict__, "runs": [row.outcome]})
+                continue
+            entry.runs.append(row.outcome)
+            if entry.outcome == Outcome.PASSED and row.outcome != Outcome.PASSED:
+                outcome = entry.outcome
+                entry.__dict__.update({k: v for k, v in row.__dict__.items() if k != "runs"})
+                entry.outcome = outcome
+    if len(runs) <= 1:
+        for entry in combined.values():
+            entry.runs = []
+    return combined
+
+
+def _broken(runs: tuple[Recording, ...], wanted: str, args: list[str]) -> str:
+    """Why the run itself is broken, or "" when its rows are results."""
+    lost = {node: error for run in runs for node, error in run.lost.items()}
+    if lost:
+        node, error = sorted(lost.items())[0]
+        more = f" (and {len(lost) - 1} more)" if len(lost) > 1 else ""
+        return f"a service went away during the run: {error}, in {node}{more}"
+    errors = sorted({error for run in runs for error in run.collection_errors})
+    if errors:
+        return "collection failed: " + "; ".join(errors)
+    first = runs[0]
+    if first.django and first.django != wanted and not first.django.startswith(f"{wanted}."):
+        return f"this environment has Django {first.django}, the column is for Django {wanted}"
+    if first.exit_code == 3:
+        return "pytest internal error (exit code 3): see the output above"
+    if not first.tests:
+        what = f"pytest args: {' '.join(args)}" if args else "no pytest args"
+        return (
+            f"pytest failed before recording any pattern (exit code {first.exit_code}, "
+            f"{what}): see the output above"
+        )
+    return ""
+
+
+def _diagnose(name: str, env: dict[str, str]) -> tuple[str, str] | None:
+    """Why Django could not even start for this record: (kind, message), or None."""
+    done = subprocess.run(
+        [sys.executable, "-m", "session_matrix.preflight", name],
+        cwd=paths.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    with contextlib.suppress(json.JSONDecodeError, IndexError):
+        found = json.loads(done.stdout.strip().splitlines()[-1])
+        if found:
+            return found["kind"], found["message"]
+    return None
+
+
+def _attempt(args: argparse.Namespace, record: records.Record, label: str) -> Attempt:
+    """Provision the services, run the patterns, and say what became of it."""
+    try:
+        with services.provision(record.needs, label) as bundle:
+            env = dict(os.environ) | {
+                "DJANGO_SETTINGS_MODULE": "project.settings",
+                overlay.ENGINE_VAR: record.name,
+                overlay.PROVIDED_VAR: overlay.Provided.of(bundle).to_env(),
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [str(paths.ROOT), os.environ.get("PYTHONPATH")])
+                ),
+            }
+            runs = []
+            for number in range(args.repeat):
+                if number:
+                    bundle.reset()
+                seed = None if args.seed is None else args.seed + number
+                runs.append(_pytest_once(args.pytest_args, env, seed))
+                if runs[-1].preflight or (not runs[-1].tests and runs[-1].exit_code != 0):
+                    break
+            lost = ""
+            try:
+                bundle.check()
+            except services.ServiceLost as exc:
+                lost = str(exc)
+            versions = bundle.versions
+    except services.ServiceUnavailable as exc:
+        return Attempt(RunStatus.NOT_RUN, f"not run: {exc}")
+    problem = runs[0].preflight
+    if problem is None and not runs[0].tests and runs[0].exit_code != 0:
+        found = _diagnose(record.name, env)
+        problem = {"kind": found[0], "message": found[1]} if found else None
+    if problem is not None:
+        if problem["kind"] == "invalid":
+            raise BadInput(problem["message"])
+        return Attempt(RunStatus.UNAVAILABLE, problem["message"])
+    for run in runs:
+        run.services = versions | run.services
+    broken = lost or _broken(tuple(runs), args.django, args.pytest_args)
+    if broken:
+        return Attempt(RunStatus.ERROR, broken, tuple(runs))
+    return Attempt(RunStatus.OK, "", tuple(runs))
+
+
+def merge_rows(old: dict[str, Row], new: dict[str, Row], *, complete: bool) -> dict[str, Row]:
+    """A complete run's rows replace the column; a selection's replace only the rows it ran."""
+    return dict(new) if complete else old | new
+
+
+def _previous(key: ColumnKey, results: Path) -> RawRecord | None:
+    path = paths.raw_path(key.id, results)
+    if not path.exists():
+        return None
+    try:
+        return read_raw(path)
+    except schemas.InvalidInput as exc:
+        kept = path.with_name(f"{path.name}.invalid-{int(time.time())}")
+        path.replace(kept)
+        print(f"warning: {exc}; moved aside to {kept.name}", file=sys.stderr)
+        return None
+
+
+def _record(
+    key: ColumnKey,
+    previous: RawRecord | None,
+    attempt: Attempt,
+    args: argparse.Namespace,
+    record: records.Record,
+    timings: dict[str, float],
+) -> RawRecord:
+    finished = now()
+    last = LastRun(
+        attempt.status, attempt.reason, finished, list(args.pytest_args), args.seed, origin()
+    )
+    raw = previous or RawRecord(column=key, last_run=last)
+    raw.last_run = last
+    if attempt.status != RunStatus.OK:
+        return raw
+    runs = attempt.recordings
+    rows = combine_runs([run.tests for run in runs])
+    for row in rows.values():
+        row.at = finished
+    tests_time = sum(row.duration for run in runs for row in run.tests.values())
+    timings |= {"startup": round(timings["run"] - tests_time, 3), "tests": round(tests_time, 3)}
+    timings.pop("run")
+    first = runs[0]
+    complete = not selection.narrowing(args.pytest_args, paths.ROOT)
+    raw.tests = merge_rows(raw.tests, rows, complete=complete)
+    raw.results = GoodRun(
+        finished=finished,
+        fingerprint=fingerprint(record),
+        selection=list(args.pytest_args),
+        seed=first.seed,
+        environment={
+            "django": first.django,
+            "python": first.python or platform.python_version(),
+            "packages": first.packages,
+            "services": first.services,
+            "configuration": record.configuration().__dict__,
+        },
+        origin=origin(),
+        timings=timings,
+    )
+    return raw
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted
+
+
+@contextlib.contextmanager
+def _signals() -> Iterator[None]:
+    """SIGTERM (nox sends it 0.3 s after Ctrl-C) unwinds like Ctrl-C: services released."""
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _summary(raw: RawRecord) -> str:
+    if raw.last_run.status != RunStatus.OK:
+        kept = f"; {len(raw.tests)} earlier outcomes kept" if raw.tests else ""
+        return f"{raw.last_run.reason}{kept}"
+    counts: dict[str, int] = {}
+    for row in raw.tests.values():
+        if row.at == raw.last_run.finished:
+            counts[row.outcome] = counts.get(row.outcome, 0) + 1
+    return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no patterns"
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.time()
+    nox_started = float(os.environ.get("SESSION_MATRIX_T0") or started)
+    args = _parser().parse_args(argv)
+    results = paths.results_dir()
+    try:
+        record = records.load(args.configuration)
+    except schemas.InvalidInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    key = ColumnKey.of(record.name, args.django)
+    with _signals():
+        try:
+            previous = _previous(key, results)
+            run_started = time.perf_counter()
+            try:
+                attempt = _attempt(args, record, key.id)
+            except (KeyboardInterrupt, Interrupted):
+                attempt = Attempt(RunStatus.INTERRUPTED, "interrupted (SIGINT or SIGTERM)")
+            except BadInput as exc:
+                print(f"error: {key.id}: {exc}; nothing written", file=sys.stderr)
+                return 2
+            except Exception as exc:  # a crash of the harness is the column's error
+                traceback.print_exc()
+                attempt = Attempt(
+                    RunStatus.ERROR, f"the harness crashed: {type(exc).__name__}: {exc}"
+                )
+            timings = {
+                "setup": round(started - nox_started, 3),
+                "run": time.perf_counter() - run_started,
+                "total": round(time.time() - nox_started, 3),
+            }
+            raw = _record(key, previous, attempt, args, record, timings)
+            path = write_raw(raw, results)
+        except (KeyboardInterrupt, Interrupted):
+            print(f"{key.id}: interrupted; {paths.raw_path(key.id, results)} left as it was")
+            return 130
+    shown = path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path
+    print(f"{key.id}: {_summary(raw)} in {time.time() - nox_started:.1f}s -> {shown}")
+    status = raw.last_run.status
+    return {RunStatus.ERROR: 1, RunStatus.INTERRUPTED: 130}.get(status, 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

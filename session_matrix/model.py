@@ -1,0 +1,400 @@
+"""The data, typed: what a run records, and the matrix built from it. Read and written here only.
+
+Words used throughout:
+
+- a **configuration** is one engine record (``engines/cache-json.toml``: the ``cache`` engine
+  on django-redis with its JSON serializer); its **engine** is the record it extends from
+  (``cache``), or itself;
+- a **column** is one configuration on one Django version (``cache-json-dj6.1``): one nox
+  session, one raw file;
+- a **pattern** is one test in ``matrix_tests/`` (its docstring's first line is the idiom);
+- a **cell** is one pattern in one column.
+
+Raw files are validated against ``schemas/raw.schema.json`` before they become a
+``RawRecord``; every reader goes through ``read_raw``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from session_matrix import paths, schemas
+from session_matrix.vocabulary import CellStatus, Kind, Outcome, RunStatus, Verdict
+
+__all__ = [
+    "RAW_FORMAT",
+    "Cell",
+    "Column",
+    "ColumnKey",
+    "Configuration",
+    "DjangoVersion",
+    "GoodRun",
+    "LastRun",
+    "Matrix",
+    "PatternRow",
+    "RawRecord",
+    "Row",
+    "Theme",
+    "column_id",
+    "now",
+    "origin",
+    "read_raw",
+    "to_json",
+    "write_raw",
+]
+
+RAW_FORMAT = 2
+MATRIX_FORMAT = 2
+
+
+def now() -> str:
+    """The current time as every file stores it."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def column_id(configuration: str, django: str) -> str:
+    """A column's name in nox, in file names and in the report: ``<configuration>-dj<version>``."""
+    return f"{configuration}-dj{django}"
+
+
+def origin() -> dict[str, str]:
+    """Where this run happens, so that merged results say where each column came from."""
+    ci_run = ""
+    if os.environ.get("GITHUB_RUN_ID"):
+        server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+        ci_run = (
+            f"{server}/{os.environ.get('GITHUB_REPOSITORY', '')}/actions/runs/"
+            f"{os.environ['GITHUB_RUN_ID']}"
+        )
+    return {
+        "host": platform.node(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "ci_run": ci_run,
+    }
+
+
+def to_json(value: Any) -> str:
+    """Any of these records (or a dict of them) as the JSON the files hold."""
+    data = asdict(value) if hasattr(value, "__dataclass_fields__") else value
+    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# ----------------------------------------------------------------------------- raw results
+
+
+@dataclass
+class Row:
+    """What one pattern did in one column: the outcome and, when it did not pass, why."""
+
+    outcome: Outcome
+    phase: str = "call"
+    exception: str = ""
+    message: str = ""
+    reason: str = ""
+    duration: float = 0.0
+    runs: list[Outcome] = field(default_factory=list)  # every repeat, with --repeat N
+    at: str = ""  # when the run that produced this row finished
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Row:
+        return cls(
+            outcome=Outcome(data["outcome"]),
+            phase=data.get("phase", "call"),
+            exception=data.get("exception", ""),
+            message=data.get("message", ""),
+            reason=data.get("reason", ""),
+            duration=float(data.get("duration", 0.0)),
+            runs=[Outcome(run) for run in data.get("runs", [])],
+            at=data.get("at", ""),
+        )
+
+
+@dataclass(frozen=True)
+class ColumnKey:
+    """Which column a raw file is for."""
+
+    id: str
+    configuration: str
+    django: str
+
+    @classmethod
+    def of(cls, configuration: str, django: str) -> ColumnKey:
+        return cls(column_id(configuration, django), configuration, django)
+
+
+@dataclass
+class LastRun:
+    """The most recent attempt at a column, whatever became of it."""
+
+    status: RunStatus
+    reason: str = ""
+    finished: str = ""
+    selection: list[str] = field(default_factory=list)
+    seed: int | None = None
+    origin: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LastRun:
+        return cls(
+            status=RunStatus(data["status"]),
+            reason=data.get("reason", ""),
+            finished=data.get("finished", ""),
+            selection=list(data.get("selection", [])),
+            seed=data.get("seed"),
+            origin=dict(data.get("origin", {})),
+        )
+
+
+@dataclass
+class GoodRun:
+    """The newest run whose outcomes are in the file: what ran them, where and how long."""
+
+    finished: str
+    fingerprint: str = ""
+    selection: list[str] = field(default_factory=list)
+    seed: int | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> GoodRun:
+        return cls(
+            finished=data["finished"],
+            fingerprint=data.get("fingerprint", ""),
+            selection=list(data.get("selection", [])),
+            seed=data.get("seed"),
+            environment=dict(data.get("environment", {})),
+            origin=dict(data.get("origin", {})),
+            timings={k: float(v) for k, v in data.get("timings", {}).items()},
+        )
+
+
+@dataclass
+class RawRecord:
+    """One column's file in ``results/raw/``: its last good outcomes and its last attempt.
+
+    A run that did not produce outcomes (not run, broken, interrupted) changes
+    ``last_run`` only; a run that did replaces the rows it ran (all of them for a full run).
+    """
+
+    column: ColumnKey
+    last_run: LastRun
+    results: GoodRun | None = None
+    tests: dict[str, Row] = field(default_factory=dict)
+    format: int = RAW_FORMAT
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RawRecord:
+        return cls(
+            column=ColumnKey(**data["column"]),
+            last_run=LastRun.from_json(data["last_run"]),
+            results=GoodRun.from_json(data["results"]) if data.get("results") else None,
+            tests={node: Row.from_json(row) for node, row in data.get("tests", {}).items()},
+        )
+
+
+def read_raw(path: Path) -> RawRecord:
+    """One raw file, checked against its schema; ``schemas.InvalidInput`` names what is wrong."""
+    data = schemas.load_json(path)
+    schemas.validate(data, "raw", path)
+    record = RawRecord.from_json(data)
+    if record.column.id != path.stem:
+        msg = f"{path}: holds column {record.column.id!r}, not {path.stem!r}; rename or delete it"
+        raise schemas.InvalidInput(msg)
+    return record
+
+
+def write_raw(record: RawRecord, results: Path | None = None) -> Path:
+    """Write one raw file atomically, under the results lock (never during a publish)."""
+    path = paths.raw_path(record.column.id, results)
+    text = to_json(record)
+    schemas.validate(json.loads(text), "raw", path)
+    with paths.results_lock(results):
+        paths.write_atomic(path, text)
+    return path
+
+
+# ----------------------------------------------------------------------------- the matrix
+
+
+@dataclass
+class DjangoVersion:
+    """One Django version of the matrix and its standing (``[tool.session-matrix.django]``)."""
+
+    version: str
+    python: str
+    support: str = "supported"  # supported | end-of-life | pre-release
+    note: str = ""
+
+
+@dataclass
+class Configuration:
+    """An engine record as the report shows it (placeholders left as written)."""
+
+    name: str
+    engine: str
+    default: bool
+    description: str
+    label: str
+    extends: str = ""
+    needs: list[str] = field(default_factory=list)
+    requires: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    lists: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Theme:
+    id: str
+    title: str
+
+
+@dataclass
+class Column:
+    """One configuration on one Django version: which results the table shows, and why."""
+
+    id: str
+    configuration: str
+    engine: str
+    django: str
+    status: str  # a RunStatus of the shown outcomes, or "absent"
+    reason: str = ""
+    stale: bool = False
+    note: str = ""  # "last run <date>: not run: ...; showing results from <date>"
+    finished: str = ""
+    fingerprint: str = ""
+    selection: list[str] = field(default_factory=list)
+    seed: int | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    last_run: LastRun | None = None
+
+
+@dataclass
+class Cell:
+    """One pattern in one column."""
+
+    status: CellStatus
+    reason: str = ""
+    exception: str = ""
+    message: str = ""
+    phase: str = ""
+    duration: float = 0.0
+    runs: list[Outcome] = field(default_factory=list)
+
+
+@dataclass
+class PatternRow:
+    """One row: the pattern's record from its docstring, and what the columns say."""
+
+    id: str
+    anchor: str
+    theme: str
+    idiom: str
+    expect: str
+    why: str
+    fix: str
+    source: str
+    kind: Kind | None
+    depends: str
+    twin: str
+    since_django: str
+    since_reason: str
+    code: str
+    path: str
+    line: int
+    markers: list[str]
+    verdict: Verdict
+    differs_by: list[str]  # "engine", "django", "configuration"
+    twin_differs: list[str] = field(default_factory=list)  # engines where the twin disagrees
+
+
+@dataclass
+class Matrix:
+    """``results/matrix.json``: every pattern in every column."""
+
+    generated_by: str
+    django: list[DjangoVersion]
+    configurations: list[Configuration]
+    themes: list[Theme]
+    columns: list[Column]
+    patterns: list[PatternRow]
+    cells: dict[str, dict[str, Cell]]
+    format: int = MATRIX_FORMAT
+
+    @property
+    def django_versions(self) -> list[str]:
+        return [d.version for d in self.django]
+
+    def defaults(self) -> list[Configuration]:
+        """The configurations shown first: one per engine (records without ``extends``)."""
+        return [c for c in self.configurations if c.default]
+
+    def variants(self, engine: str) -> list[Configuration]:
+        return [c for c in self.configurations if c.engine == engine and not c.default]
+
+    def column(self, configuration: str, django: str) -> Column:
+        wanted = column_id(configuration, django)
+        return next(c for c in self.columns if c.id == wanted)
+
+    def statuses(self, pattern: str, configuration: str) -> list[CellStatus]:
+        """One configuration's cell statuses for one pattern, oldest Django first."""
+        row = self.cells[pattern]
+        return [row[column_id(configuration, d)].status for d in self.django_versions]
+
+    def to_json(self) -> str:
+        return to_json({"$schema": "matrix.schema.json", **asdict(self)})
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Matrix:
+        return cls(
+            generated_by=data["generated_by"],
+            django=[DjangoVersion(**d) for d in data["django"]],
+            configurations=[Configuration(**c) for c in data["configurations"]],
+            themes=[Theme(**t) for t in data["themes"]],
+            columns=[_column(c) for c in data["columns"]],
+            patterns=[_pattern(p) for p in data["patterns"]],
+            cells={
+                pattern: {column: _cell(cell) for column, cell in row.items()}
+                for pattern, row in data["cells"].items()
+            },
+        )
+
+
+def _column(data: dict[str, Any]) -> Column:
+    fields = dict(data)
+    last = fields.pop("last_run", None)
+    return Column(**fields, last_run=LastRun.from_json(last) if last else None)
+
+
+def _pattern(data: dict[str, Any]) -> PatternRow:
+    fields = dict(data)
+    fields["kind"] = Kind(fields["kind"]) if fields.get("kind") else None
+    fields["verdict"] = Verdict(fields["verdict"])
+    return PatternRow(**fields)
+
+
+def _cell(data: dict[str, Any]) -> Cell:
+    fields = dict(data)
+    fields["status"] = CellStatus(fields["status"])
+    fields["runs"] = [Outcome(run) for run in fields.get("runs", [])]
+    return Cell(**fields)
+
+
+def read_matrix(path: Path) -> Matrix:
+    """A published ``matrix.json``, checked against its schema."""
+    data = schemas.load_json(path)
+    schemas.validate(data, "matrix", path)
+    return Matrix.from_json(data)
+
+
+def __dir__() -> list[str]:
+    return __all__

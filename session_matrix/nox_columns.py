@@ -1,0 +1,174 @@
+"""What the noxfile's ``matrix`` session does, kept out of the noxfile so tests can cover it.
+
+Each column is a nox session without an environment of its own (``venv_backend="none"``):
+it asks ``envs`` for the shared environment of its Django version (and ``requires``), then
+runs the column runner there. Whatever stops a column before the runner (no interpreter, an
+install that fails, a package that rejects this Django) is written as the column's last
+run, keeping its previous outcomes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from session_matrix import config, envs, interpreters, records, schemas
+from session_matrix.model import (
+    ColumnKey,
+    LastRun,
+    RawRecord,
+    column_id,
+    now,
+    origin,
+    read_raw,
+    write_raw,
+)
+from session_matrix.paths import raw_path
+from session_matrix.vocabulary import RunStatus
+
+if TYPE_CHECKING:
+    import nox
+
+__all__ = ["column_params", "env_spec", "run_column"]
+
+
+def column_params() -> list[Any]:
+    """One ``nox.param(django, configuration)`` per column, with a readable id and tags:
+    the configuration, its engine, ``dj<version>``, and ``default`` for the five defaults."""
+    import nox
+
+    params = []
+    every = records.load_all()
+    for django in config.django_versions():
+        for record in every:
+            tags = sorted({record.name, record.engine, f"dj{django.version}"})
+            if record.default:
+                tags.append("default")
+            params.append(
+                nox.param(
+                    django.version,
+                    record.name,
+                    id=column_id(record.name, django.version),
+                    tags=tags,
+                )
+            )
+    return params
+
+
+def _stop(django: str, configuration: str, status: RunStatus, reason: str) -> None:
+    """Record a run that never reached the runner; the column's earlier outcomes stay."""
+    key = ColumnKey.of(configuration, django)
+    path = raw_path(key.id)
+    previous = None
+    if path.exists():
+        try:
+            previous = read_raw(path)
+        except schemas.InvalidInput:
+            previous = None
+    last = LastRun(status, reason, now(), [], None, origin())
+    raw = previous or RawRecord(column=key, last_run=last)
+    raw.last_run = last
+    write_raw(raw)
+
+
+def _package(compiled: str, requires: tuple[str, ...]) -> str:
+    """``name version`` of the first required package, from ``uv pip compile`` output."""
+    wanted = re.split(r"[\[<>=!~; ]", requires[0], maxsplit=1)[0].lower().replace("_", "-")
+    for line in compiled.splitlines():
+        name, _, version = line.partition("==")
+        if name.strip().lower().replace("_", "-") == wanted:
+            return f"{name.strip()} {version.split()[0]}"
+    return wanted
+
+
+def env_spec(django: str, record: records.Record, group: list[str]) -> envs.EnvSpec | str:
+    """The environment a column runs in, or why it has none (no interpreter)."""
+    version = next(d for d in config.django_versions() if d.version == django)
+    found = interpreters.find(version.python)
+    if found is None:
+        return (
+            f"not run: Django {django} needs Python {version.python}; none is installed "
+            "(see README, 'What it needs')"
+        )
+    pre = version.support == "pre-release"
+    pin = f"django>={django}a0,<{django}.99" if pre else f"django~={django}.0"
+    return envs.EnvSpec(
+        django=django,
+        python=found[1],
+        requirements=(pin, *group, *record.requires),
+        requires=record.requires,
+        pre=pre,
+    )
+
+
+def _environment(
+    session: nox.Session, django: str, record: records.Record, group: list[str]
+) -> str:
+    """The interpreter of the column's environment; stops the session if there is none."""
+    spec = env_spec(django, record, group)
+    if isinstance(spec, str):
+        _stop(django, record.name, RunStatus.NOT_RUN, spec)
+        session.skip(spec)
+    assert isinstance(spec, envs.EnvSpec)
+    try:
+        return str(envs.ensure(spec, upgrade=bool(os.environ.get("SESSION_MATRIX_UPGRADE"))))
+    except envs.InstallFailed as exc:
+        first = str(exc).splitlines()[-1] if str(exc) else "no output"
+        if record.requires:
+            ok, compiled = envs.resolves(record.requires, spec.python)
+            if not ok:
+                message = (
+                    f"{record.path}: requires {', '.join(record.requires)} does not resolve "
+                    f"({compiled}); fix the requirement"
+                )
+                session.error(message)
+            reason = (
+                f"not available: {_package(compiled, record.requires)} does not support "
+                f"Django {django} ({first})"
+            )
+            _stop(django, record.name, RunStatus.UNAVAILABLE, reason)
+            session.skip(reason)
+        _stop(django, record.name, RunStatus.ERROR, f"installing Django {django} failed: {first}")
+        session.error(f"installing Django {django} failed: {first}")
+    raise AssertionError  # pragma: no cover - session.skip/error raise
+
+
+def run_column(session: nox.Session, django: str, configuration: str, group: list[str]) -> None:
+    """Prepare the column's environment and run it; a broken run fails the session."""
+    started = time.time()
+    try:
+        record = records.load(configuration)
+    except schemas.InvalidInput as exc:
+        session.error(str(exc))
+    python = _environment(session, django, record, group)
+    # 0: outcomes or a stated not-run; 1: the run broke (written, and failed below);
+    # 2 (bad input, nothing written) and 130 (interrupted) fail the session here.
+    session.run(
+        python,
+        "-m",
+        "session_matrix.column",
+        "--configuration",
+        configuration,
+        "--django",
+        django,
+        "--",
+        *session.posargs,
+        # Let Python cache the project's bytecode: a column starts twice as fast.
+        env={"SESSION_MATRIX_T0": str(started), "PYTHONDONTWRITEBYTECODE": None},
+        external=True,
+        success_codes=[0, 1],
+    )
+    record_path = raw_path(column_id(configuration, django))
+    if not record_path.exists():
+        session.error(f"no raw result at {record_path}")
+    raw = read_raw(record_path)
+    if raw.last_run.status == RunStatus.ERROR:
+        session.error(raw.last_run.reason)
+    if raw.last_run.status in (RunStatus.NOT_RUN, RunStatus.UNAVAILABLE):
+        session.skip(raw.last_run.reason)
+
+
+def __dir__() -> list[str]:
+    return __all__

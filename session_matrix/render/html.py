@@ -1,0 +1,202 @@
+"""The matrix as one self-contained, filterable page: ``results/index.html``.
+
+Jinja2 with autoescape renders every text (test messages, docstrings, code) as text; the
+page loads nothing from the network, and its Content-Security-Policy lets only its own
+script run. The template is ``templates/index.html.j2``; this module only precomputes what
+the template lays out. The default configurations are shown first; the others appear with
+"all configurations".
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import asdict
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from session_matrix import rollup
+from session_matrix.merge import summary, theme_groups
+from session_matrix.model import Column, Configuration, Matrix, PatternRow
+from session_matrix.paths import PACKAGE
+from session_matrix.vocabulary import RAN, Verdict, legend
+
+__all__ = ["html_report", "page_context"]
+
+TEMPLATES = PACKAGE / "render" / "templates"
+_PACKAGES = ("django-redis", "redis", "pymemcache", "psycopg", "PyMySQL", "mysqlclient")
+
+
+def _grouped(versions: list[str], values: list[str]) -> str:
+    """``3.12.1 (4.2), 3.13.0 (5.2+)``; one value when every known one agrees."""
+    runs: list[tuple[str, list[str]]] = []
+    for version, value in zip(versions, values, strict=True):
+        if not value:
+            continue
+        if runs and runs[-1][0] == value:
+            runs[-1][1].append(version)
+        else:
+            runs.append((value, [version]))
+    if len({value for value, _ in runs}) <= 1:
+        return runs[0][0] if runs else ""
+    return ", ".join(f"{value} ({rollup.span(group, versions)})" for value, group in runs)
+
+
+def _problem(column: Column) -> dict[str, str]:
+    """A column that shows no outcomes, or earlier ones, for its header."""
+    return {"django": column.django, "text": column.note or column.reason or column.status}
+
+
+def _header(configuration: Configuration, columns: list[Column]) -> dict[str, Any]:
+    versions = [column.django for column in columns]
+    envs = [column.environment for column in columns]
+
+    def versions_of(kind: str, names: list[str]) -> list[str]:
+        return [
+            f"{name} {grouped}"
+            for name in names
+            if (grouped := _grouped(versions, [env.get(kind, {}).get(name, "") for env in envs]))
+        ]
+
+    services = sorted({name for env in envs for name in env.get("services", {})})
+    packages = [
+        *_PACKAGES,
+        *(r.split("[")[0].split("=")[0].split(">")[0] for r in configuration.requires),
+    ]
+    return {
+        "name": configuration.name,
+        "engine": configuration.engine,
+        "default": configuration.default,
+        "label": configuration.label,
+        "description": configuration.description,
+        "django": ", ".join(env["django"] for env in envs if env.get("django")),
+        "python": _grouped(versions, [env.get("python", "") for env in envs]),
+        "services": versions_of("services", services),
+        "packages": versions_of("packages", packages),
+        "stale": [column.django for column in columns if column.stale],
+        "problems": [_problem(c) for c in columns if c.status != "ok" or c.note],
+    }
+
+
+def _version_cell(matrix: Matrix, row: PatternRow, column: Column) -> dict[str, Any]:
+    cell = matrix.cells[row.id][column.id]
+    term = cell.status.term
+    return asdict(cell) | {
+        "django": column.django,
+        "column": column.id,
+        "tone": term.tone,
+        "symbol": term.glyph,
+        "word": term.word,
+        "stale": column.stale,
+        "ran": cell.status in RAN,
+    }
+
+
+def _config_cell(matrix: Matrix, row: PatternRow, configuration: Configuration) -> dict[str, Any]:
+    versions = matrix.django_versions
+    columns = [matrix.column(configuration.name, django) for django in versions]
+    cells = [_version_cell(matrix, row, column) for column in columns]
+    statuses = matrix.statuses(row.id, configuration.name)
+    ran = [cell for cell in cells if cell["ran"]]
+    newest = ran[-1] if ran else cells[-1]
+    title = f"{configuration.name}: {rollup.words(versions, statuses)}"
+    if any(cell["stale"] for cell in cells):
+        title += " (stale results: patterns changed since)"
+    everywhere = row.verdict == Verdict.FAILS_EVERYWHERE
+    return {
+        "config": configuration.name,
+        "default": configuration.default,
+        "compact": rollup.compact(versions, statuses, glyphs=True),
+        "words": rollup.words(versions, statuses),
+        "mixed": len({cell["word"] for cell in cells}) > 1,
+        "tone": Verdict.FAILS_EVERYWHERE.term.tone if everywhere else newest["tone"],
+        "title": title,
+        "versions": cells,
+    }
+
+
+def _row(matrix: Matrix, row: PatternRow) -> dict[str, Any]:
+    return asdict(row) | {
+        "param": row.id.partition("[")[2].removesuffix("]"),
+        "verdict_text": row.verdict.term.word,
+        "kind_text": row.kind.words if row.kind else "",
+        "cells": [_config_cell(matrix, row, c) for c in matrix.configurations],
+    }
+
+
+def page_context(matrix: Matrix) -> dict[str, Any]:
+    """Everything the template shows, precomputed (the template only lays it out)."""
+    by_config = {
+        c.name: [col for col in matrix.columns if col.configuration == c.name]
+        for c in matrix.configurations
+    }
+    finished = sorted(c.finished for c in matrix.columns if c.finished and c.status == "ok")
+    counts = {c.configuration: c for c in summary(matrix)}
+    return {
+        "matrix": matrix,
+        "versions": matrix.django_versions,
+        "django": matrix.django,
+        "configurations": [_header(c, by_config[c.name]) for c in matrix.configurations],
+        "themes": [
+            {"id": theme or "other", "title": title, "rows": [_row(matrix, row) for row in rows]}
+            for theme, title, rows in theme_groups(matrix)
+        ],
+        "summary": [
+            asdict(counts[c.name]) | {"default": c.default, "label": c.label, "engine": c.engine}
+            for c in matrix.configurations
+        ],
+        "legend": legend(),
+        "everywhere": Verdict.FAILS_EVERYWHERE.term,
+        "finished": (finished[0][:10], finished[-1][:10]) if finished else ("", ""),
+        "count": len(matrix.patterns),
+        "config": {
+            "versions": matrix.django_versions,
+            "everywhere": Verdict.FAILS_EVERYWHERE.value,
+        },
+    }
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.policies["urlize.extra_schemes"] = []
+    env.policies["urlize.rel"] = "noopener noreferrer"
+    return env
+
+
+def _script() -> tuple[Markup, str]:
+    """The page's script, and its hash for the Content-Security-Policy: only that script
+    may run, so even a message that slipped through escaping could not execute."""
+    script = (TEMPLATES / "page.js").read_text(encoding="utf-8")
+    if "</" in script:
+        msg = "page.js must not contain '</' (it is inlined in a <script> element)"
+        raise ValueError(msg)
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+    return Markup(script), f"sha256-{digest}"
+
+
+def _dedent(page: str) -> str:
+    """Drop the template's indentation outside ``<pre>`` and ``<script>`` (whose hash is in
+    the page's Content-Security-Policy): a sixth of the page's bytes."""
+    parts = re.split(r"(<pre>.*?</pre>|<script>.*?</script>)", page, flags=re.DOTALL)
+    return "".join(
+        part if part.startswith(("<pre>", "<script>")) else re.sub(r"\n[ \t]+", "\n", part)
+        for part in parts
+    )
+
+
+def html_report(matrix: Matrix, extra: dict[str, Any] | None = None) -> str:
+    """The whole of ``results/index.html``; ``extra`` adds sections (the profile)."""
+    script, script_hash = _script()
+    context = page_context(matrix) | {"script": script, "script_hash": script_hash}
+    context |= {"extra": extra or {}}
+    return _dedent(_environment().get_template("index.html.j2").render(context))

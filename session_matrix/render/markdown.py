@@ -1,0 +1,247 @@
+"""The matrix as Markdown: ``results/matrix.md`` and the table block in ``README.md``.
+
+Tables show the default configurations (one per engine). Where an engine's other
+configurations disagree with its default, the row gets one line per engine below the
+table: ``cache: ✅ django-redis, pickle · ❌ django-redis, JSON serializer``. Every text
+from a run or a docstring goes through ``md``.
+"""
+
+from __future__ import annotations
+
+from session_matrix import rollup
+from session_matrix.merge import Counts, newest_ran, summary, theme_groups
+from session_matrix.model import Column, Configuration, Matrix, PatternRow
+from session_matrix.render import md
+from session_matrix.vocabulary import CellStatus, Verdict, legend
+
+__all__ = ["markdown_report", "readme_block"]
+
+
+def _mark(row: PatternRow) -> str:
+    """The badge after an idiom: 🚫 and its kind for a row that fails on every engine."""
+    if row.verdict != Verdict.FAILS_EVERYWHERE:
+        return ""
+    kind = f" ({row.kind.words})" if row.kind else ""
+    return f" {Verdict.FAILS_EVERYWHERE.term.symbol}{md.text(kind)}"
+
+
+def _rollup(matrix: Matrix, row: PatternRow, configuration: str) -> str:
+    return rollup.compact(matrix.django_versions, matrix.statuses(row.id, configuration))
+
+
+def _row(matrix: Matrix, row: PatternRow, link: str) -> str:
+    idiom = md.link(md.code(row.idiom or row.id), f"{link}#{row.anchor}") + _mark(row)
+    if row.depends:
+        idiom += " ⚙"
+    marks = [_rollup(matrix, row, c.name) for c in matrix.defaults()]
+    return f"| {idiom} | {' | '.join(marks)} |"
+
+
+def _variant_lines(matrix: Matrix, rows: list[PatternRow]) -> list[str]:
+    """One line per engine whose configurations disagree on a row."""
+    lines = []
+    for row in rows:
+        if "configuration" not in row.differs_by:
+            continue
+        parts = []
+        for default in matrix.defaults():
+            family = [default, *matrix.variants(default.name)]
+            marks = {c.name: _rollup(matrix, row, c.name) for c in family}
+            if len(family) > 1 and len(set(marks.values())) > 1:
+                shown = " · ".join(f"{marks[c.name]} {md.text(c.label)}" for c in family)
+                parts.append(f"{md.text(default.name)}: {shown}")
+        if parts:
+            lines.append(f"- {md.code(row.idiom or row.id)}: " + "; ".join(parts))
+    return lines
+
+
+def _table(matrix: Matrix, rows: list[PatternRow], link: str) -> list[str]:
+    names = [md.text(c.name) for c in matrix.defaults()]
+    lines = [f"| idiom | {' | '.join(names)} |", f"|---|{'---|' * len(names)}"]
+    lines += [_row(matrix, row, link) for row in rows]
+    variants = _variant_lines(matrix, rows)
+    if variants:
+        lines += ["", "Where an engine's configurations disagree:", "", *variants]
+    return lines
+
+
+def _versions(matrix: Matrix) -> str:
+    parts = []
+    for d in matrix.django:
+        note = {"end-of-life": " (end of life)", "pre-release": " (pre-release)"}.get(
+            d.support, ""
+        )
+        parts.append(f"{d.version}{note}")
+    return ", ".join(parts)
+
+
+def _legend(matrix: Matrix) -> list[str]:
+    lines = [
+        f"Each cell is one engine's default configuration on Django {_versions(matrix)}: one "
+        "symbol when every version agrees, otherwise the versions each symbol applies to "
+        "(`5.2+` = 5.2 and newer). ⚙ marks a row whose outcome depends on the test setup, "
+        "not only on the engine (its detail says what).",
+        "",
+    ]
+    lines += [f"- {term.symbol} {md.text(term.legend)}" for term in legend()]
+    notes = [d for d in matrix.django if d.note]
+    lines += [f"- Django {d.version}: {md.text(d.note)}" for d in notes]
+    return lines
+
+
+def _summary_table(counts: list[Counts], configurations: dict[str, Configuration]) -> list[str]:
+    symbol = Verdict.FAILS_EVERYWHERE.term.symbol
+    lines = [
+        "| configuration | engine | on Django | ✅ works | ❌ fails "
+        f"| of which {symbol} on every engine | ran |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in counts:
+        configuration = configurations[row.configuration]
+        name = md.text(row.configuration) + (
+            "" if configuration.default else f" ({md.text(configuration.label)})"
+        )
+        lines.append(
+            f"| {name} | {md.text(configuration.engine)} | {row.django or '—'} | {row.works} "
+            f"| {row.fails} | {row.everywhere} | {row.ran} of {row.total} |"
+        )
+    return lines
+
+
+def _origin(column: Column) -> str:
+    if column.origin.get("ci_run"):
+        return md.link("CI run", column.origin["ci_run"])
+    return md.text(
+        " ".join(filter(None, (column.origin.get("host"), column.origin.get("platform"))))
+    )
+
+
+def _columns(matrix: Matrix) -> list[str]:
+    lines = [
+        "| column | shows | Django | Python | services | ran on | finished | note |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for column in matrix.columns:
+        env = column.environment
+        services = ", ".join(f"{k} {v}" for k, v in env.get("services", {}).items())
+        shown = "outcomes" if column.status == "ok" else column.status
+        if column.stale:
+            shown += " (stale: patterns changed since)"
+        note = column.note or (column.reason if column.status != "ok" else "")
+        lines.append(
+            f"| {md.text(column.id)} | {md.text(shown)} | {md.text(env.get('django', ''))} "
+            f"| {md.text(env.get('python', ''))} | {md.text(services)} | {_origin(column)} "
+            f"| {md.text(column.finished)} | {md.text(note)} |"
+        )
+    return lines
+
+
+def _details(matrix: Matrix, row: PatternRow) -> list[str]:
+    lines = [
+        f'<a id="{row.anchor}"></a>',
+        f"### {md.code(row.idiom or row.id)}",
+        "",
+        md.code(row.id),
+        "",
+    ]
+    labels = (("Expect", row.expect), ("Why", row.why), ("Fix", row.fix), ("Depends", row.depends))
+    lines += [f"- **{label}:** {md.text(value)}" for label, value in labels if value]
+    if row.kind:
+        lines.append(f"- **Kind:** {md.text(row.kind.words)}")
+    if row.twin:
+        differs = f" (they disagree on {', '.join(row.twin_differs)})" if row.twin_differs else ""
+        lines.append(f"- **Twin:** {md.code(row.twin)}{md.text(differs)}")
+    if row.source:
+        lines.append(f"- **Source:** {md.sources(row.source)}")
+    versions = matrix.django_versions
+    for configuration in matrix.configurations:
+        statuses = matrix.statuses(row.id, configuration.name)
+        if all(status == CellStatus.PASSED for status in statuses):
+            continue
+        failures = {
+            f"{cell.exception}: {cell.message}".strip(": ")
+            for django in versions
+            if (
+                cell := matrix.cells[row.id][matrix.column(configuration.name, django).id]
+            ).status.failed
+        }
+        detail = "; ".join(md.code(failure) for failure in sorted(failures) if failure)
+        lines.append(
+            f"- **{md.text(configuration.name)}:** {md.text(rollup.words(versions, statuses))}"
+            + (f" {detail}" if detail else "")
+        )
+    return [*lines, ""]
+
+
+def markdown_report(matrix: Matrix, detail_link: str = "") -> str:
+    """The whole of ``results/matrix.md``."""
+    configurations = {c.name: c for c in matrix.configurations}
+    lines = [
+        f"<!-- {matrix.generated_by} -->",
+        "# Django session engines × session-editing idioms in tests",
+        "",
+        *_legend(matrix),
+        "",
+        "## How many idioms work, per configuration",
+        "",
+        *_summary_table(summary(matrix), configurations),
+        "",
+    ]
+    for _, title, rows in theme_groups(matrix):
+        lines += [f"## {md.text(title)}", "", *_table(matrix, rows, detail_link), ""]
+    lines += ["## Details: why and the fix", ""]
+    for row in matrix.patterns:
+        if row.verdict != Verdict.PORTABLE or row.differs_by or row.depends:
+            lines += _details(matrix, row)
+    lines += ["## Columns: where each result came from", "", *_columns(matrix), ""]
+    return "\n".join(lines)
+
+
+def _theme_counts(matrix: Matrix) -> list[str]:
+    return [
+        f"- {md.text(title)} (`-m {theme}`): {len(rows)}"
+        if theme
+        else f"- {md.text(title)}: {len(rows)}"
+        for theme, title, rows in theme_groups(matrix)
+    ]
+
+
+def _notes(matrix: Matrix) -> list[str]:
+    stale = [md.text(c.id) for c in matrix.columns if c.stale]
+    notes = [
+        f"- {md.text(c.id)}: {md.text(c.note)}"
+        for c in matrix.columns
+        if c.note and c.configuration in {d.name for d in matrix.defaults()}
+    ]
+    lines = []
+    if stale:
+        lines += [
+            "",
+            "**Stale columns** (patterns changed since they ran; re-run them): "
+            + ", ".join(stale),
+        ]
+    if notes:
+        lines += ["", "**Columns showing earlier results:**", "", *notes]
+    return lines
+
+
+def readme_block(matrix: Matrix, detail_link: str = "results/index.html") -> str:
+    """The table that goes between the README's markers."""
+    newest = newest_ran(matrix)
+    columns = len(matrix.configurations)
+    lines = [
+        f"<!-- {matrix.generated_by} -->",
+        f"{len(matrix.patterns)} patterns by theme, on {columns} configurations "
+        f"({len(newest)} with results); the table shows each engine's default configuration:",
+        "",
+        *_theme_counts(matrix),
+        "",
+        *_legend(matrix),
+        *_notes(matrix),
+        "",
+        *_table(matrix, matrix.patterns, detail_link),
+        "",
+        "Why each failing idiom fails, and the fix: [results/matrix.md](results/matrix.md); "
+        "every configuration, filterable: [results/index.html](results/index.html).",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,126 @@
+"""memcached: a server of its own for every run, started on a free loopback port.
+
+``cache.clear()`` is ``flush_all``, which empties a whole memcached, so runs cannot share
+one. ``MEMCACHED`` names the binary (default: ``memcached`` on the PATH); without it the
+column is *not run*. The server is stopped on every exit path; a server that died during
+the run is ``ServiceLost``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import ClassVar
+
+from session_matrix.services import EnvAddress, Given, ServiceLost, ServiceUnavailable
+
+__all__ = ["Memcached", "free_port", "stats"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _command(port: int, line: str) -> str:
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
+        conn.sendall(line.encode() + b"\r\n")
+        data = b""
+        while not data.endswith((b"END\r\n", b"OK\r\n", b"ERROR\r\n")):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return data.decode()
+
+
+def _flush(port: int) -> None:
+    _command(port, "flush_all")
+
+
+def stats(port: int) -> dict[str, str]:
+    """memcached's ``stats``: name -> value."""
+    found = {}
+    for line in _command(port, "stats").splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3 and parts[0] == "STAT":
+            found[parts[1]] = parts[2]
+    return found
+
+
+class Memcached(EnvAddress):
+    name: ClassVar[str] = "memcached"
+    env_var: ClassVar[str] = "MEMCACHED"
+    default: ClassVar[str] = "memcached"
+    placeholders: ClassVar[tuple[str, ...]] = ("memcached_location",)
+    lost_on: ClassVar[tuple[str, ...]] = (
+        "pymemcache.exceptions.MemcacheUnexpectedCloseError",
+        "builtins.ConnectionRefusedError",
+        "builtins.ConnectionResetError",
+        "builtins.BrokenPipeError",
+    )
+    optional: ClassVar[bool] = False
+
+    @contextlib.contextmanager
+    def provide(self, label: str, memory_mb: int = 64) -> Iterator[Given]:
+        binary = shutil.which(self.address())
+        if binary is None:
+            msg = (
+                f"no memcached at {self.address()!r} (apt-get install memcached, or set "
+                "MEMCACHED to its path)"
+            )
+            raise ServiceUnavailable(msg)
+        port = free_port()
+        command = [binary, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-t", "1"]
+        command += ["-m", str(memory_mb)]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            pid = self._wait(process, port)
+            version = stats(port).get("version", "")
+
+            def check() -> None:
+                try:
+                    now = stats(port).get("pid")
+                except OSError as exc:
+                    msg = f"the private memcached on port {port} died during the run ({exc})"
+                    raise ServiceLost(msg) from exc
+                if now != pid:
+                    msg = f"the private memcached on port {port} restarted during the run"
+                    raise ServiceLost(msg)
+
+            yield Given(
+                values={"memcached_location": f"127.0.0.1:{port}"},
+                version=version,
+                reset=lambda: _flush(port),
+                check=check,
+            )
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def _wait(self, process: subprocess.Popen[bytes], port: int) -> str:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                error = (process.stderr.read() if process.stderr else b"").decode().strip()
+                msg = f"memcached did not start on port {port}: {error or process.returncode}"
+                raise ServiceUnavailable(msg)
+            with contextlib.suppress(OSError):
+                return stats(port)["pid"]
+            time.sleep(0.02)
+        msg = f"memcached did not answer on port {port} within 10 s"
+        raise ServiceUnavailable(msg)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,177 @@
+"""Redis: a whole database of its own for every run, leased from the server in ``REDIS_URL``.
+
+A key prefix would not keep two runs apart: django-redis' ``cache.clear()`` is ``FLUSHDB``.
+So each run leases a database number. The lease is a key in the base database (the one in
+``REDIS_URL``, which no run ever uses for sessions) holding ``host:pid:token``, with a short
+expiry that a heartbeat renews while the run lives. A lease whose process is gone (same
+host, pid not alive) is reclaimed at once; one from another host expires on its own.
+
+The leased database is flushed before and after the run. A restart of the server during
+the run (its ``run_id`` changes) or the lease vanishing is ``ServiceLost``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from session_matrix.services import (
+    EnvAddress,
+    Given,
+    ServiceLost,
+    ServiceUnavailable,
+    public_url,
+)
+
+__all__ = ["LEASE_PREFIX", "LEASE_SECONDS", "Redis", "with_db"]
+
+LEASE_PREFIX = "django-session-matrix:lease:"
+LEASE_SECONDS = 60
+_HEARTBEAT_SECONDS = 15
+# Delete a lease only if it still holds the value we read (another run may have taken it).
+_DELETE_IF = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+
+
+def with_db(url: str, db: int) -> str:
+    """``url`` pointing at database ``db`` (a ``?db=`` query would win over the path)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "db"]
+    if parts.scheme == "unix":  # the path is the socket: the database goes in the query
+        return f"unix://{parts.netloc}{parts.path}?{urlencode([*query, ('db', str(db))])}"
+    return urlunsplit(parts._replace(path=f"/{db}", query=urlencode(query)))
+
+
+def _holder_is_dead(value: bytes) -> bool:
+    """A lease held by a process of this host that no longer exists."""
+    host, _, rest = value.decode(errors="replace").partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != platform.node() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class _Lease:
+    """One leased database number, kept alive by a heartbeat until released."""
+
+    def __init__(self, base: Any, db: int, value: str) -> None:
+        self.base, self.db, self.value = base, db, value
+        self.key = f"{LEASE_PREFIX}{db}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{db}", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(_HEARTBEAT_SECONDS):
+            with contextlib.suppress(Exception):
+                if self.base.get(self.key) == self.value.encode():
+                    self.base.expire(self.key, LEASE_SECONDS)
+
+    def held(self) -> bool:
+        return bool(self.base.get(self.key) == self.value.encode())
+
+    def release(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        with contextlib.suppress(Exception):
+            self.base.eval(_DELETE_IF, 1, self.key, self.value)
+
+
+def _take(base: Any, count: int, value: str) -> _Lease | None:
+    own = int(base.connection_pool.connection_kwargs.get("db") or 0)
+    for db in range(count):
+        if db == own:
+            continue
+        key = f"{LEASE_PREFIX}{db}"
+        if base.set(key, value, nx=True, ex=LEASE_SECONDS):
+            return _Lease(base, db, value)
+        holder = base.get(key)
+        if holder is not None and _holder_is_dead(holder):
+            base.eval(_DELETE_IF, 1, key, holder)
+            if base.set(key, value, nx=True, ex=LEASE_SECONDS):
+                return _Lease(base, db, value)
+    return None
+
+
+class Redis(EnvAddress):
+    name: ClassVar[str] = "redis"
+    env_var: ClassVar[str] = "REDIS_URL"
+    default: ClassVar[str] = "redis://127.0.0.1:6379/0"
+    placeholders: ClassVar[tuple[str, ...]] = ("redis_url",)
+    lost_on: ClassVar[tuple[str, ...]] = (
+        "redis.exceptions.ConnectionError",
+        "redis.exceptions.TimeoutError",
+    )
+    optional: ClassVar[bool] = False
+
+    @contextlib.contextmanager
+    def provide(self, label: str) -> Iterator[Given]:
+        import redis
+
+        url = self.address()
+        shown = public_url(url)
+        try:
+            base = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+            server = base.info("server")
+            try:
+                count = int(str(base.config_get("databases").get("databases") or 16))
+            except redis.RedisError:  # CONFIG may be disabled; 16 is Redis' default
+                count = 16
+            lease = _take(base, count, f"{platform.node()}:{os.getpid()}:{uuid.uuid4().hex}")
+        except (redis.RedisError, OSError, ValueError) as exc:
+            msg = f"no Redis at {shown} ({type(exc).__name__}: {exc}); start one or set REDIS_URL"
+            raise ServiceUnavailable(msg) from exc
+        if lease is None:
+            base.close()
+            msg = f"no free Redis database at {shown}: other runs lease all of them; retry later"
+            raise ServiceUnavailable(msg)
+        private_url = with_db(url, lease.db)
+        private = redis.Redis.from_url(private_url, socket_connect_timeout=2, socket_timeout=5)
+        run_id = server.get("run_id")
+
+        def check() -> None:
+            try:
+                now_id = base.info("server").get("run_id")
+                held = lease.held()
+            except (redis.RedisError, OSError) as exc:
+                msg = f"Redis at {shown} stopped answering during the run ({exc})"
+                raise ServiceLost(msg) from exc
+            if now_id != run_id:
+                msg = f"Redis at {shown} restarted during the run (run_id changed)"
+                raise ServiceLost(msg)
+            if not held:
+                msg = f"the lease on Redis database {lease.db} at {shown} vanished during the run"
+                raise ServiceLost(msg)
+
+        def reset() -> None:
+            private.flushdb()
+
+        try:
+            reset()
+            yield Given(
+                values={"redis_url": private_url},
+                version=str(server["redis_version"]),
+                reset=reset,
+                check=check,
+            )
+        finally:
+            with contextlib.suppress(redis.RedisError, OSError):
+                private.flushdb()
+            lease.release()
+            private.close()
+            base.close()
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,209 @@
+"""Every status word the project speaks, defined once, each with how it is shown.
+
+Four closed sets:
+
+``Outcome``     what one run of one pattern did (raw results, written by the recorder)
+``RunStatus``   what one run of a column did (raw results, written by the column runner)
+``CellStatus``  what the matrix shows for one pattern in one column (merge, renderers)
+``Verdict``     what a row says across every engine (merge, renderers)
+``Kind``        why a pattern that fails on every engine fails (its docstring's ``Kind:``)
+
+Each value carries a ``Term``: its word, its symbol in Markdown (emoji), its glyph on the
+page (a text character every font has), its tone (the page's colour family) and its legend
+line. Renderers, the drift check and the JSON Schemas all read them from here; the schemas
+are tested against these enums.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "CELL_TERMS",
+    "RAN",
+    "CellStatus",
+    "Kind",
+    "Outcome",
+    "RunStatus",
+    "Term",
+    "Verdict",
+    "legend",
+]
+
+
+@dataclass(frozen=True)
+class Term:
+    """How one status is written: a word, a Markdown symbol, a page glyph, a tone, a legend."""
+
+    word: str
+    symbol: str
+    glyph: str
+    tone: str
+    legend: str
+
+
+class Outcome(StrEnum):
+    """One run of one pattern, as the recorder saw it."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    UNAVAILABLE = "unavailable"
+    NOT_RUN = "not_run"
+
+
+class RunStatus(StrEnum):
+    """One run of one column (a configuration on a Django version)."""
+
+    OK = "ok"
+    NOT_RUN = "not_run"
+    UNAVAILABLE = "unavailable"
+    ERROR = "error"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def word(self) -> str:
+        return _RUN_WORDS[self]
+
+
+_RUN_WORDS = {
+    RunStatus.OK: "ran",
+    RunStatus.NOT_RUN: "not run",
+    RunStatus.UNAVAILABLE: "not available",
+    RunStatus.ERROR: "broke",
+    RunStatus.INTERRUPTED: "interrupted",
+}
+
+
+class CellStatus(StrEnum):
+    """One pattern in one column of the matrix."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    FLAKY = "flaky"
+    SKIPPED = "skipped"
+    UNAVAILABLE = "unavailable"
+    NOT_RUN = "not_run"
+    HARNESS_ERROR = "harness_error"
+    ABSENT = "absent"
+
+    @property
+    def term(self) -> Term:
+        return CELL_TERMS[self]
+
+    @property
+    def ran(self) -> bool:
+        """Whether the cell says something about the idiom itself."""
+        return self in RAN
+
+    @property
+    def failed(self) -> bool:
+        """The idiom ran and its expectation did not hold."""
+        return self in (CellStatus.FAILED, CellStatus.ERROR)
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> CellStatus:
+        return cls(outcome.value)
+
+
+CELL_TERMS = {
+    CellStatus.PASSED: Term("works", "✅", "✓", "ok", "works: the developer's expectation held"),
+    CellStatus.FAILED: Term(
+        "fails", "❌", "✗", "bad", "fails: the assertion failed or the idiom raised"
+    ),
+    CellStatus.ERROR: Term(
+        "errors",
+        "❗",
+        "!",
+        "bad",
+        "errors outside the test body (a fixture or teardown raised): see the detail",
+    ),
+    CellStatus.FLAKY: Term(
+        "flaky", "⚠️", "≈", "warn", "flaky: repeated runs of the idiom disagreed"
+    ),
+    CellStatus.SKIPPED: Term("skipped", "⏭️", "↷", "skip", "the pattern skipped itself"),
+    CellStatus.UNAVAILABLE: Term(
+        "not available",
+        "➖",
+        "–",
+        "na",
+        "not available: the idiom needs a newer Django, or the configuration's package does "
+        "not support that Django",
+    ),
+    CellStatus.NOT_RUN: Term(
+        "not run",
+        "❔",
+        "?",
+        "none",
+        "not run: a service, browser or interpreter was missing (the reason is in the detail)",
+    ),
+    CellStatus.HARNESS_ERROR: Term(
+        "harness error",
+        "💥",
+        "⚠",
+        "warn",
+        "the run itself broke (a harness error): says nothing about the idiom",
+    ),
+    CellStatus.ABSENT: Term("no result", "⬜", "·", "none", "no result for this column yet"),
+}
+
+RAN = frozenset({CellStatus.PASSED, CellStatus.FAILED, CellStatus.ERROR, CellStatus.FLAKY})
+
+
+class Kind(StrEnum):
+    """Why an idiom fails on every engine (``Kind:`` in its docstring)."""
+
+    MISTAKE = "mistake"
+    DJANGO_LIMITATION = "django-limitation"
+    TEST_TOOL_LIMITATION = "test-tool-limitation"
+
+    @property
+    def words(self) -> str:
+        return _KIND_WORDS[self]
+
+
+_KIND_WORDS = {
+    Kind.MISTAKE: "a mistake everywhere",
+    Kind.DJANGO_LIMITATION: "how Django works on every engine",
+    Kind.TEST_TOOL_LIMITATION: "a limit of the test tool, on every engine",
+}
+
+
+class Verdict(StrEnum):
+    """What one row says across engines and versions."""
+
+    PORTABLE = "portable"
+    DIFFERS = "differs"
+    FAILS_EVERYWHERE = "fails_everywhere"
+    UNKNOWN = "unknown"
+
+    @property
+    def term(self) -> Term:
+        return _VERDICT_TERMS[self]
+
+
+_VERDICT_TERMS = {
+    Verdict.PORTABLE: Term("works on every engine", "", "", "portable", ""),
+    Verdict.DIFFERS: Term("depends on the engine or version", "", "", "differs", ""),
+    Verdict.FAILS_EVERYWHERE: Term(
+        "fails on every engine",
+        "🚫",
+        "⊘",
+        "everywhere",
+        "fails on every engine: not an engine difference; the row says why (its kind: a "
+        "mistake, how Django works, or a limit of the test tool)",
+    ),
+    Verdict.UNKNOWN: Term("never ran", "", "", "unknown", ""),
+}
+
+
+def legend() -> list[Term]:
+    """The legend, in the order every renderer shows it: cell statuses, then the badge."""
+    return [*CELL_TERMS.values(), Verdict.FAILS_EVERYWHERE.term]
+
+
+def __dir__() -> list[str]:
+    return __all__
