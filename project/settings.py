@@ -5,18 +5,14 @@ are laid over the ones below. ``nox`` sets it per cell. By hand:
 
     SESSION_MATRIX_ENGINE=signed_cookies pytest matrix_tests
 
-Run that way, ``cache`` and ``cached_db`` use ``REDIS_URL`` as given (default
-``redis://127.0.0.1:6379/0``) and a pattern calling ``cache.clear()`` flushes that whole
-database; ``nox`` instead leases a private Redis database per cell.
+Run that way, the record's services are provisioned in this process, as ``nox`` does per
+column: a Redis database of its own leased from ``REDIS_URL``, a private directory, and so
+on; they are released when the process exits.
 """
 
-import atexit
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
-from session_matrix.engines import load
+from session_matrix import overlay
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
     "project.sessions_app",
 ]
 
@@ -78,23 +75,13 @@ TIME_ZONE = "UTC"
 STATIC_URL = "static/"
 LOGIN_URL = "/login/"
 
-
-def _file_dir() -> str:
-    """The file engine's directory: given by the harness, or private to this process."""
-    given = os.environ.get("SESSION_MATRIX_FILE_DIR")
-    if given:
-        return given
-    made = tempfile.mkdtemp(prefix="session-matrix-files-")
-    atexit.register(shutil.rmtree, made, ignore_errors=True)
-    os.environ["SESSION_MATRIX_FILE_DIR"] = made  # processes this one starts share it
-    return made
+# Django REST framework, as an ordinary API on session authentication is set up.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
 
 
-ENGINE_NAME = os.environ.get("SESSION_MATRIX_ENGINE", "db")
-_ENGINE = load(ENGINE_NAME)
-globals().update(
-    _ENGINE.django_settings(
-        redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        file_dir=_file_dir() if _ENGINE.uses("file_dir") else "",
-    )
-)
+# The session engine configuration: the record named by SESSION_MATRIX_ENGINE (default db),
+# laid over everything above, with its services' values (a Redis database, a directory...).
+SESSION_MATRIX_CONFIGURATION = overlay.apply(globals()).name
