@@ -216,7 +216,7 @@ def _attempt(args: argparse.Namespace, record: records.Record, label: str) -> At
             env = dict(os.environ) | {
                 "DJANGO_SETTINGS_MODULE": "project.settings",
                 overlay.ENGINE_VAR: record.name,
-                overlay.PROVIDED_VAR: overlay.Provided.of(bundle).to_env(),
+                overlay.PROVIDED_VAR: overlay.Provided.of(record.name, bundle).to_env(),
                 "PYTHONPATH": os.pathsep.join(
                     filter(None, [str(paths.ROOT), os.environ.get("PYTHONPATH")])
                 ),
@@ -237,6 +237,8 @@ def _attempt(args: argparse.Namespace, record: records.Record, label: str) -> At
             versions = bundle.versions
     except services.ServiceUnavailable as exc:
         return Attempt(RunStatus.NOT_RUN, f"not run: {exc}")
+    except services.ServiceLost as exc:
+        return Attempt(RunStatus.ERROR, str(exc))
     problem = runs[0].preflight
     if problem is None and not runs[0].tests and runs[0].exit_code != 0:
         found = _diagnose(record.name, env)

@@ -36,7 +36,8 @@ __all__ = ["column_params", "env_spec", "run_column"]
 
 def column_params() -> list[Any]:
     """One ``nox.param(django, configuration)`` per column, with a readable id and tags:
-    the configuration, its engine, ``dj<version>``, and ``default`` for the five defaults."""
+    the configuration, its engine, ``dj<version>``, ``default`` for the defaults, and
+    ``needs-<service>`` for each service it needs (the CI workflow starts those)."""
     import nox
 
     params = []
@@ -44,6 +45,7 @@ def column_params() -> list[Any]:
     for django in config.django_versions():
         for record in every:
             tags = sorted({record.name, record.engine, f"dj{django.version}"})
+            tags += [f"needs-{service}" for service in record.needs]
             if record.default:
                 tags.append("default")
             params.append(

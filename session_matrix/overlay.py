@@ -31,27 +31,31 @@ _BY_HAND = contextlib.ExitStack()
 class Provided:
     """What the services gave this run (the ``Bundle`` of the process that provisioned them)."""
 
+    configuration: str = ""  # the record these values were provisioned for
     values: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     lost_on: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, bundle: services.Bundle) -> Provided:
-        return cls(bundle.values, bundle.versions, bundle.missing, bundle.lost_on)
+    def of(cls, configuration: str, bundle: services.Bundle) -> Provided:
+        return cls(configuration, bundle.values, bundle.versions, bundle.missing, bundle.lost_on)
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
 
 
 def provided(record: records.Record) -> Provided:
-    """The values this process runs with: given by the runner, or provisioned here."""
+    """The values this process runs with: given by the runner (or the process that started
+    this one) for this record, or provisioned here."""
     given = os.environ.get(PROVIDED_VAR)
     if given:
-        return Provided(**json.loads(given))
+        found = Provided(**json.loads(given))
+        if found.configuration == record.name:
+            return found
     bundle = _BY_HAND.enter_context(services.provision(record.needs, label="by-hand"))
     atexit.register(_BY_HAND.close)
-    values = Provided.of(bundle)
+    values = Provided.of(record.name, bundle)
     os.environ[PROVIDED_VAR] = values.to_env()  # a subprocess of a pattern sees the same
     return values
 

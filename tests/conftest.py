@@ -1,47 +1,15 @@
-"""Shared helpers for the harness's own tests."""
+"""Fixtures for the harness's own tests (helpers live in tests/helpers.py)."""
 
-import json
+import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests.helpers import ROOT, redis_server
+
 pytest_plugins = ["pytester"]
 collect_ignore_glob = ["resources/*"]
-
-ROOT = Path(__file__).resolve().parent.parent
-RESOURCES = Path(__file__).resolve().parent / "resources"
-
-
-def raw_record(cell_id, tests=None, *, status="ok", reason="", fingerprint="", **extra):
-    """A raw result as the cell runner writes it."""
-    engine, _, django = cell_id.rpartition("-dj")
-    record = {
-        "format": 1,
-        "cell": {"id": cell_id, "engine": engine, "django": django},
-        "status": status,
-        "reason": reason,
-        "finished": "2026-11-25T08:00:00+00:00",
-        "fingerprint": fingerprint,
-        "selection": [],
-        "environment": {"django": f"{django}.1", "python": "3.13.0", "services": {}},
-        "timings": {"startup": 1.0, "tests": 0.5, "total": 1.6},
-        "tests": tests or {},
-    }
-    return record | extra
-
-
-def row(outcome="passed", exception="", message="", **extra):
-    """One pattern's row in a raw result."""
-    return {
-        "outcome": outcome,
-        "phase": "call",
-        "exception": exception,
-        "message": message,
-        "reason": "",
-        "duration": 0.01,
-    } | extra
 
 
 @pytest.fixture
@@ -51,12 +19,6 @@ def results_dir(tmp_path, monkeypatch):
     (directory / "raw").mkdir(parents=True)
     monkeypatch.setenv("SESSION_MATRIX_RESULTS", str(directory))
     return directory
-
-
-def write_raw(directory, record):
-    path = directory / "raw" / f"{record['cell']['id']}.json"
-    path.write_text(json.dumps(record), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +31,15 @@ def nox_listing():
         text=True,
         check=True,
     ).stdout
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of the test's own, on a free port (it may kill it)."""
+    if shutil.which("redis-server") is None:
+        pytest.fail(
+            "redis-server is not installed: the fault suite needs it "
+            "(apt-get install redis-server)"
+        )
+    with redis_server() as server:
+        yield server

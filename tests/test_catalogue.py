@@ -1,13 +1,25 @@
-"""Reading patterns and their docstrings without importing them."""
-
-import json
+"""The pattern catalogue: docstrings are records, and every row says what the table needs."""
 
 import pytest
 
+from session_matrix import config, paths
 from session_matrix.catalogue import base_id, parse_docstring, read_catalogue
-from session_matrix.config import themes
-from session_matrix.merge import NOT_HELD
-from tests.conftest import RESOURCES, ROOT
+from session_matrix.model import read_matrix
+from session_matrix.vocabulary import Kind, Verdict
+from tests.helpers import RESOURCES, ROOT
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return read_catalogue(ROOT / "matrix_tests", config.themes())
+
+
+@pytest.fixture(scope="module")
+def published():
+    path = paths.ROOT / "results" / "matrix.json"
+    if not path.exists():
+        pytest.fail("no results/matrix.json: run `nox` and commit what it writes")
+    return read_matrix(path)
 
 
 def test_docstring_fields():
@@ -18,54 +30,75 @@ def test_docstring_fields():
         Why: signed_cookies changes the key
             on every save.
         Fix: write the key back.
+        Kind: mistake
+        Depends: the test database.
+        Twin: test_other
         """
     )
     assert texts["idiom"] == "s = client.session; s.save()"
-    assert texts["expect"] == "the view sees it."
     assert texts["why"] == "signed_cookies changes the key on every save."
-    assert texts["fix"] == "write the key back."
-    assert texts["source"] == ""
+    assert (texts["fix"], texts["kind"], texts["depends"], texts["twin"]) == (
+        "write the key back.",
+        "mistake",
+        "the test database.",
+        "test_other",
+    )
 
 
-def test_patterns_are_found_with_theme_version_and_code():
-    catalogue = read_catalogue(RESOURCES / "patterns", themes())
-    failing = catalogue["patterns/test_sample.py::test_key_error"]
+def test_patterns_are_found_with_theme_version_code_and_twin():
+    found = read_catalogue(RESOURCES / "patterns", config.themes())
+    failing = found["patterns/test_sample.py::test_key_error"]
     assert failing.theme == "before_request"
-    assert failing.why == "nothing stored it."
+    assert failing.twin == "patterns/test_sample.py::test_passes"
     assert "def test_key_error" in failing.code
-    future = catalogue["patterns/test_sample.py::test_from_the_future"]
+    future = found["patterns/test_sample.py::test_from_the_future"]
     assert (future.since_django, future.since_reason) == ("99.0", "from the future")
-    assert future.code.startswith("@pytest.mark.since_django")
-    method = catalogue["patterns/test_sample.py::TestGrouped::test_method"]
-    assert method.theme == "auth", "the class marker is closer than the module's"
+    assert found["patterns/test_sample.py::TestGrouped::test_method"].theme == "auth"
 
 
 def test_parametrized_ids_map_to_their_function():
     assert base_id("m.py::test_x[a-b]") == "m.py::test_x"
 
 
-def test_every_real_pattern_states_idiom_expectation_and_theme():
-    catalogue = read_catalogue(ROOT / "matrix_tests", themes())
+def test_every_pattern_states_idiom_expectation_source_and_theme(catalogue):
     assert catalogue
-    missing = [
-        pattern_id
-        for pattern_id, pattern in catalogue.items()
-        if not (pattern.idiom and pattern.expect and pattern.theme)
-    ]
+    missing = [pid for pid, p in catalogue.items() if not (p.idiom and p.expect and p.theme)]
     assert missing == []
 
 
-def test_every_pattern_that_fails_somewhere_says_why_and_the_fix():
-    published = ROOT / "results" / "matrix.json"
-    if not published.exists():
-        pytest.skip("no results/matrix.json yet: run `nox` first")
-    matrix = json.loads(published.read_text())
-    catalogue = read_catalogue(ROOT / "matrix_tests", themes())
+def test_every_kind_is_one_of_the_vocabulary(catalogue):
+    kinds = {k.value for k in Kind}
+    assert {pid: p.kind for pid, p in catalogue.items() if p.kind and p.kind not in kinds} == {}
+
+
+def test_every_twin_names_a_pattern(catalogue):
+    assert {
+        pid: p.twin for pid, p in catalogue.items() if p.twin and p.twin not in catalogue
+    } == {}
+
+
+def test_every_pattern_that_fails_somewhere_says_why_and_the_fix(catalogue, published):
     failing = {
-        base_id(pattern["id"])
-        for pattern in matrix["patterns"]
-        if any(cell["status"] in NOT_HELD for cell in matrix["cells"][pattern["id"]].values())
+        base_id(row.id)
+        for row in published.patterns
+        if any(
+            cell.status.failed or cell.status == "flaky"
+            for cell in published.cells[row.id].values()
+        )
     }
-    explained = {pid for pid, pattern in catalogue.items() if pattern.why and pattern.fix}
-    unexplained = sorted(failing - explained)
+    unexplained = sorted(
+        p for p in failing if p in catalogue and not (catalogue[p].why and catalogue[p].fix)
+    )
     assert unexplained == []
+
+
+def test_every_pattern_that_fails_everywhere_says_which_kind(catalogue, published):
+    everywhere = {
+        base_id(r.id) for r in published.patterns if r.verdict == Verdict.FAILS_EVERYWHERE
+    }
+    assert sorted(p for p in everywhere if p in catalogue and not catalogue[p].kind) == []
+
+
+def test_every_row_whose_configurations_disagree_says_what_it_depends_on(catalogue, published):
+    setup = {base_id(r.id) for r in published.patterns if "configuration" in r.differs_by}
+    assert sorted(p for p in setup if p in catalogue and not catalogue[p].depends) == []

@@ -1,7 +1,7 @@
 """results/index.html as a person sees it: real headless Chromium, driven by Playwright.
 
 Uses the system's Chromium (Debian's ``chromium`` package; never ``playwright install``):
-``SESSION_MATRIX_CHROMIUM`` names another binary. Skipped when there is none. The screenshot
+``CHROMIUM`` names another binary. Without one the test fails: .ci/run installs it. The screenshot
 goes to ``SESSION_MATRIX_SCREENSHOT`` when set, else into the test's tmp dir.
 """
 
@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from session_matrix.render_html import html_report
-from session_matrix.render_markdown import anchor
-from tests.conftest import ROOT
-from tests.resources.html_fixture import HOSTILE, MISTAKE, NAIVE, REPLAY, fixture_matrix
+from session_matrix.merge import anchor
+from session_matrix.render.html import html_report
+from tests.helpers import DEFAULTS, ROOT, SAMPLE, fixture_matrix
+
+NAIVE = f"{SAMPLE}::test_key_error"  # fails on the last default configuration only
+MISTAKE = "hostile/test_hostile.py::test_hostile_ids[a`b]"  # fails everywhere
+ODD = DEFAULTS[-1]
 
 ARGS = [
     "--headless",
@@ -28,7 +31,7 @@ ARGS = [
 
 
 def chromium_binary():
-    named = os.environ.get("SESSION_MATRIX_CHROMIUM")
+    named = os.environ.get("CHROMIUM")
     if named:
         return named
     for name in ("chromium", "chromium-browser", "google-chrome"):
@@ -43,7 +46,7 @@ def browser():
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     binary = chromium_binary()
     if binary is None:
-        pytest.skip("no Chromium installed (apt-get install chromium, or SESSION_MATRIX_CHROMIUM)")
+        pytest.fail("no Chromium installed (apt-get install chromium, or set CHROMIUM)")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=binary, args=ARGS)
         yield browser
@@ -92,12 +95,12 @@ def test_a_hostile_message_is_shown_as_text_and_never_runs(open_page, fixture_pa
     page = open_page(fixture_page)
     assert page.evaluate("window.pwned") is None
     assert not detail(page, NAIVE).is_visible()
-    row(page, NAIVE).locator('td[data-engine="signed_cookies"] button').click()
+    row(page, NAIVE).locator(f'td[data-config="{ODD}"] button').click()
     assert detail(page, NAIVE).is_visible()
-    assert HOSTILE in detail(page, NAIVE).inner_text()
+    assert "<script>window.pwned=1</script>" in detail(page, NAIVE).inner_text()
     assert page.evaluate("window.pwned") is None
     focused = detail(page, NAIVE).locator("tr.focus")
-    assert focused.get_attribute("data-engine") == "signed_cookies"
+    assert focused.get_attribute("data-config") == ODD
     shot = Path(os.environ.get("SESSION_MATRIX_SCREENSHOT") or tmp_path / "matrix.png")
     shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot), full_page=True)
@@ -109,30 +112,27 @@ def test_the_detail_opens_and_closes_from_the_idiom(open_page, fixture_page):
     idiom = row(page, MISTAKE).locator("button.idiom")
     idiom.click()
     assert detail(page, MISTAKE).is_visible()
-    assert "client.session builds a new SessionStore" in detail(page, MISTAKE).inner_text()
+    assert "a mistake everywhere" in detail(page, MISTAKE).inner_text()
     assert idiom.get_attribute("aria-expanded") == "true"
     idiom.click()
     assert not detail(page, MISTAKE).is_visible()
 
 
 def test_a_link_to_an_idiom_opens_its_detail(open_page, fixture_page):
-    page = open_page(fixture_page, f"#{anchor(REPLAY)}")
-    assert detail(page, REPLAY).is_visible()
-    assert "runs: passed, failed" in detail(page, REPLAY).inner_text()
+    page = open_page(fixture_page, f"#{anchor(NAIVE)}")
+    assert detail(page, NAIVE).is_visible()
 
 
-def test_engine_filter_hides_columns_and_differ_filter_rows(open_page, fixture_page):
+def test_configuration_filters_hide_columns_and_differ_filter_rows(open_page, fixture_page):
     page = open_page(fixture_page)
     total = page.locator("tr.pattern").count()
     assert visible_rows(page) == total
     page.check('input[name="differ"]')
-    assert visible_rows(page) == 2
     assert row(page, NAIVE).is_visible()
-    assert row(page, REPLAY).is_visible()
-    page.uncheck('input[name="engine"][value="signed_cookies"]')
-    assert not page.locator('th.engine[data-engine="signed_cookies"]').is_visible()
-    assert visible_rows(page) == 0
-    assert page.locator("#no-rows").is_visible()
+    assert not row(page, MISTAKE).is_visible()
+    page.uncheck(f'input[name="config"][value="{ODD}"]')
+    assert not page.locator(f'th.config[data-config="{ODD}"]').is_visible()
+    assert not row(page, NAIVE).is_visible()
     page.click('button[type="reset"]')
     page.wait_for_function(
         f"document.querySelectorAll('tr.pattern:not([hidden])').length == {total}"
@@ -140,34 +140,45 @@ def test_engine_filter_hides_columns_and_differ_filter_rows(open_page, fixture_p
     assert page.locator("#shown").inner_text() == f"Showing {total} of {total} idioms"
 
 
+def test_variants_appear_only_with_all_configurations(open_page, fixture_page):
+    page = open_page(fixture_page)
+    variants = page.locator("th.config.variant")
+    if variants.count() == 0:
+        pytest.skip("no variant configuration records")
+    assert not variants.first.is_visible()
+    page.check('input[name="variants"]')
+    assert variants.first.is_visible()
+    page.uncheck('input[name="variants"]')
+    assert not variants.first.is_visible()
+
+
 def test_django_filter_shows_one_version_per_cell(open_page, fixture_page):
     page = open_page(fixture_page)
-    db = row(page, REPLAY).locator('td[data-engine="db"] button')
-    assert db.locator(".sum").inner_text() == "✗ 4.2, ✓ 5.2+"
-    page.select_option('select[name="django"]', "4.2")
-    assert db.locator(".sum").inner_text() == "✗"
-    assert "tone-bad" in db.get_attribute("class")
-    page.select_option('select[name="django"]', "6.1")
-    assert db.locator(".sum").inner_text() == "✓"
-    assert "tone-ok" in db.get_attribute("class")
+    first = row(page, NAIVE).locator(f'td[data-config="{DEFAULTS[0]}"] button')
+    assert first.locator(".sum").inner_text().startswith("? ")
+    versions = fixture_matrix().django_versions
+    page.select_option('select[name="django"]', versions[0])
+    assert first.locator(".sum").inner_text() == "?"
+    page.select_option('select[name="django"]', versions[-1])
+    assert first.locator(".sum").inner_text() == "✓"
+    assert "tone-ok" in first.get_attribute("class")
 
 
 def test_theme_filter_and_search(open_page, fixture_page):
     page = open_page(fixture_page)
     page.select_option('select[name="theme"]', "auth")
-    assert row(page, REPLAY).is_visible()
+    assert row(page, f"{SAMPLE}::TestGrouped::test_method").is_visible()
     assert not row(page, NAIVE).is_visible()
-    assert not page.locator('tbody[data-theme="before_request"]').is_visible()
     page.select_option('select[name="theme"]', "")
-    page.fill('input[name="q"]', "chained")
+    page.fill('input[name="q"]', "test_key_error")
     assert visible_rows(page) == 1
-    assert row(page, MISTAKE).is_visible()
+    assert row(page, NAIVE).is_visible()
 
 
 def test_the_committed_page_works(open_page):
     path = ROOT / "results" / "index.html"
     if not path.is_file():
-        pytest.skip("no committed results/index.html yet")
+        pytest.fail("no committed results/index.html: run `nox` and commit what it writes")
     page = open_page(path)
     rows = page.locator("tr.pattern")
     assert rows.count() > 0

@@ -1,129 +1,128 @@
-"""Merging raw results into the matrix: every pattern x every column, each with a status."""
+"""Raw results + the catalogue -> the matrix: columns, cells, verdicts, where results came from."""
 
-import pytest
+from session_matrix import config, records
+from session_matrix.catalogue import read_catalogue
+from session_matrix.merge import build_matrix, summary, verdict
+from session_matrix.model import LastRun
+from session_matrix.vocabulary import CellStatus, RunStatus, Verdict
+from tests.helpers import (
+    DEFAULTS,
+    RESOURCES,
+    SAMPLE,
+    fixture_matrix,
+    fixture_raws,
+    raw_record,
+    row,
+)
 
-from session_matrix.catalogue import Pattern
-from session_matrix.merge import build_matrix, engine_summary, verdict
-from tests.conftest import raw_record, row
-
-NAIVE = "matrix_tests/test_x.py::test_naive"
-FIX = "matrix_tests/test_x.py::test_fix"
-NEW = "matrix_tests/test_x.py::test_new"
+VERSIONS = [d.version for d in config.django_versions()]
 
 
-def catalogue(*ids):
-    return {
-        i: Pattern(id=i, theme="before_request", idiom=i.rsplit("::", 1)[1], path="x", line=n)
-        for n, i in enumerate(ids)
-    }
-
-
-def build(records, ids=(NAIVE, FIX), fingerprints=None):
+def build(raws, **fingerprints):
+    every = records.load_all()
     return build_matrix(
-        records={r["cell"]["id"]: r for r in records},
-        catalogue=catalogue(*ids),
-        engines=[{"name": "db"}, {"name": "signed_cookies"}],
-        django_versions=["5.2", "6.1"],
-        themes={"before_request": "Before"},
-        fingerprints=fingerprints or {},
+        raws=raws,
+        catalogue=read_catalogue(RESOURCES / "patterns", config.themes()),
+        configurations=every,
+        django=config.django_versions(),
+        themes=config.themes(),
+        fingerprints={r.name: fingerprints.get(r.name, "") for r in every},
     )
 
 
-@pytest.fixture
-def matrix():
-    naive_fails = {NAIVE: row("failed", "KeyError", "'foo'"), FIX: row()}
-    both_pass = {NAIVE: row(), FIX: row()}
-    return build(
-        [
-            raw_record("db-dj5.2", both_pass),
-            raw_record("db-dj6.1", both_pass),
-            raw_record("signed_cookies-dj5.2", naive_fails),
-            raw_record("signed_cookies-dj6.1", naive_fails),
-        ]
+def test_every_configuration_on_every_django_version_is_a_column():
+    matrix = fixture_matrix()
+    expected = [f"{r.name}-dj{v}" for r in records.load_all() for v in VERSIONS]
+    assert [c.id for c in matrix.columns] == expected
+    assert all(set(cells) == set(expected) for cells in matrix.cells.values())
+
+
+def test_verdicts_over_the_default_configurations():
+    S = CellStatus
+    assert verdict({"a": [S.PASSED], "b": [S.PASSED]}) == Verdict.PORTABLE
+    assert verdict({"a": [S.FAILED], "b": [S.ERROR]}) == Verdict.FAILS_EVERYWHERE
+    assert verdict({"a": [S.PASSED], "b": [S.FAILED]}) == Verdict.DIFFERS
+    assert verdict({"a": [S.PASSED], "b": [S.NOT_RUN]}) == Verdict.UNKNOWN
+
+
+def test_a_row_that_fails_on_one_engine_differs_and_names_its_kind_and_twin():
+    matrix = fixture_matrix()
+    row = next(p for p in matrix.patterns if p.id == f"{SAMPLE}::test_key_error")
+    assert row.verdict == Verdict.DIFFERS
+    assert row.differs_by == ["engine"]
+    assert row.kind == "mistake"
+    assert row.twin == f"{SAMPLE}::test_passes"
+    assert row.twin_differs == [DEFAULTS[-1]]
+
+
+def test_a_column_that_never_ran_says_why_in_every_cell():
+    matrix = fixture_matrix()
+    column = matrix.column(DEFAULTS[0], VERSIONS[0])
+    assert (column.status, column.reason) == ("not_run", "not run: no Redis at redis://x")
+    cell = matrix.cells[f"{SAMPLE}::test_passes"][column.id]
+    assert (cell.status, cell.reason) == (CellStatus.NOT_RUN, "not run: no Redis at redis://x")
+
+
+def test_a_column_whose_last_run_failed_shows_its_earlier_outcomes_and_says_so():
+    column_id = f"{DEFAULTS[0]}-dj{VERSIONS[-1]}"
+    good = raw_record(column_id, {f"{SAMPLE}::test_passes": row()})
+    good.last_run = LastRun(
+        RunStatus.NOT_RUN, "not run: no Redis at redis://y", "2026-11-26T09:00:00+00:00"
+    )
+    matrix = build({column_id: good})
+    column = next(c for c in matrix.columns if c.id == column_id)
+    assert column.status == "ok"
+    assert column.note == (
+        "last run 2026-11-26: not run: no Redis at redis://y; showing results from 2026-11-25"
+    )
+    assert matrix.cells[f"{SAMPLE}::test_passes"][column_id].status == CellStatus.PASSED
+
+
+def test_a_selection_says_how_much_of_the_column_it_updated():
+    column_id = f"{DEFAULTS[0]}-dj{VERSIONS[-1]}"
+    record = raw_record(
+        column_id, {"a": row(), f"{SAMPLE}::test_passes": row(at="2026-11-20T00:00:00+00:00")}
+    )
+    record.results.selection = ["-k", "a"]
+    matrix = build({column_id: record})
+    note = next(c for c in matrix.columns if c.id == column_id).note
+    assert (
+        note == "the newest run (-k a) updated 1 of 2 patterns; the others are from earlier runs"
     )
 
 
-def test_every_pattern_has_every_column(matrix):
-    columns = [c["id"] for c in matrix["columns"]]
-    assert columns == ["db-dj5.2", "db-dj6.1", "signed_cookies-dj5.2", "signed_cookies-dj6.1"]
-    assert all(set(cells) == set(columns) for cells in matrix["cells"].values())
+def test_flaky_when_repeats_disagree():
+    column_id = f"{DEFAULTS[0]}-dj{VERSIONS[-1]}"
+    record = raw_record(column_id, {f"{SAMPLE}::test_passes": row(runs=["passed", "failed"])})
+    matrix = build({column_id: record})
+    assert matrix.cells[f"{SAMPLE}::test_passes"][column_id].status == CellStatus.FLAKY
 
 
-def test_failures_keep_exception_and_message(matrix):
-    cell = matrix["cells"][NAIVE]["signed_cookies-dj6.1"]
-    assert (cell["status"], cell["exception"], cell["message"]) == ("failed", "KeyError", "'foo'")
+def test_stale_when_the_fingerprint_moved():
+    column_id = f"{DEFAULTS[0]}-dj{VERSIONS[-1]}"
+    record = raw_record(column_id, {f"{SAMPLE}::test_passes": row()}, fingerprint="old")
+    matrix = build({column_id: record}, **{DEFAULTS[0]: "new"})
+    assert next(c for c in matrix.columns if c.id == column_id).stale
 
 
-def test_verdicts_and_what_the_outcome_depends_on(matrix):
-    patterns = {p["id"]: p for p in matrix["patterns"]}
-    assert patterns[FIX]["verdict"] == "portable"
-    assert patterns[NAIVE]["verdict"] == "differs"
-    assert patterns[NAIVE]["differs_by"] == ["engine"]
+def test_configurations_of_one_engine_that_disagree_are_marked():
+    variants = [r for r in records.load_all() if not r.default]
+    if not variants:
+        return
+    variant = variants[0]
+    raws = fixture_raws()
+    for version in VERSIONS:
+        raws[f"{variant.name}-dj{version}"].tests[f"{SAMPLE}::test_passes"] = row(
+            "failed", "TypeError"
+        )
+    matrix = build(raws)
+    passes = next(p for p in matrix.patterns if p.id == f"{SAMPLE}::test_passes")
+    assert "configuration" in passes.differs_by
+    assert passes.verdict == Verdict.PORTABLE, "verdicts are over the defaults"
 
 
-def test_columns_that_did_not_run_say_why_in_every_cell():
-    matrix = build(
-        [
-            raw_record("db-dj6.1", status="not_run", reason="not run: no Redis at redis://x"),
-            raw_record("db-dj5.2", status="error", reason="collection failed: boom"),
-        ]
-    )
-    assert matrix["cells"][NAIVE]["db-dj6.1"] == {
-        "status": "not_run",
-        "reason": "not run: no Redis at redis://x",
-    }
-    assert matrix["cells"][NAIVE]["db-dj5.2"]["status"] == "harness_error"
-    assert matrix["cells"][NAIVE]["signed_cookies-dj6.1"]["status"] == "absent"
-    assert {p["verdict"] for p in matrix["patterns"]} == {"unknown"}
-
-
-def test_a_new_pattern_reads_absent_in_columns_that_ran_before_it():
-    matrix = build([raw_record("db-dj6.1", {NAIVE: row()})], ids=(NAIVE, NEW))
-    assert matrix["cells"][NEW]["db-dj6.1"]["status"] == "absent"
-    assert "not in this column's last run" in matrix["cells"][NEW]["db-dj6.1"]["reason"]
-
-
-def test_disagreeing_repeats_are_flaky():
-    record = raw_record("db-dj6.1", {NAIVE: row("failed", runs=["passed", "failed"])})
-    assert build([record])["cells"][NAIVE]["db-dj6.1"]["status"] == "flaky"
-
-
-def test_a_column_run_on_other_patterns_is_stale():
-    matrix = build(
-        [raw_record("db-dj6.1", {NAIVE: row()}, fingerprint="old")], fingerprints={"db": "new"}
-    )
-    column = next(c for c in matrix["columns"] if c["id"] == "db-dj6.1")
-    assert column["stale"] is True
-
-
-def test_verdicts_need_every_engine_and_ignore_what_did_not_run():
-    assert verdict({"db": ["unavailable", "passed"], "file": ["passed"]}) == "portable"
-    assert verdict({"db": ["failed", "error"], "file": ["failed"]}) == "mistake"
-    assert verdict({"db": ["not_run", "absent"], "file": ["not_run"]}) == "unknown"
-
-
-def test_an_engine_that_did_not_run_leaves_portable_and_mistake_undecided():
-    # Without Redis, an idiom failing on db and file but working on cache is no "mistake".
-    assert verdict({"cache": ["not_run"], "db": ["failed"], "file": ["failed"]}) == "unknown"
-    assert verdict({"cache": ["not_run"], "db": ["passed"], "file": ["failed"]}) == "differs"
-
-
-def test_engine_summary_counts_the_newest_column_that_ran(matrix):
-    summary = {row["engine"]: row for row in engine_summary(matrix)}
-    assert summary["signed_cookies"] | {"engine": ""} == {
-        "engine": "",
-        "django": "6.1",
-        "works": 1,
-        "fails": 1,
-        "mistakes": 0,
-        "flaky": 0,
-        "ran": 2,
-        "total": 2,
-    }
-
-
-def test_a_parametrized_pattern_is_its_parameter_rows():
-    rows = {f"{NAIVE}[a]": row(), f"{NAIVE}[b]": row("failed")}
-    matrix = build([raw_record("db-dj6.1", rows)], ids=(NAIVE,))
-    assert [p["id"] for p in matrix["patterns"]] == [f"{NAIVE}[a]", f"{NAIVE}[b]"]
-    assert matrix["patterns"][1]["idiom"] == "test_naive"
+def test_the_summary_counts_the_newest_version_that_ran():
+    counts = {c.configuration: c for c in summary(fixture_matrix())}
+    odd = counts[DEFAULTS[-1]]
+    assert odd.django == VERSIONS[-1]
+    assert odd.fails == odd.everywhere + 1

@@ -1,28 +1,37 @@
-"""The noxfile as users see it: `nox -l --json` lists every cell with readable ids and tags."""
+"""The noxfile as users see it: one session per column, derived from the records."""
 
 import json
+import os
+import subprocess
+import sys
 
-import nox.command
 import pytest
 
-from session_matrix import config, engines, nox_cells
+from session_matrix import config, nox_columns, records
+from tests.helpers import ROOT
+
+VERSIONS = [d.version for d in config.django_versions()]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def listed(nox_listing):
     return json.loads(nox_listing)
 
 
-def test_every_engine_on_every_django_version_is_a_session(listed):
-    cells = {s["session"] for s in listed if s["name"] == "matrix"}
-    expected = {f"matrix({e}-dj{d})" for e in engines.names() for d in config.django_versions()}
-    assert cells == expected
+def test_every_configuration_on_every_django_version_is_a_session(listed):
+    columns = {s["session"] for s in listed if s["name"] == "matrix"}
+    expected = {f"matrix({r.name}-dj{v})" for r in records.load_all() for v in VERSIONS}
+    assert columns == expected
 
 
-def test_cells_are_tagged_by_engine_and_django_version(listed):
-    session = next(s for s in listed if s["session"] == "matrix(signed_cookies-dj6.1)")
-    assert set(session["tags"]) >= {"signed_cookies", "dj6.1"}
-    assert session["call_spec"] == {"django": "6.1", "engine": "signed_cookies"}
+def test_columns_are_tagged_by_configuration_engine_version_and_default(listed):
+    for record in records.load_all():
+        session = next(
+            s for s in listed if s["session"] == f"matrix({record.name}-dj{VERSIONS[-1]})"
+        )
+        assert {record.name, record.engine, f"dj{VERSIONS[-1]}"} <= set(session["tags"])
+        assert ("default" in session["tags"]) == record.default
+        assert session["call_spec"] == {"django": VERSIONS[-1], "configuration": record.name}
 
 
 def test_plain_nox_runs_the_matrix_then_the_report(listed):
@@ -32,51 +41,48 @@ def test_plain_nox_runs_the_matrix_then_the_report(listed):
     assert selected.index("report") > max(i for i, s in enumerate(selected) if s == "matrix")
 
 
-def test_a_django_version_without_interpreter_gets_no_environment(monkeypatch):
-    monkeypatch.setattr(nox_cells.interpreters, "pick", lambda supported: None)
-    params = nox_cells.cell_params()
-    assert {p.args[0] for p in params} == {False}
+def test_a_new_variant_record_is_a_new_column_with_no_other_change(tmp_path):
+    (tmp_path / "cache-extra.toml").write_text(
+        'extends = "cache"\n[settings.CACHES.default]\n'
+        'BACKEND = "django.core.cache.backends.redis.RedisCache"\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "nox", "-l", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"SESSION_MATRIX_ENGINES_DIR": str(tmp_path)},
+        check=True,
+    )
+    sessions = {s["session"]: s for s in json.loads(done.stdout)}
+    new = sessions[f"matrix(cache-extra-dj{VERSIONS[-1]})"]
+    assert set(new["tags"]) >= {"cache", "cache-extra"}
+    assert "default" not in new["tags"]
 
 
-class FakeSession:
-    """Just enough of nox.Session for run_cell."""
-
-    python = "3.13"
-
-    def __init__(self, fail_install=False):
-        self.posargs = []
-        self.fail_install = fail_install
-        self.installed = []
-
-    def install(self, *args):
-        import nox.command
-
-        self.installed.append(args)
-        if self.fail_install:
-            raise nox.command.CommandFailed("Returned code 2")
-
-    def run(self, *args, **kwargs):
-        raise AssertionError("the cell must not run after a failed install")
+def test_a_bad_record_stops_nox_with_one_line(tmp_path):
+    (tmp_path / "broken.toml").write_text('extends = "nowhere"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "nox", "-l"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"SESSION_MATRIX_ENGINES_DIR": str(tmp_path)},
+    )
+    assert done.returncode != 0
+    assert "broken.toml: extends unknown record 'nowhere'" in done.stdout + done.stderr
 
 
-def test_a_failed_install_leaves_an_error_rather_than_the_previous_result(results_dir):
-    from tests.conftest import raw_record, row, write_raw
-
-    write_raw(results_dir, raw_record("db-dj6.1", {"t.py::x": row()}))
-    with pytest.raises(nox.command.CommandFailed):
-        nox_cells.run_cell(FakeSession(fail_install=True), "6.1", "db", ["pytest"])
-    record = json.loads((results_dir / "raw" / "db-dj6.1.json").read_text())
-    assert record["status"] == "error"
-    assert record["reason"] == "installing Django 6.1 failed: Returned code 2"
-    assert record["tests"] == {}
+def test_a_django_version_without_interpreter_is_a_stated_not_run(monkeypatch):
+    monkeypatch.setattr(nox_columns.interpreters, "find", lambda supported: None)
+    reason = nox_columns.env_spec(VERSIONS[-1], records.load_all()[0], [])
+    assert reason.startswith(f"not run: Django {VERSIONS[-1]} needs Python ")
 
 
-def test_the_drift_check_upgrades_to_the_newest_patch_release(results_dir, monkeypatch):
-    session = FakeSession(fail_install=True)
-    with pytest.raises(nox.command.CommandFailed):
-        nox_cells.run_cell(session, "6.1", "db", [])
-    assert session.installed[-1] == ("django~=6.1.0",)
-    monkeypatch.setenv("SESSION_MATRIX_UPGRADE", "1")
-    with pytest.raises(nox.command.CommandFailed):
-        nox_cells.run_cell(session, "6.1", "db", [])
-    assert session.installed[-1] == ("--upgrade", "django~=6.1.0")
+def test_columns_of_one_django_version_share_an_environment():
+    specs = {
+        nox_columns.env_spec(VERSIONS[-1], record, ["pytest"]).name
+        for record in records.load_all()
+        if not record.requires
+    }
+    assert specs == {f"dj{VERSIONS[-1]}"}

@@ -1,72 +1,181 @@
-"""Private services per cell: a leased Redis database and a temporary file directory."""
+"""Providers: each run gets a private namespace on the real service, released on every exit."""
 
+import os
+import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import redis
 
 from session_matrix import services
+from session_matrix.services.redis import LEASE_PREFIX
+from tests.helpers import ROOT
+
+
+def provision_fails(needs, match):
+    """Provisioning ``needs`` is refused with a message matching ``match``."""
+    with pytest.raises(services.ServiceUnavailable, match=match), services.provision(needs, "x"):
+        pass
 
 
 @pytest.fixture
-def redis_client():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(services.redis_url(), socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {services.public_url(services.redis_url())}")
-    return redis
+def redis_url(private_redis, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", private_redis.url)
+    return private_redis.url
 
 
-def test_two_runs_at_once_get_databases_of_their_own(redis_client):
+def test_two_runs_at_once_get_databases_of_their_own(redis_url):
     with (
-        services.provision(("redis",), file_dir=False) as first,
-        services.provision(("redis",), file_dir=False) as second,
+        services.provision(["redis"], "one") as first,
+        services.provision(["redis"], "two") as second,
     ):
-        assert first.redis_url != second.redis_url
-        assert services.redis_url() not in (first.redis_url, second.redis_url)
-        one = redis_client.Redis.from_url(first.redis_url)
-        other = redis_client.Redis.from_url(second.redis_url)
+        one, two = first.values["redis_url"], second.values["redis_url"]
+        assert one != two
+        assert redis_url not in (one, two)
+        other = redis.Redis.from_url(two)
         other.set("session", "kept")
-        one.flushdb()  # what django-redis' cache.clear() does
+        redis.Redis.from_url(one).flushdb()  # what django-redis' cache.clear() does
         assert other.get("session") == b"kept"
         assert first.versions["redis"]
-    base = redis_client.Redis.from_url(services.redis_url())
-    for given in (first, second):
-        db = given.redis_url.rsplit("/", 1)[1]
-        assert not base.exists(f"{services.LEASE_PREFIX}{db}"), "the lease is released"
-        assert redis_client.Redis.from_url(given.redis_url).dbsize() == 0, "and left empty"
+    base = redis.Redis.from_url(redis_url)
+    assert not base.keys(f"{LEASE_PREFIX}*"), "every lease is released"
+    assert redis.Redis.from_url(two).dbsize() == 0, "and the database left empty"
 
 
-def test_a_repeated_run_starts_from_empty_stores(redis_client):
-    with services.provision(("redis",), file_dir=True) as given:
-        redis_client.Redis.from_url(given.redis_url).set("k", "v")
-        (Path(given.file_dir) / "sessionidabc").touch()
-        given.reset()
-        assert redis_client.Redis.from_url(given.redis_url).dbsize() == 0
-        assert list(Path(given.file_dir).iterdir()) == []
+def test_a_lease_left_by_a_dead_process_is_reclaimed(redis_url):
+    base = redis.Redis.from_url(redis_url)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    import platform
+
+    for db in range(1, 16):
+        base.set(f"{LEASE_PREFIX}{db}", f"{platform.node()}:{dead}:stale", ex=3600)
+    with services.provision(["redis"], "reclaim") as given:
+        assert given.values["redis_url"].endswith("/1")
+    assert not base.exists(f"{LEASE_PREFIX}1")
+
+
+def test_leases_held_by_live_processes_leave_the_column_not_run(redis_url):
+    base = redis.Redis.from_url(redis_url)
+    import platform
+
+    for db in range(1, 16):
+        base.set(f"{LEASE_PREFIX}{db}", f"{platform.node()}:{os.getpid()}:busy", ex=60)
+    provision_fails(["redis"], "no free Redis database")
+
+
+def test_no_redis_is_not_run_with_the_address(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    provision_fails(["redis"], re.escape("no Redis at redis://127.0.0.1:1/0"))
+
+
+def test_a_restart_during_the_run_is_service_lost(private_redis, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", private_redis.url)
+    with services.provision(["redis"], "blink") as given:
         given.check()
-    assert not Path(given.file_dir).exists()
+        private_redis.kill()
+        private_redis.start()
+        with pytest.raises(services.ServiceLost, match="restarted during the run"):
+            given.check()
 
 
-def test_no_redis_means_not_run_with_the_url_but_not_the_password(monkeypatch):
-    monkeypatch.setenv("REDIS_URL", "redis://me:secret@127.0.0.1:1/0")
+def test_a_repeated_run_starts_from_empty_stores(redis_url):
+    with services.provision(["redis", "files"], "repeat") as given:
+        redis.Redis.from_url(given.values["redis_url"]).set("k", "v")
+        directory = Path(given.values["file_dir"])
+        (directory / "sessionidabc").touch()
+        given.reset()
+        assert redis.Redis.from_url(given.values["redis_url"]).dbsize() == 0
+        assert list(directory.iterdir()) == []
+        given.check()
+    assert not directory.exists()
+
+
+def test_memcached_is_private_and_stopped(tmp_path):
+    from session_matrix.services.memcached import stats
+
+    provider = services.registry()["memcached"]
+    if provider.address() == "memcached" and not any(
+        (Path(p) / "memcached").exists() for p in os.environ["PATH"].split(os.pathsep)
+    ):
+        pytest.fail("memcached is not installed (apt-get install memcached): .ci/run installs it")
+    with provider.provide("mc") as given:
+        port = int(given.values["memcached_location"].rsplit(":", 1)[1])
+        assert stats(port)["version"] == given.version
+        given.check()
+    with pytest.raises(ConnectionRefusedError):
+        stats(port)
+
+
+def test_no_memcached_binary_is_not_run(monkeypatch):
+    monkeypatch.setenv("MEMCACHED", "/nonexistent/memcached")
     with (
-        pytest.raises(services.ServiceUnavailable) as raised,
-        services.provision(("redis",), file_dir=False),
+        pytest.raises(
+            services.ServiceUnavailable, match="no memcached at '/nonexistent/memcached'"
+        ),
+        services.provision(["memcached"], "none"),
     ):
         pass
-    assert str(raised.value).startswith("no Redis at redis://127.0.0.1:1/0")
-    assert "secret" not in str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["postgres", "mysql"])
+def test_a_database_server_gives_a_private_test_database(name):
+    with services.provision([name], f"db-{name}") as given:
+        (database,) = (
+            given.values.values()
+            if len(given.values) == 1
+            else [given.values[p] for p in services.registry()[name].placeholders]
+        )
+        assert database["NAME"].startswith("sm_db_")
+        assert database["TEST"]["NAME"] == f"test_{database['NAME']}"
+        assert given.versions[name]
+        given.check()
 
 
 @pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("redis://h:6379/0", "redis://h:6379/5"),
-        ("redis://h:6379/0?db=3&ssl_cert_reqs=none", "redis://h:6379/5?ssl_cert_reqs=none"),
-        ("unix:///run/redis.sock?db=0", "unix:///run/redis.sock?db=5"),
-    ],
+    ("name", "variable"), [("postgres", "POSTGRES_URL"), ("mysql", "MYSQL_URL")]
 )
-def test_the_leased_database_wins_over_any_in_the_url(url, expected):
-    assert services._with_db(url, 5) == expected
+def test_an_absent_database_server_is_not_run(name, variable, monkeypatch):
+    monkeypatch.setenv(
+        variable, f"{services.registry()[name].default.split('://')[0]}://u@127.0.0.1:1/x"
+    )
+    provision_fails([name], re.escape("127.0.0.1:1"))
+
+
+def test_sigterm_releases_the_lease_and_removes_the_directory(redis_url, tmp_path):
+    """A process killed politely (nox sends SIGTERM after Ctrl-C) cleans up after itself."""
+    script = (
+        "import signal, sys, time\n"
+        "from session_matrix import services\n"
+        "from session_matrix.column import Interrupted\n"
+        "def stop(*_): raise Interrupted\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        "try:\n"
+        "    with services.provision(['redis', 'files'], 'term') as given:\n"
+        "        print(given.values['file_dir'], flush=True)\n"
+        "        time.sleep(60)\n"
+        "except Interrupted:\n"
+        "    sys.exit(130)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"REDIS_URL": redis_url},
+    )
+    directory = Path(process.stdout.readline().strip())
+    base = redis.Redis.from_url(redis_url)
+    assert directory.is_dir()
+    assert base.keys(f"{LEASE_PREFIX}*")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 130
+    assert not directory.exists()
+    assert not base.keys(f"{LEASE_PREFIX}*")

@@ -1,4 +1,4 @@
-"""The GitHub Actions workflow that fans the matrix out: one job per cell, then the report.
+"""The GitHub Actions workflow that fans the matrix out: one job per column, then the report.
 
 actionlint (from the ``tests`` group) checks it, as GitHub cannot run it here; the other tests
 check what the workflow relies on with the tools this repository already uses.
@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from session_matrix import records
+from tests.helpers import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "matrix.yml"
 
@@ -70,28 +71,24 @@ def _job_matrix(listing: str) -> dict:
     return json.loads(out.stdout)
 
 
-@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
-def test_job_matrix_has_one_job_per_cell_named_like_its_raw_file(nox_listing):
-    listing = nox_listing
-    cells = [s for s in json.loads(listing) if s["name"] == "matrix"]
-    include = _job_matrix(listing)["include"]
-    assert [job["session"] for job in include] == [s["session"] for s in cells]
-    for job, session in zip(include, cells, strict=True):
+def test_job_matrix_has_one_job_per_column_with_the_services_its_record_needs(nox_listing):
+    columns = [s for s in json.loads(nox_listing) if s["name"] == "matrix"]
+    include = _job_matrix(nox_listing)["include"]
+    assert [job["session"] for job in include] == [s["session"] for s in columns]
+    for job, session in zip(include, columns, strict=True):
         spec = session["call_spec"]
-        assert job["cell"] == f"{spec['engine']}-dj{spec['django']}"
-        assert f"matrix({job['cell']})" == job["session"]
+        record = records.load(spec["configuration"])
+        assert job["column"] == f"{spec['configuration']}-dj{spec['django']}"
+        assert f"matrix({job['column']})" == job["session"]
+        started = {name for name in ("redis", "postgres", "mysql") if job[name]}
+        assert started == set(record.needs) & {"redis", "postgres", "mysql"}
+        assert job["memcached"] == ("memcached" in record.needs)
 
 
-@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
-def test_a_cell_without_interpreter_still_gets_a_job():
-    listing = [
-        {
-            "session": "matrix(db-dj4.2)",
-            "name": "matrix",
-            "python": False,
-            "call_spec": {"django": "4.2", "engine": "db"},
-        },
-        {"session": "report", "name": "report", "python": None, "call_spec": {}},
-    ]
-    include = _job_matrix(json.dumps(listing))["include"]
-    assert include == [{"session": "matrix(db-dj4.2)", "cell": "db-dj4.2", "python": "none"}]
+def test_every_service_a_record_can_need_is_provided_in_ci():
+    text = WORKFLOW.read_text(encoding="utf-8")
+    needed = {need for record in records.load_all() for need in record.needs}
+    in_ci = {"files", "chromium"} | {
+        n for n in ("redis", "postgres", "mysql", "memcached") if f"needs-{n}" in text
+    }
+    assert needed <= in_ci

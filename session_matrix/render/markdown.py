@@ -21,8 +21,8 @@ def _mark(row: PatternRow) -> str:
     """The badge after an idiom: 🚫 and its kind for a row that fails on every engine."""
     if row.verdict != Verdict.FAILS_EVERYWHERE:
         return ""
-    kind = f" ({row.kind.words})" if row.kind else ""
-    return f" {Verdict.FAILS_EVERYWHERE.term.symbol}{md.text(kind)}"
+    kind = f" ({md.text(row.kind.words)})" if row.kind else ""
+    return f" {Verdict.FAILS_EVERYWHERE.term.symbol}{kind}"
 
 
 def _rollup(matrix: Matrix, row: PatternRow, configuration: str) -> str:

@@ -9,6 +9,7 @@ the run is ``ServiceLost``.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -79,6 +80,8 @@ class Memcached(EnvAddress):
         port = free_port()
         command = [binary, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-t", "1"]
         command += ["-m", str(memory_mb)]
+        if os.geteuid() == 0:  # memcached refuses to run as root unless told which user
+            command += ["-u", "root"]
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             pid = self._wait(process, port)

@@ -95,9 +95,12 @@ class MariaDB(EnvAddress):
         mariadb = "mariadb" in version.lower()
         from django.db.backends.mysql.features import DatabaseFeatures
 
-        minimum = DatabaseFeatures.minimum_database_version.fget(
-            type("Probe", (), {"connection": type("Conn", (), {"mysql_is_mariadb": mariadb})()})()
-        )
+        # A (cached) property that asks the connection whether it is MariaDB: ask it with a
+        # stand-in, so the minimum comes from the installed Django, never from here.
+        prop = DatabaseFeatures.__dict__["minimum_database_version"]
+        getter = getattr(prop, "func", None) or prop.fget
+        probe = type("Probe", (), {"connection": type("C", (), {"mysql_is_mariadb": mariadb})()})
+        minimum = getter(probe())
         old = too_old(number, tuple(minimum[:2]), "MariaDB" if mariadb else "MySQL", shown)
         if old:
             raise ServiceUnavailable(old)

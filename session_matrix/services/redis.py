@@ -155,7 +155,11 @@ class Redis(EnvAddress):
                 raise ServiceLost(msg)
 
         def reset() -> None:
-            private.flushdb()
+            try:
+                private.flushdb()
+            except (redis.RedisError, OSError) as exc:
+                msg = f"Redis at {shown} stopped answering during the run ({exc})"
+                raise ServiceLost(msg) from exc
 
         try:
             reset()

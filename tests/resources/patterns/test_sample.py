@@ -24,6 +24,8 @@ def test_key_error():
     Expect: foo is there.
     Why: nothing stored it.
     Fix: store it first.
+    Kind: mistake
+    Twin: test_passes
     """
     {}["foo"]
 
@@ -35,6 +37,21 @@ def test_setup_error(broken):
 def test_skips_itself():
     """pytest.skip"""
     pytest.skip("not today")
+
+
+def test_not_run_here():
+    """a pattern whose browser is missing
+
+    Depends: a browser on the machine.
+    """
+    from session_matrix.recorder import not_run
+
+    not_run("no Chromium at 'chromium' (apt-get install chromium)")
+
+
+def test_service_went_away():
+    """a pattern whose service dies under it"""
+    raise ConnectionResetError("connection reset by peer")
 
 
 @pytest.mark.since_django("99.0", reason="from the future")

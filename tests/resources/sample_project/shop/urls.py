@@ -1,0 +1,11 @@
+from django.urls import path
+
+from shop import views
+
+urlpatterns = [
+    path("", views.home),
+    path("cart/", views.cart),
+    path("cart/add/", views.add_to_cart),
+    path("checkout/", views.checkout),
+    path("account/", views.account),
+]

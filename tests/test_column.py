@@ -1,0 +1,271 @@
+"""The column runner: what it writes for each kind of run, and the faults a run can meet.
+
+Most tests here run real columns (``python -m session_matrix.column``) on the installed
+Django, with a private redis-server that a test may kill, and real signals.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import django
+import pytest
+import redis
+
+from session_matrix import column, selection
+from session_matrix.model import read_raw
+from session_matrix.services.redis import LEASE_PREFIX
+from tests.helpers import ROOT, row, snapshot
+
+DJANGO = ".".join(django.get_version().split(".")[:2])
+REDIS_RECORD = "cache"  # the default configuration of the cache engine
+
+
+def test_repeated_runs_that_disagree_keep_every_outcome_and_the_failure():
+    first = {"t.py::x": row(), "t.py::y": row()}
+    second = {"t.py::x": row("failed", "KeyError", "'foo'"), "t.py::y": row()}
+    combined = column.combine_runs([first, second])
+    assert combined["t.py::x"].runs == ["passed", "failed"]
+    assert combined["t.py::x"].exception == "KeyError"
+    assert combined["t.py::x"].outcome == "passed"
+    assert combined["t.py::y"].runs == ["passed", "passed"]
+
+
+def test_a_single_run_carries_no_runs_list():
+    assert column.combine_runs([{"t.py::x": row()}])["t.py::x"].runs == []
+
+
+def test_a_selection_updates_its_rows_and_a_full_run_replaces_the_column():
+    old = {"a": row(), "b": row()}
+    new = {"b": row("failed"), "c": row()}
+    assert column.merge_rows(old, new, complete=False) == {
+        "a": old["a"],
+        "b": new["b"],
+        "c": new["c"],
+    }
+    assert column.merge_rows(old, new, complete=True) == new
+
+
+@pytest.mark.parametrize(
+    ("args", "narrowed"),
+    [
+        ([], []),
+        (["-p", "no:randomly", "-v", "--tb=long"], []),
+        (["-k", "naive"], ["-k", "naive"]),
+        (["-knaive"], ["-knaive"]),
+        (["-m", "auth", "-x"], ["-m", "auth", "-x"]),
+        (["--maxfail=2"], ["--maxfail=2"]),
+        (["matrix_tests/test_auth.py"], ["matrix_tests/test_auth.py"]),
+    ],
+)
+def test_which_arguments_make_a_selection(args, narrowed):
+    assert selection.narrowing(args, ROOT) == narrowed
+
+
+def test_a_path_after_the_separator_replaces_the_whole_catalogue():
+    assert "matrix_tests" in column.pytest_command([], 1)
+    command = column.pytest_command(["matrix_tests/test_auth.py"], 1)
+    assert "matrix_tests" not in command
+    assert command[-1] == "matrix_tests/test_auth.py"
+    assert "--randomly-seed=1" in command
+
+
+# ------------------------------------------------------------------ real columns
+
+
+def run(configuration, *pytest_args, results, env=None, check_code=None):
+    command = [
+        sys.executable,
+        "-m",
+        "session_matrix.column",
+        "--configuration",
+        configuration,
+        "--django",
+        DJANGO,
+        "--seed",
+        "1",
+        "--",
+        *pytest_args,
+    ]
+    environment = os.environ | {"SESSION_MATRIX_RESULTS": str(results)} | (env or {})
+    done = subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300
+    )
+    if check_code is not None:
+        assert done.returncode == check_code, done.stdout[-2000:] + done.stderr[-2000:]
+    return done
+
+
+def raw(results, configuration):
+    return read_raw(results / "raw" / f"{configuration}-dj{DJANGO}.json")
+
+
+@pytest.fixture
+def good_cache(results_dir, private_redis):
+    """A cache column with results from a good run (two seed idioms)."""
+    env = {"REDIS_URL": private_redis.url}
+    run(REDIS_RECORD, "-k", "naive", results=results_dir, env=env, check_code=0)
+    before = raw(results_dir, REDIS_RECORD)
+    assert before.last_run.status == "ok"
+    assert before.tests
+    return before, env
+
+
+@pytest.mark.parametrize(
+    ("break_it", "reason"),
+    [
+        ("kill", "not run: no Redis at redis://127.0.0.1:"),
+        ("malformed", "not run: no Redis at nonsense"),
+        ("exhaust", "not run: no free Redis database"),
+    ],
+)
+def test_a_column_that_cannot_run_keeps_its_good_results(
+    good_cache, results_dir, private_redis, break_it, reason
+):
+    before, env = good_cache
+    if break_it == "kill":
+        private_redis.kill()
+    elif break_it == "malformed":
+        env = env | {"REDIS_URL": "nonsense"}
+    else:
+        import platform
+
+        base = redis.Redis.from_url(private_redis.url)
+        for db in range(1, 16):  # every database leased by a live process
+            base.set(f"{LEASE_PREFIX}{db}", f"{platform.node()}:{os.getpid()}:other", ex=60)
+    run(REDIS_RECORD, "-k", "naive", results=results_dir, env=env, check_code=0)
+    after = raw(results_dir, REDIS_RECORD)
+    assert after.last_run.status == "not_run"
+    assert after.last_run.reason.startswith(reason)
+    assert after.tests == before.tests
+    assert after.results == before.results
+
+
+def test_a_restart_of_redis_during_the_run_is_a_broken_run(good_cache, results_dir, private_redis):
+    before, env = good_cache
+    command = [
+        sys.executable,
+        "-m",
+        "session_matrix.column",
+        "--configuration",
+        REDIS_RECORD,
+        "--django",
+        DJANGO,
+        "--",
+        "-k",
+        "naive or colour",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=os.environ | env | {"SESSION_MATRIX_RESULTS": str(results_dir)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = redis.Redis.from_url(private_redis.url)
+    deadline = time.monotonic() + 30
+    while not base.keys(f"{LEASE_PREFIX}*"):  # the column has leased its database
+        assert time.monotonic() < deadline
+        assert process.poll() is None
+        time.sleep(0.01)
+    private_redis.kill()
+    time.sleep(0.5)
+    private_redis.start()
+    output = process.communicate(timeout=300)[0]
+    assert process.returncode == 1, output[-2000:]
+    after = raw(results_dir, REDIS_RECORD)
+    assert after.last_run.status == "error"
+    assert "Redis" in after.last_run.reason
+    assert after.tests == before.tests, "the good rows stay"
+
+
+def test_a_selection_that_matches_nothing_writes_nothing(results_dir):
+    run("db", "-k", "naive", results=results_dir, check_code=0)
+    before = snapshot(results_dir)
+    done = run("db", "-k", "no_such_pattern_anywhere", results=results_dir, check_code=2)
+    assert "matches no pattern" in done.stderr
+    assert "nothing written" in done.stderr
+    assert snapshot(results_dir) == before
+
+
+def test_rejected_pytest_arguments_write_nothing(results_dir):
+    done = run("db", "--no-such-option", results=results_dir, check_code=2)
+    assert "nothing written" in done.stderr
+    assert not list((results_dir / "raw").glob("*.json"))
+
+
+def test_an_unknown_record_is_one_line_and_nothing_written(results_dir):
+    done = run("mongo", results=results_dir, check_code=2)
+    assert done.stderr.strip().count("\n") == 0
+    assert "unknown configuration 'mongo'" in done.stderr
+    assert not list((results_dir / "raw").glob("*.json"))
+
+
+def test_stopping_early_with_x_keeps_the_rows_it_did_not_reach(results_dir):
+    run("signed_cookies", "-k", "naive or update or delete", results=results_dir, check_code=0)
+    before = raw(results_dir, "signed_cookies")
+    run(
+        "signed_cookies",
+        "-x",
+        "-k",
+        "naive or update or delete",
+        results=results_dir,
+        check_code=0,
+    )
+    after = raw(results_dir, "signed_cookies")
+    assert set(after.tests) == set(before.tests)
+    newer = [node for node, r in after.tests.items() if r.at == after.last_run.finished]
+    assert 0 < len(newer) < len(after.tests), "-x stopped early; the rest is kept"
+
+
+def test_a_path_restricts_the_run_to_it(results_dir):
+    run("db", "matrix_tests/test_auth.py", results=results_dir, check_code=0)
+    tests = raw(results_dir, "db").tests
+    assert tests
+    assert all(node.startswith("matrix_tests/test_auth.py::") for node in tests)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_column_keeps_its_rows_and_releases_everything(
+    good_cache, results_dir, private_redis, sig, tmp_path
+):
+    before, env = good_cache
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "session_matrix.column",
+            "--configuration",
+            REDIS_RECORD,
+            "--django",
+            DJANGO,
+            "--",
+            "-k",
+            "sleep",
+        ],
+        cwd=ROOT,
+        env=os.environ | env | {"SESSION_MATRIX_RESULTS": str(results_dir), "TMPDIR": str(tmp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = redis.Redis.from_url(private_redis.url)
+    deadline = time.monotonic() + 30
+    while not base.keys(f"{LEASE_PREFIX}*"):
+        assert time.monotonic() < deadline
+        assert process.poll() is None
+        time.sleep(0.01)
+    time.sleep(1.0)  # pytest is running the patterns now
+    process.send_signal(sig)
+    output = process.communicate(timeout=60)[0]
+    assert process.returncode == 130, output[-2000:]
+    after = raw(results_dir, REDIS_RECORD)
+    assert after.last_run.status == "interrupted"
+    assert after.tests == before.tests
+    assert not base.keys(f"{LEASE_PREFIX}*"), "the lease is released"
+    assert [p.name for p in tmp.iterdir()] == [], "no temporary directory is left behind"

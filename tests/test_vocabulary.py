@@ -1,0 +1,49 @@
+"""One vocabulary: every status is defined once, and the JSON Schemas agree with it."""
+
+from session_matrix import schemas
+from session_matrix.vocabulary import (
+    CELL_TERMS,
+    CellStatus,
+    Kind,
+    Outcome,
+    RunStatus,
+    Verdict,
+    legend,
+)
+
+
+def _enum(schema, *path):
+    node = schemas.schema(schema)
+    for key in path:
+        node = node[key]
+    return node["enum"]
+
+
+def test_the_raw_schema_speaks_the_vocabulary():
+    assert _enum("raw", "$defs", "outcome") == [o.value for o in Outcome]
+    assert _enum("raw", "$defs", "run_status") == [s.value for s in RunStatus]
+
+
+def test_the_matrix_schema_speaks_the_vocabulary():
+    assert _enum("matrix", "$defs", "cell", "properties", "status") == [
+        s.value for s in CellStatus
+    ]
+    assert _enum("matrix", "$defs", "pattern", "properties", "verdict") == [
+        v.value for v in Verdict
+    ]
+    kinds = _enum("matrix", "$defs", "pattern", "properties", "kind")
+    assert kinds == [None, *(k.value for k in Kind)]
+    column = _enum("matrix", "$defs", "column", "properties", "status")
+    assert column == [*(s.value for s in RunStatus), "absent"]
+
+
+def test_every_cell_status_has_one_term_and_the_legend_has_every_line_once():
+    assert set(CELL_TERMS) == set(CellStatus)
+    lines = [term.legend for term in legend()]
+    assert len(lines) == len(set(lines))
+    words = [term.word for term in CELL_TERMS.values()]
+    assert len(words) == len(set(words))
+
+
+def test_each_outcome_is_a_cell_status():
+    assert {CellStatus.of(outcome) for outcome in Outcome} <= set(CellStatus)
