@@ -23,39 +23,14 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
-__all__ = ["FIELDS", "Pattern", "base_id", "parse_docstring", "read_catalogue"]
+from session_matrix.model import Pattern
+
+__all__ = ["FIELDS", "base_id", "parse_docstring", "read_catalogue"]
 
 FIELDS = ("expect", "why", "fix", "source", "kind", "depends", "twin")
 _LABEL = re.compile(r"^(Expect|Why|Fix|Source|Kind|Depends|Twin):\s*(.*)$", re.IGNORECASE)
-
-
-@dataclass
-class Pattern:
-    """One idiom: its pytest node id and the texts the report shows."""
-
-    id: str
-    theme: str = ""
-    idiom: str = ""
-    expect: str = ""
-    why: str = ""
-    fix: str = ""
-    source: str = ""
-    kind: str = ""
-    depends: str = ""
-    twin: str = ""
-    since_django: str = ""
-    since_reason: str = ""
-    code: str = ""
-    path: str = ""
-    line: int = 0
-    markers: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def base_id(node_id: str) -> str:

@@ -5,6 +5,7 @@
     session-matrix check --results DIR [--allow-missing]
     session-matrix configurations
     session-matrix suite [--engines ...] [-- PYTEST ARGS]      (in your own project)
+    session-matrix profile [--all-versions]
 
 ``nox`` runs the first three for you; ``suite`` runs your own test suite on every engine.
 """
@@ -59,6 +60,9 @@ def _report(argv: list[str]) -> int:
     except (readme.ReadmeError, OSError) as exc:
         print(f"error: {exc}; nothing published", file=sys.stderr)
         return 1
+    except schemas.InvalidInput as exc:  # the matrix we built: a bug of the harness
+        print(f"error: {exc} (a harness bug: please report it); nothing published", file=sys.stderr)
+        return 1
     for problem in skipped:
         print(f"warning: skipped (--allow-partial): {problem}", file=sys.stderr)
     paths.publish(files, results)
@@ -108,6 +112,10 @@ COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
     "check": ("compare a fresh run with results/matrix.json", _delegate("session_matrix.drift")),
     "configurations": ("list the configuration records", _configurations),
     "suite": ("run your own test suite on every engine", _delegate("session_matrix.suite")),
+    "profile": (
+        "measure each configuration's cost and guarantees",
+        _delegate("session_matrix.profile"),
+    ),
 }
 
 

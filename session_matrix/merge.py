@@ -15,15 +15,16 @@ of one engine.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from session_matrix import paths, selection
-from session_matrix.catalogue import Pattern, base_id
+from session_matrix.catalogue import base_id
 from session_matrix.model import (
     Cell,
     Column,
     DjangoVersion,
     Matrix,
+    Pattern,
     PatternRow,
     RawRecord,
     Row,
@@ -100,10 +101,10 @@ def _column(record: Record, django: str, raw: RawRecord | None, current: str) ->
 def _cell(column: Column, row: Row | None) -> Cell:
     if row is None:
         if column.status == RunStatus.OK:
-            return Cell(CellStatus.ABSENT, "not in this column's runs yet (a new pattern)")
+            return Cell(CellStatus.ABSENT, reason="not in this column's runs yet (a new pattern)")
         if column.status == "absent":
-            return Cell(CellStatus.ABSENT, column.reason)
-        return Cell(_NO_ROWS[RunStatus(column.status)], column.reason)
+            return Cell(CellStatus.ABSENT, reason=column.reason)
+        return Cell(_NO_ROWS[RunStatus(column.status)], reason=column.reason)
     status = CellStatus.FLAKY if len(set(row.runs)) > 1 else CellStatus.of(row.outcome)
     return Cell(
         status=status,
@@ -180,25 +181,12 @@ def _twin_differs(
 
 
 def _row(pattern: Pattern, node_id: str, verdict_: Verdict, axes: _Axes) -> PatternRow:
-    kind = pattern.kind if pattern.kind in {k.value for k in Kind} else ""
+    fields = asdict(pattern) | {"id": node_id}
+    if pattern.kind not in {kind.value for kind in Kind}:
+        fields["kind"] = ""  # the catalogue test names a pattern whose Kind is not a kind
     return PatternRow(
-        id=node_id,
+        **fields,
         anchor=anchor(node_id),
-        theme=pattern.theme,
-        idiom=pattern.idiom,
-        expect=pattern.expect,
-        why=pattern.why,
-        fix=pattern.fix,
-        source=pattern.source,
-        kind=Kind(kind) if kind else None,
-        depends=pattern.depends,
-        twin=pattern.twin,
-        since_django=pattern.since_django,
-        since_reason=pattern.since_reason,
-        code=pattern.code,
-        path=pattern.path,
-        line=pattern.line,
-        markers=pattern.markers,
         verdict=verdict_,
         differs_by=[name for name in ("engine", "django", "configuration") if getattr(axes, name)],
     )

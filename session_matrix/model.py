@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from session_matrix import paths, schemas
-from session_matrix.vocabulary import CellStatus, Kind, Outcome, RunStatus, Verdict
+from session_matrix.vocabulary import CellStatus, Outcome, RunStatus, Verdict
 
 __all__ = [
     "RAW_FORMAT",
@@ -37,6 +37,7 @@ __all__ = [
     "GoodRun",
     "LastRun",
     "Matrix",
+    "Pattern",
     "PatternRow",
     "RawRecord",
     "Row",
@@ -88,17 +89,23 @@ def to_json(value: Any) -> str:
 # ----------------------------------------------------------------------------- raw results
 
 
-@dataclass
-class Row:
-    """What one pattern did in one column: the outcome and, when it did not pass, why."""
+@dataclass(kw_only=True)
+class Detail:
+    """How a pattern's run went, beyond its outcome: what it raised, where, how long."""
 
-    outcome: Outcome
     phase: str = "call"
     exception: str = ""
     message: str = ""
-    reason: str = ""
+    reason: str = ""  # why it skipped, was not run or is not available
     duration: float = 0.0
     runs: list[Outcome] = field(default_factory=list)  # every repeat, with --repeat N
+
+
+@dataclass
+class Row(Detail):
+    """What one pattern did in one column: the outcome and, when it did not pass, why."""
+
+    outcome: Outcome
     at: str = ""  # when the run that produced this row finished
 
     @classmethod
@@ -279,42 +286,42 @@ class Column:
 
 
 @dataclass
-class Cell:
+class Cell(Detail):
     """One pattern in one column."""
 
     status: CellStatus
-    reason: str = ""
-    exception: str = ""
-    message: str = ""
-    phase: str = ""
-    duration: float = 0.0
-    runs: list[Outcome] = field(default_factory=list)
 
 
 @dataclass
-class PatternRow:
-    """One row: the pattern's record from its docstring, and what the columns say."""
+class Pattern:
+    """One pattern as its docstring and markers describe it (``catalogue`` reads them)."""
 
     id: str
-    anchor: str
-    theme: str
-    idiom: str
-    expect: str
-    why: str
-    fix: str
-    source: str
-    kind: Kind | None
-    depends: str
-    twin: str
-    since_django: str
-    since_reason: str
-    code: str
-    path: str
-    line: int
-    markers: list[str]
-    verdict: Verdict
-    differs_by: list[str]  # "engine", "django", "configuration"
-    twin_differs: list[str] = field(default_factory=list)  # engines where the twin disagrees
+    theme: str = ""
+    idiom: str = ""
+    expect: str = ""
+    why: str = ""
+    fix: str = ""
+    source: str = ""
+    kind: str = ""  # a vocabulary.Kind value, for a pattern that fails on every engine
+    depends: str = ""
+    twin: str = ""  # the node id of its counterpart
+    since_django: str = ""
+    since_reason: str = ""
+    code: str = ""
+    path: str = ""
+    line: int = 0
+    markers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PatternRow(Pattern):
+    """One row: the pattern's record, and what the columns say about it."""
+
+    anchor: str = ""
+    verdict: Verdict = Verdict.UNKNOWN
+    differs_by: list[str] = field(default_factory=list)  # engine, django, configuration
+    twin_differs: list[str] = field(default_factory=list)  # where the twin ends otherwise
 
 
 @dataclass
@@ -376,10 +383,7 @@ def _column(data: dict[str, Any]) -> Column:
 
 
 def _pattern(data: dict[str, Any]) -> PatternRow:
-    fields = dict(data)
-    fields["kind"] = Kind(fields["kind"]) if fields.get("kind") else None
-    fields["verdict"] = Verdict(fields["verdict"])
-    return PatternRow(**fields)
+    return PatternRow(**(data | {"verdict": Verdict(data["verdict"])}))
 
 
 def _cell(data: dict[str, Any]) -> Cell:

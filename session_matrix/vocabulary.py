@@ -63,19 +63,6 @@ class RunStatus(StrEnum):
     ERROR = "error"
     INTERRUPTED = "interrupted"
 
-    @property
-    def word(self) -> str:
-        return _RUN_WORDS[self]
-
-
-_RUN_WORDS = {
-    RunStatus.OK: "ran",
-    RunStatus.NOT_RUN: "not run",
-    RunStatus.UNAVAILABLE: "not available",
-    RunStatus.ERROR: "broke",
-    RunStatus.INTERRUPTED: "interrupted",
-}
-
 
 class CellStatus(StrEnum):
     """One pattern in one column of the matrix."""

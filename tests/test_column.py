@@ -102,6 +102,35 @@ def raw(results, configuration):
     return read_raw(results / "raw" / f"{configuration}-dj{DJANGO}.json")
 
 
+def start_leased(pytest_args, results, redis_server, env):
+    """Start a column in the background and return once it has leased its Redis database."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "session_matrix.column",
+            "--configuration",
+            REDIS_RECORD,
+            "--django",
+            DJANGO,
+            "--",
+            *pytest_args,
+        ],
+        cwd=ROOT,
+        env=os.environ | env | {"SESSION_MATRIX_RESULTS": str(results)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = redis.Redis.from_url(redis_server.url)
+    deadline = time.monotonic() + 30
+    while not base.keys(f"{LEASE_PREFIX}*"):
+        assert time.monotonic() < deadline
+        assert process.poll() is None
+        time.sleep(0.01)
+    return process, base
+
+
 @pytest.fixture
 def good_cache(results_dir, private_redis):
     """A cache column with results from a good run (two seed idioms)."""
@@ -145,32 +174,7 @@ def test_a_column_that_cannot_run_keeps_its_good_results(
 
 def test_a_restart_of_redis_during_the_run_is_a_broken_run(good_cache, results_dir, private_redis):
     before, env = good_cache
-    command = [
-        sys.executable,
-        "-m",
-        "session_matrix.column",
-        "--configuration",
-        REDIS_RECORD,
-        "--django",
-        DJANGO,
-        "--",
-        "-k",
-        "naive or colour",
-    ]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=os.environ | env | {"SESSION_MATRIX_RESULTS": str(results_dir)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = redis.Redis.from_url(private_redis.url)
-    deadline = time.monotonic() + 30
-    while not base.keys(f"{LEASE_PREFIX}*"):  # the column has leased its database
-        assert time.monotonic() < deadline
-        assert process.poll() is None
-        time.sleep(0.01)
+    process, _ = start_leased(["-k", "naive or colour"], results_dir, private_redis, env)
     private_redis.kill()
     time.sleep(0.5)
     private_redis.start()
@@ -235,31 +239,9 @@ def test_an_interrupted_column_keeps_its_rows_and_releases_everything(
     before, env = good_cache
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "session_matrix.column",
-            "--configuration",
-            REDIS_RECORD,
-            "--django",
-            DJANGO,
-            "--",
-            "-k",
-            "sleep",
-        ],
-        cwd=ROOT,
-        env=os.environ | env | {"SESSION_MATRIX_RESULTS": str(results_dir), "TMPDIR": str(tmp)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    process, base = start_leased(
+        ["-k", "sleep"], results_dir, private_redis, env | {"TMPDIR": str(tmp)}
     )
-    base = redis.Redis.from_url(private_redis.url)
-    deadline = time.monotonic() + 30
-    while not base.keys(f"{LEASE_PREFIX}*"):
-        assert time.monotonic() < deadline
-        assert process.poll() is None
-        time.sleep(0.01)
     time.sleep(1.0)  # pytest is running the patterns now
     process.send_signal(sig)
     output = process.communicate(timeout=60)[0]

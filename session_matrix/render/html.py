@@ -22,7 +22,7 @@ from session_matrix import rollup
 from session_matrix.merge import summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.paths import PACKAGE
-from session_matrix.vocabulary import RAN, Verdict, legend
+from session_matrix.vocabulary import RAN, Kind, Verdict, legend
 
 __all__ = ["html_report", "page_context"]
 
@@ -122,7 +122,7 @@ def _row(matrix: Matrix, row: PatternRow) -> dict[str, Any]:
     return asdict(row) | {
         "param": row.id.partition("[")[2].removesuffix("]"),
         "verdict_text": row.verdict.term.word,
-        "kind_text": row.kind.words if row.kind else "",
+        "kind_text": Kind(row.kind).words if row.kind else "",
         "cells": [_config_cell(matrix, row, c) for c in matrix.configurations],
     }
 

@@ -12,7 +12,7 @@ from session_matrix import rollup
 from session_matrix.merge import Counts, newest_ran, summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.render import md
-from session_matrix.vocabulary import CellStatus, Verdict, legend
+from session_matrix.vocabulary import CellStatus, Kind, Verdict, legend
 
 __all__ = ["markdown_report", "readme_block"]
 
@@ -21,7 +21,7 @@ def _mark(row: PatternRow) -> str:
     """The badge after an idiom: 🚫 and its kind for a row that fails on every engine."""
     if row.verdict != Verdict.FAILS_EVERYWHERE:
         return ""
-    kind = f" ({md.text(row.kind.words)})" if row.kind else ""
+    kind = f" ({md.text(Kind(row.kind).words)})" if row.kind else ""
     return f" {Verdict.FAILS_EVERYWHERE.term.symbol}{kind}"
 
 
@@ -38,17 +38,24 @@ def _row(matrix: Matrix, row: PatternRow, link: str) -> str:
 
 
 def _variant_lines(matrix: Matrix, rows: list[PatternRow]) -> list[str]:
-    """One line per engine whose configurations disagree on a row."""
+    """One line per row whose configurations of an engine disagree, configurations that
+    read the same grouped: ``cache: ✅ django-redis, pickle / LocMemCache · ❌ …``."""
     lines = []
     for row in rows:
         if "configuration" not in row.differs_by:
             continue
         parts = []
         for default in matrix.defaults():
-            family = [default, *matrix.variants(default.name)]
-            marks = {c.name: _rollup(matrix, row, c.name) for c in family}
-            if len(family) > 1 and len(set(marks.values())) > 1:
-                shown = " · ".join(f"{marks[c.name]} {md.text(c.label)}" for c in family)
+            groups: dict[str, list[str]] = {}
+            for configuration in [default, *matrix.variants(default.name)]:
+                statuses = matrix.statuses(row.id, configuration.name)
+                if any(status.ran for status in statuses):
+                    mark = rollup.compact(matrix.django_versions, statuses)
+                    groups.setdefault(mark, []).append(md.text(configuration.label))
+            if len(groups) > 1:
+                shown = " · ".join(
+                    f"{mark} {' / '.join(labels)}" for mark, labels in groups.items()
+                )
                 parts.append(f"{md.text(default.name)}: {shown}")
         if parts:
             lines.append(f"- {md.code(row.idiom or row.id)}: " + "; ".join(parts))
@@ -147,7 +154,7 @@ def _details(matrix: Matrix, row: PatternRow) -> list[str]:
     labels = (("Expect", row.expect), ("Why", row.why), ("Fix", row.fix), ("Depends", row.depends))
     lines += [f"- **{label}:** {md.text(value)}" for label, value in labels if value]
     if row.kind:
-        lines.append(f"- **Kind:** {md.text(row.kind.words)}")
+        lines.append(f"- **Kind:** {md.text(Kind(row.kind).words)}")
     if row.twin:
         differs = f" (they disagree on {', '.join(row.twin_differs)})" if row.twin_differs else ""
         lines.append(f"- **Twin:** {md.code(row.twin)}{md.text(differs)}")
