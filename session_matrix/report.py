@@ -1,6 +1,6 @@
 """The report pipeline: raw results -> the matrix -> every published file, or nothing.
 
-    load_raws -> build -> render -> publish
+    load_raws -> build -> render -> paths.publish
 
 The report refuses to publish from bad input: if any raw file or record is invalid, it
 names each one in one line and leaves every published file as it was (``allow_partial``
@@ -20,12 +20,11 @@ from session_matrix.catalogue import read_catalogue
 from session_matrix.fingerprint import fingerprint
 from session_matrix.merge import build_matrix
 from session_matrix.model import Matrix, RawRecord, read_raw
-from session_matrix.readme import refresh
 from session_matrix.render.html import html_report
 from session_matrix.render.markdown import markdown_report
 from session_matrix.render.svg import heatmap
 
-__all__ = ["Refused", "build", "load_raws", "publish", "render"]
+__all__ = ["Refused", "build", "load_raws", "render"]
 
 
 @dataclass
@@ -90,13 +89,6 @@ def render(matrix: Matrix, extra_html: dict[str, str] | None = None) -> dict[str
         "index.html": html_report(matrix, extra_html),
         "matrix.svg": heatmap(matrix),
     }
-
-
-def publish(files: dict[str, str], results: Path, readme: Path | None, block: str) -> None:
-    """Publish ``files`` as one set, then the README's table."""
-    paths.publish(files, results)
-    if readme is not None:
-        refresh(readme, block)
 
 
 def __dir__() -> list[str]:

@@ -21,7 +21,10 @@ column is *not run*); one that restarted or vanished raises ``ServiceLost`` from
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib
 import os
+import pkgutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -120,19 +123,15 @@ def public_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host))
 
 
+@functools.cache
 def registry() -> dict[str, Provider]:
-    """Every provider, by service name."""
-    from session_matrix.services import chromium, files, memcached, mysql, postgres, redis
-
-    providers: list[Provider] = [
-        redis.Redis(),
-        files.Files(),
-        postgres.Postgres(),
-        mysql.MariaDB(),
-        memcached.Memcached(),
-        chromium.Chromium(),
-    ]
-    return {provider.name: provider for provider in providers}
+    """Every provider, by service name: each module of this package names its ``PROVIDER``,
+    so a new service is one new module."""
+    providers: dict[str, Provider] = {}
+    for module in pkgutil.iter_modules(__path__):
+        provider: Provider = importlib.import_module(f"{__name__}.{module.name}").PROVIDER
+        providers[provider.name] = provider
+    return providers
 
 
 def placeholders() -> dict[str, str]:

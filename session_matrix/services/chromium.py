@@ -43,5 +43,8 @@ class Chromium(EnvAddress):
         yield Given(values={"chromium": path}, version=number.group(0) if number else version)
 
 
+PROVIDER = Chromium()
+
+
 def __dir__() -> list[str]:
     return __all__

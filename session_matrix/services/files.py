@@ -41,5 +41,8 @@ class Files(EnvAddress):
             shutil.rmtree(made, ignore_errors=True)
 
 
+PROVIDER = Files()
+
+
 def __dir__() -> list[str]:
     return __all__

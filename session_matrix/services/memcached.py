@@ -125,5 +125,8 @@ class Memcached(EnvAddress):
         raise ServiceUnavailable(msg)
 
 
+PROVIDER = Memcached()
+
+
 def __dir__() -> list[str]:
     return __all__

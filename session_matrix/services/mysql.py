@@ -131,5 +131,8 @@ class MariaDB(EnvAddress):
                     cursor.execute(f"DROP DATABASE IF EXISTS `{db}`")
 
 
+PROVIDER = MariaDB()
+
+
 def __dir__() -> list[str]:
     return __all__

@@ -122,5 +122,8 @@ class Postgres(EnvAddress):
                     conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
+PROVIDER = Postgres()
+
+
 def __dir__() -> list[str]:
     return __all__

@@ -177,5 +177,8 @@ class Redis(EnvAddress):
             base.close()
 
 
+PROVIDER = Redis()
+
+
 def __dir__() -> list[str]:
     return __all__

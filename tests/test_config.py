@@ -1,0 +1,39 @@
+"""pyproject's [tool.session-matrix]: Django versions with their standing, themes."""
+
+import pytest
+
+from session_matrix import config, nox_columns, records
+from tests.helpers import NEWEST
+
+
+@pytest.fixture
+def table(monkeypatch):
+    """Replace the table read from pyproject.toml for one test."""
+
+    def use(django):
+        monkeypatch.setattr(config, "_table", lambda: {"django": django, "themes": {}})
+
+    return use
+
+
+def test_a_pre_release_is_one_line_and_is_installed_as_such(table):
+    table({NEWEST: {"python": ">=3.12"}, "9.9": {"python": ">=3.12", "support": "pre-release"}})
+    versions = config.django_versions()
+    assert [(d.version, d.support) for d in versions] == [(NEWEST, "supported"), ("9.9", "pre-release")]
+    spec = nox_columns.env_spec("9.9", records.load("db"), ["pytest"])
+    if isinstance(spec, str):
+        pytest.skip(spec)
+    assert spec.pre
+    assert spec.requirements[0] == "django>=9.9a0,<9.9.99"
+
+
+def test_an_unknown_standing_is_an_error_naming_the_key(table):
+    table({"4.2": {"python": ">=3.8", "support": "ancient"}})
+    with pytest.raises(ValueError, match=r"tool.session-matrix.django.4.2.support: 'ancient'"):
+        config.django_versions()
+
+
+def test_the_matrix_marks_django_versions_past_their_support():
+    standing = {d.version: d for d in config.django_versions()}
+    past = [d for d in standing.values() if d.support == "end-of-life"]
+    assert all(d.note for d in past)
