@@ -74,8 +74,11 @@ def directories(extra: Path | None = None) -> list[Path]:
     given = os.environ.get("SESSION_MATRIX_ENGINES_DIR")
     if given:
         found.append(Path(given))
+    # A checkout has the noxfile beside engines/; installed, ROOT is site-packages, where an
+    # unrelated top-level "engines" package must not be taken for ours.
     checkout = ROOT / "engines"
-    return [*found, checkout if checkout.is_dir() else PACKAGE / "engines"]
+    ours = checkout.is_dir() and (ROOT / "noxfile.py").is_file()
+    return [*found, checkout if ours else PACKAGE / "engines"]
 
 
 def _files(dirs: Iterable[Path]) -> dict[str, Path]:

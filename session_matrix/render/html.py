@@ -24,7 +24,7 @@ from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.paths import PACKAGE
 from session_matrix.vocabulary import RAN, Kind, Verdict, legend
 
-__all__ = ["html_report", "page_context"]
+__all__ = ["environment", "html_report", "page_context", "script"]
 
 TEMPLATES = PACKAGE / "render" / "templates"
 _PACKAGES = ("django-redis", "redis", "pymemcache", "psycopg", "PyMySQL", "mysqlclient")
@@ -159,7 +159,9 @@ def page_context(matrix: Matrix) -> dict[str, Any]:
     }
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The Jinja2 environment every page is rendered with: autoescape, strict, no extra URL
+    schemes in urlize."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -173,7 +175,7 @@ def _environment() -> Environment:
     return env
 
 
-def _script() -> tuple[Markup, str]:
+def script() -> tuple[Markup, str]:
     """The page's script, and its hash for the Content-Security-Policy: only that script
     may run, so even a message that slipped through escaping could not execute."""
     script = (TEMPLATES / "page.js").read_text(encoding="utf-8")
@@ -196,7 +198,7 @@ def _dedent(page: str) -> str:
 
 def html_report(matrix: Matrix, extra: dict[str, Any] | None = None) -> str:
     """The whole of ``results/index.html``; ``extra`` adds sections (the profile)."""
-    script, script_hash = _script()
-    context = page_context(matrix) | {"script": script, "script_hash": script_hash}
+    page_script, script_hash = script()
+    context = page_context(matrix) | {"script": page_script, "script_hash": script_hash}
     context |= {"extra": extra or {}}
-    return _dedent(_environment().get_template("index.html.j2").render(context))
+    return _dedent(environment().get_template("index.html.j2").render(context))

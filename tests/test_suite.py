@@ -1,0 +1,403 @@
+"""`session-matrix suite`, piece by piece: finding the user's settings, laying a record's
+session settings over them, and the rules an explanation must pass. The end-to-end runs
+(a fresh virtualenv, the sample project, bad input, a third-party suite) are in
+test_suite_end_to_end.py and test_suite_third_party.py."""
+
+import json
+import textwrap
+
+import pytest
+
+from session_matrix import overlay, records, schemas, services, suite, suite_report, suite_settings
+from session_matrix.suite_report import (
+    Catalogue,
+    Idiom,
+    Observed,
+    explain,
+    fix_terms,
+    session_terms,
+)
+from session_matrix.vocabulary import Outcome
+
+EVERY = records.load_all()
+
+
+def _engine(suffix):
+    """The first record whose SESSION_ENGINE ends with ``suffix`` (a Django backend name)."""
+    return next(r for r in EVERY if r.settings["SESSION_ENGINE"].endswith(suffix))
+
+
+# ----------------------------------------------------------------------------- the settings
+
+
+@pytest.fixture
+def no_settings_env(monkeypatch):
+    # pytest-django exports the harness's own settings module: a user's shell would not.
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("pytest.ini", "[pytest]\nDJANGO_SETTINGS_MODULE = shop.settings\n"),
+        ("pytest.ini", "[pytest]\naddopts = -ra --ds=shop.settings\n"),
+        (
+            "pyproject.toml",
+            '[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "shop.settings"\n',
+        ),
+        ("pyproject.toml", '[tool.pytest]\naddopts = ["--ds", "shop.settings"]\n'),
+        ("tox.ini", "[pytest]\nDJANGO_SETTINGS_MODULE = shop.settings\n"),
+        ("setup.cfg", "[tool:pytest]\nDJANGO_SETTINGS_MODULE = shop.settings\n"),
+    ],
+)
+def test_settings_found_where_pytest_django_looks(tmp_path, no_settings_env, name, text):
+    (tmp_path / name).write_text(text)
+    (tmp_path / "app").mkdir()
+    assert suite.find_settings(tmp_path / "app", None) == ("shop.settings", str(tmp_path / name))
+
+
+def test_settings_from_manage_py_and_precedence(tmp_path, no_settings_env, monkeypatch):
+    (tmp_path / "manage.py").write_text(
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+    )
+    assert suite.find_settings(tmp_path, None) == ("mysite.settings", str(tmp_path / "manage.py"))
+    # A pytest configuration without the setting does not hide manage.py...
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = '-ra'\n")
+    assert suite.find_settings(tmp_path, None)[0] == "mysite.settings"
+    # ...the environment wins over both, and --settings over everything.
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "from_env.settings")
+    assert suite.find_settings(tmp_path, None) == ("from_env.settings", "DJANGO_SETTINGS_MODULE")
+    assert suite.find_settings(tmp_path, "given.settings") == ("given.settings", "--settings")
+
+
+def test_no_django_project_is_one_line_naming_the_fix(tmp_path, no_settings_env):
+    with pytest.raises(suite.BadInput) as caught:
+        suite.find_settings(tmp_path, None)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "no Django project" in message
+    assert "--settings" in message
+
+
+@pytest.fixture
+def provided(monkeypatch):
+    """Run the overlay as the runner would: the record named, its services' values given
+    (every placeholder any service fills, as a recognisable string)."""
+
+    def given(record):
+        values = {name: f"<{name}>" for name in services.placeholders()}
+        monkeypatch.setenv(overlay.ENGINE_VAR, record.name)
+        monkeypatch.setenv(overlay.PROVIDED_VAR, overlay.Provided(record.name, values).to_env())
+        return values
+
+    return given
+
+
+THEIRS = {
+    "SECRET_KEY": "theirs",
+    "INSTALLED_APPS": ["django.contrib.auth", "shop"],
+    "MIDDLEWARE": ["django.contrib.sessions.middleware.SessionMiddleware"],
+    "DATABASES": {
+        "default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"},
+        "memory": {"ENGINE": "django.db.backends.sqlite3", "NAME": "x.sqlite3"},
+    },
+    "CACHES": {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 7},
+        "pages": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    },
+    "SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies",
+    "SESSION_COOKIE_AGE": 60,
+}
+
+
+@pytest.mark.parametrize(
+    "record", [r for r in EVERY if "CACHES" in r.settings], ids=lambda r: r.name
+)
+def test_cache_records_lay_their_session_cache_and_nothing_else(provided, record):
+    values = provided(record)
+    namespace = json.loads(json.dumps(THEIRS))
+    laid = suite_settings.lay(namespace)
+    assert laid.name == record.name
+    filled = records.fill(record.settings, values)
+    alias = filled.get("SESSION_CACHE_ALIAS", "default")
+    for key, value in filled.items():
+        if key.startswith("SESSION_"):
+            assert namespace[key] == value
+    # The session cache is the record's, whole (none of the user's TIMEOUT merged in);
+    # the user's other caches, their own settings and their databases stay theirs.
+    assert namespace["CACHES"][alias] == filled["CACHES"][alias]
+    for other in set(THEIRS["CACHES"]) - {alias}:
+        assert namespace["CACHES"][other] == THEIRS["CACHES"][other]
+    assert namespace["SESSION_COOKIE_AGE"] == 60
+    assert namespace["SECRET_KEY"] == "theirs"
+    assert namespace["DATABASES"]["default"]["NAME"] == "shop"
+    assert namespace["DATABASES"]["default"]["ENGINE"] == THEIRS["DATABASES"]["default"]["ENGINE"]
+
+
+def test_db_engine_adds_the_sessions_app_and_suffixes_test_databases(provided):
+    record = _engine(".db")
+    provided(record)
+    namespace = json.loads(json.dumps(THEIRS))
+    suite_settings.lay(namespace)
+    assert namespace["SESSION_ENGINE"] == record.settings["SESSION_ENGINE"]
+    assert namespace["INSTALLED_APPS"] == [
+        "django.contrib.auth",
+        "shop",
+        "django.contrib.sessions",
+    ]
+    # Configurations run in parallel: a server's test database gets the configuration's
+    # name; an SQLite test database in memory is private to its process already.
+    assert namespace["DATABASES"]["default"]["TEST"]["NAME"] == f"test_shop_{record.name}"
+    assert "NAME" not in namespace["DATABASES"]["memory"]["TEST"]
+    assert THEIRS["DATABASES"]["default"].get("TEST") is None  # their dict is left alone
+
+
+def test_signed_cookies_needs_no_sessions_app(provided):
+    record = _engine(".signed_cookies")
+    provided(record)
+    namespace = json.loads(json.dumps(THEIRS))
+    namespace["INSTALLED_APPS"] = ["shop"]
+    suite_settings.lay(namespace)
+    assert namespace["INSTALLED_APPS"] == ["shop"]
+
+
+def test_settings_module_is_theirs_with_the_record_laid(provided, monkeypatch, tmp_path):
+    """The module Django imports: every name of theirs Django would read (``__all__`` or
+    not), the record's configuration, and none of its own upper-case names."""
+    record = _engine(".file")
+    values = provided(record)
+    (tmp_path / "their_settings.py").write_text(
+        textwrap.dedent(
+            """
+            SECRET_KEY = "theirs"
+            SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+            _PRIVATE = 1
+            _private = 2
+            __all__ = ["SECRET_KEY"]
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    settings = suite_settings._settings("their_settings")
+    upper = {k for k in settings if k.isupper()}
+    assert upper == {
+        "SECRET_KEY",
+        "_PRIVATE",
+        "SESSION_MATRIX_CONFIGURATION",
+        *(k for k in records.fill(record.settings, values) if k.startswith("SESSION_")),
+    }
+    assert settings["SESSION_MATRIX_CONFIGURATION"] == record.name
+    assert (
+        settings["SESSION_FILE_PATH"] == records.fill(record.settings, values)["SESSION_FILE_PATH"]
+    )
+    assert "_private" not in settings  # Django reads only isupper() names
+    assert not [name for name in vars(suite_settings) if name.isupper()]
+
+
+def test_settings_that_do_not_import_leave_one_line_for_the_runner(monkeypatch, tmp_path):
+    monkeypatch.setenv(suite.DIR_VAR, str(tmp_path))
+    with pytest.raises(ModuleNotFoundError):
+        suite_settings._settings("no_such_package_here.settings")
+    line = (tmp_path / suite.SETTINGS_ERROR).read_text()
+    assert line == "ModuleNotFoundError: No module named 'no_such_package_here'"
+
+
+# ----------------------------------------------------------------------------- explanations
+
+
+SEED_CODE = """
+def test_naive_save(self):
+    \"\"\"The idiom.\"\"\"
+    s = self.client.session
+    s["foo"] = 2
+    s.save()
+    response = self.client.get("/counter/")
+"""
+FORCE_CODE = SEED_CODE.replace("def test_naive_save(self):", "def test_f(self, user):").replace(
+    "s = self.client.session", "self.client.force_login(user)\n    s = self.client.session"
+)
+FIX = "after save(), client.cookies[settings.SESSION_COOKIE_NAME] = s.session_key."
+
+
+def _idiom(node, code, fix=FIX):
+    return Idiom(
+        node, f"idiom of {node}", f"why {node}", fix, node, session_terms(code), fix_terms(fix)
+    )
+
+
+def _catalogue(cells, idioms):
+    """A matrix with two configurations, ``a`` and ``b``, on one Django version."""
+    return Catalogue(
+        idioms=idioms,
+        configurations={"a", "b"},
+        versions=["4.2", "5.2"],
+        cells={
+            idiom: {
+                f"{config}-dj{version}": dict(
+                    zip(("status", "exception", "message"), cell, strict=True)
+                )
+                for config, cell in by.items()
+                for version in ("4.2", "5.2")
+            }
+            for idiom, by in cells.items()
+        },
+    )
+
+
+SEED = _idiom("m/test_before.py::SeedTests::test_naive_save", SEED_CODE)
+SEED_PYTEST = _idiom("m/test_before.py::test_naive_save_pytest", SEED_CODE)
+FORCE = _idiom("m/test_auth.py::test_force_login_then_edit", FORCE_CODE)
+KEYERROR_ON_B = {"a": ("passed", "", ""), "b": ("failed", "KeyError", "'foo'")}
+CATALOGUE = _catalogue(
+    {SEED.id: KEYERROR_ON_B, SEED_PYTEST.id: KEYERROR_ON_B, FORCE.id: KEYERROR_ON_B},
+    [SEED_PYTEST, SEED, FORCE],
+)
+ENGINES = {"a": "a", "b": "b", "b_variant": "b", "c": "c"}
+FAILS_ON_B = {"a": Observed("passed"), "b": Observed("failed", "KeyError", "'cart'")}
+TEST_SOURCE = """
+def test_checkout(self):
+    session = self.client.session
+    session["cart"] = ["apple"]
+    session.save()
+    self.client.get("/checkout/")
+"""
+
+
+def _explain(observed=FAILS_ON_B, source=TEST_SOURCE, catalogue=CATALOGUE, node="t.py::T::test"):
+    return explain(node, observed, ENGINES, source, catalogue, "5.2.3")
+
+
+def test_the_idiom_with_the_same_outcomes_and_calls_explains():
+    found = _explain()
+    assert found["pattern"] == SEED.id  # same style (a TestCase method) wins the tie
+    assert found["why"] == SEED.why
+    assert found["fix"] == SEED.fix
+    assert found["url"].endswith(f"#{SEED.anchor}")
+    assert "KeyError on b" in found["because"]
+    assert _explain(node="t.py::test")["pattern"] == SEED_PYTEST.id
+
+
+def test_the_idiom_with_most_of_the_tests_calls_wins():
+    source = TEST_SOURCE.replace(
+        "session = self", "self.client.force_login(u)\n    session = self"
+    )
+    assert _explain(source=source)["pattern"] == FORCE.id
+
+
+def test_a_variant_is_matched_on_its_engines_column():
+    observed = {"a": Observed("passed"), "b_variant": Observed("failed", "KeyError", "'x'")}
+    assert _explain(observed=observed)["pattern"] == SEED.id
+
+
+def test_a_configuration_the_matrix_lacks_confirms_but_never_contradicts():
+    # b_variant (engine b) has no column: where it fails, b's column confirms the failure;
+    # where it passes, the variant may be what fixes it, so b's failure does not count.
+    passes_on_variant = {
+        "b": Observed("failed", "KeyError", "'x'"),
+        "b_variant": Observed("passed"),
+    }
+    assert _explain(passes_on_variant)["pattern"] == SEED.id
+    passes_on_b = {"b": Observed("passed"), "b_variant": Observed("failed", "KeyError", "'x'")}
+    assert _explain(passes_on_b) is None
+
+
+def test_no_explanation_when_the_outcomes_disagree_with_the_matrix():
+    # The other exception type, the other engine failing, or no failure confirmed at all.
+    assert _explain({"a": Observed("passed"), "b": Observed("failed", "TypeError", "x")}) is None
+    assert _explain({"a": Observed("failed", "KeyError", "'x'"), "b": Observed("passed")}) is None
+    assert _explain({"c": Observed("failed", "KeyError", "'x'"), "a": Observed("passed")}) is None
+    # Where the test passes, the idiom must not fail.
+    both = {"a": Observed("failed", "KeyError", "'x'"), "b": Observed("failed", "KeyError", "'y'")}
+    assert _explain({**both, "c": Observed("passed")}) is None
+
+
+def test_no_explanation_when_the_test_already_writes_the_fix():
+    fixed = (
+        TEST_SOURCE
+        + "    self.client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key\n"
+    )
+    assert _explain(source=fixed) is None
+
+
+def test_an_assertion_needs_the_idioms_calls_in_the_test():
+    cells = {"a": ("passed", "", ""), "b": ("failed", "AssertionError", "assert 1 == 2")}
+    catalogue = _catalogue({SEED.id: cells}, [SEED])
+    failing = {"a": Observed("passed"), "b": Observed("failed", "AssertionError", "assert 1 == 2")}
+    assert _explain(failing, catalogue=catalogue)["pattern"] == SEED.id
+    assert (
+        _explain(failing, source="def test_x(client):\n    client.get('/')\n", catalogue=catalogue)
+        is None
+    )
+    assert _explain(failing, source=None, catalogue=catalogue) is None
+
+
+def test_other_exceptions_match_on_the_message_shape_without_the_code():
+    found = _explain(source=None)
+    assert found["pattern"] == SEED.id  # no code: the style, then the catalogue's order
+    assert "same message shape" in found["because"]
+    assert _explain(source=None, node="t.py::test")["pattern"] == SEED_PYTEST.id
+    other_shape = {"a": Observed("passed"), "b": Observed("failed", "KeyError", "cart")}
+    assert _explain(other_shape, source=None) is None
+
+
+def test_only_what_reads_as_code_in_a_fix_counts():
+    assert fix_terms(FIX) == {"save", "cookies", "SESSION_COOKIE_NAME", "session_key"}
+    assert fix_terms("keep large data out of a cookie session, and log in again") == set()
+
+
+def test_docstrings_are_not_code():
+    code = 'def test_x(client):\n    """SESSION_CACHE_ALIAS and session_key in words"""\n'
+    assert session_terms(code) == {"client"} & suite_report.SESSION_TERMS
+
+
+def test_the_suite_schema_speaks_the_vocabulary():
+    schema = schemas.schema("suite")
+    outcomes = {suite_report.outcome_word(outcome) for outcome in Outcome}
+    assert set(schema["$defs"]["outcome"]["enum"]) == outcomes
+    statuses = schema["properties"]["runs"]["additionalProperties"]["properties"]["status"]
+    assert set(statuses["enum"]) == {suite.RAN, suite.NOT_RUN, suite.BROKEN}
+
+
+# ----------------------------------------------------------------------------- the page
+
+
+def test_page_shows_test_output_as_text():
+    hostile = "<script>alert(1)</script>"
+    run = {
+        "status": "ran",
+        "reason": "",
+        "engine": "db",
+        "label": "x",
+        "description": hostile,
+        "seconds": 1.0,
+        "counts": {"failed": 1},
+        "django": "5.2",
+        "log": "",
+    }
+    report = {
+        "format": 1,
+        "generated_by": "t",
+        "finished": "now",
+        "project": {
+            "root": "/x",
+            "settings": "s",
+            "pytest_args": [],
+            "django": "5.2",
+            "python": "3.11",
+        },
+        "catalogue": {"source": "", "django": ""},
+        "configurations": ["db"],
+        "runs": {"db": run},
+        "tests": {f"t.py::test[{hostile}]": {"db": "failed"}},
+        "failures": {f"t.py::test[{hostile}]": {"db": f"ValueError: {hostile}"}},
+        "engine_dependent": [],
+        "fails_everywhere": [f"t.py::test[{hostile}]"],
+        "passes_everywhere": [],
+        "skipped_everywhere": [],
+        "explanations": {},
+    }
+    schemas.validate(report, "suite", "report")
+    page = suite_report.html_page(report)
+    assert hostile not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "script-src 'none'" in page

@@ -1,0 +1,339 @@
+"""`session-matrix suite` as a user runs it: a fresh virtualenv with Django and pytest-django,
+this checkout pip-installed into it, and the command run inside a Django project
+(tests/resources/sample_project, copied) on every default configuration.
+
+Which tests fail where is derived from each record's SESSION_ENGINE, never from a list of
+engine names: a new record only has to behave like the backend it names."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from session_matrix import records
+from session_matrix.suite_report import load_catalogue
+from tests.helpers import DEFAULTS, RESOURCES, ROOT, free_port, read_json
+
+SAMPLE = RESOURCES / "sample_project"
+RECORDS = {record.name: record for record in records.load_all()}
+CATALOGUE = {idiom.id: idiom for idiom in load_catalogue(ROOT / "results" / "matrix.json").idioms}
+
+SEEDED = "tests/test_cart.py::CheckoutTests::test_checkout_with_a_seeded_cart"
+CACHE_CLEARED = "tests/test_cart.py::test_cart_survives_clearing_the_cache"
+NO_QUERIES = "tests/test_pages.py::HomeQueryTests::test_home_page_needs_no_database"
+WELCOME = "tests/test_pages.py::test_home_says_welcome"
+PORTABLE = [
+    "tests/test_cart.py::CheckoutTests::test_checkout_with_a_seeded_cart_and_cookie",
+    "tests/test_cart.py::test_add_then_view_cart",
+    "tests/test_pages.py::test_account_after_force_login",
+    "tests/test_pages.py::test_home_counts_visits",
+]
+SEED_IDIOM = "matrix_tests/test_before_request.py::SeedTests::test_naive_save"
+CACHE_CLEAR_IDIOM = "matrix_tests/test_isolation.py::test_cache_clear_keeps_sessions"
+
+
+def backend(name):
+    """``db``, ``cache``, ``signed_cookies``...: the Django backend a record's engine is."""
+    return RECORDS[name].settings["SESSION_ENGINE"].rsplit(".", 1)[1]
+
+
+def make_venv(path, extras="", *packages):
+    """A fresh virtualenv holding Django, pytest-django, ``packages`` and this checkout, as
+    pip-installed."""
+    uv = [sys.executable, "-m", "uv"]
+    subprocess.run([*uv, "venv", "-q", "--python", sys.executable, str(path)], check=True)
+    install = [*uv, "pip", "install", "-q", "--python", str(path / "bin" / "python")]
+    # The checkout is rebuilt every time: uv would reuse a wheel built from older sources.
+    install += ["--refresh-package", "django-session-matrix"]
+    subprocess.run([*install, f"{ROOT}{extras}", "django", "pytest-django", *packages], check=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def venv(tmp_path_factory):
+    return make_venv(tmp_path_factory.mktemp("suite") / "venv", "[redis]")
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the sample project (the report is written into it)."""
+    return Path(
+        shutil.copytree(SAMPLE, tmp_path / "shop", ignore=shutil.ignore_patterns("__pycache__"))
+    )
+
+
+def suite(venv, cwd, *args, env=None):
+    """``session-matrix suite ARGS`` in ``cwd``, from a shell that knows nothing of this
+    harness (no settings module, no harness variables)."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SESSION_MATRIX_", "DJANGO_", "PYTHON", "VIRTUAL_ENV", "PYTEST"))
+    }
+    environment["PATH"] = f"{venv / 'bin'}{os.pathsep}{environment.get('PATH', '')}"
+    return subprocess.run(
+        [str(venv / "bin" / "session-matrix"), "suite", *args],
+        cwd=cwd,
+        env=environment | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def output(done):
+    return f"exit {done.returncode}\n{done.stdout[-4000:]}\n{done.stderr[-3000:]}"
+
+
+def test_sample_project_reports_exactly_the_engine_dependent_tests(venv, project):
+    done = suite(venv, project, "--engines", ",".join(DEFAULTS), "--", "tests")
+    assert done.returncode == 0, output(done)
+    report = read_json(project / "session-matrix-report" / "suite.json")
+
+    assert report["configurations"] == DEFAULTS
+    assert {name: run["status"] for name, run in report["runs"].items()} == dict.fromkeys(
+        DEFAULTS, "ran"
+    )
+    failing = {
+        SEEDED: {n for n in DEFAULTS if backend(n) == "signed_cookies"},
+        CACHE_CLEARED: {n for n in DEFAULTS if backend(n) == "cache"},
+        NO_QUERIES: {n for n in DEFAULTS if backend(n) in ("db", "cached_db")},
+    }
+    assert report["engine_dependent"] == sorted(failing)
+    for node, where in failing.items():
+        outcomes = report["tests"][node]
+        assert {n for n, outcome in outcomes.items() if outcome == "failed"} == where, node
+        assert {n for n, outcome in outcomes.items() if outcome == "passed"} == set(
+            DEFAULTS
+        ) - where
+    assert {name: text.split(":")[0] for name, text in report["failures"][SEEDED].items()} == (
+        dict.fromkeys(failing[SEEDED], "KeyError")
+    )
+    assert report["fails_everywhere"] == [WELCOME]
+    assert report["passes_everywhere"] == PORTABLE
+    assert report["skipped_everywhere"] == []
+
+    # Explained: the seed's idiom and the cache.clear() idiom, with the catalogue's own
+    # texts and a link to their rows; the query count is nobody's idiom.
+    explanations = report["explanations"]
+    assert set(explanations) == set(failing)
+    assert explanations[NO_QUERIES] is None
+    for node, idiom in ((SEEDED, SEED_IDIOM), (CACHE_CLEARED, CACHE_CLEAR_IDIOM)):
+        found = explanations[node]
+        assert found["pattern"] == idiom
+        assert (found["why"], found["fix"]) == (CATALOGUE[idiom].why, CATALOGUE[idiom].fix)
+        assert found["why"]
+        assert found["fix"]
+        assert found["url"].endswith(f"#{CATALOGUE[idiom].anchor}")
+    written = project / "session-matrix-report"
+    assert f'id="{CATALOGUE[SEED_IDIOM].anchor}"' in (written / "matrix.html").read_text()
+    page = (written / "index.html").read_text()
+    for node in [*failing, WELCOME]:
+        assert node in page
+    for name in DEFAULTS:
+        assert (written / "logs" / f"{name}.txt").read_text().strip()
+
+    # The terminal: each configuration's start and end, then the headline and the why.
+    for name in DEFAULTS:
+        assert f"\n{name}: started\n" in done.stdout
+        assert f"\n{name}: " in done.stdout.split(f"{name}: started", 1)[1]
+    assert f"of {len(DEFAULTS)} done)" in done.stdout
+    assert "Depends on the engine: 3 of 8 tests" in done.stdout
+    assert CATALOGUE[SEED_IDIOM].fix.split(",")[0] in done.stdout
+    assert "no catalogued idiom matches" in done.stdout
+
+
+def test_a_missing_service_makes_only_its_configurations_not_run(venv, project):
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    narrow = ["--", "tests/test_pages.py", "-k", "counts_visits"]
+    done = suite(
+        venv, project, "--engines", ",".join(DEFAULTS), *narrow, env={"REDIS_URL": closed}
+    )
+    assert done.returncode == 0, output(done)
+    report = read_json(project / "session-matrix-report" / "suite.json")
+    for name in DEFAULTS:
+        run = report["runs"][name]
+        if "redis" in RECORDS[name].needs:
+            assert run["status"] == "not_run", name
+            assert f"no Redis at {closed}" in run["reason"]
+        else:
+            assert run["status"] == "ran", (name, run)
+    ran = sorted(n for n in DEFAULTS if "redis" not in RECORDS[n].needs)
+    assert report["tests"] == {
+        "tests/test_pages.py::test_home_counts_visits": dict.fromkeys(ran, "passed")
+    }
+    assert any("redis" in RECORDS[n].needs for n in DEFAULTS)  # else this proves nothing
+
+
+def test_without_the_redis_package_cache_configurations_are_not_run(tmp_path_factory, project):
+    bare = make_venv(tmp_path_factory.mktemp("bare") / "venv")  # no [redis] extra
+    needing = [n for n in DEFAULTS if "redis" in RECORDS[n].needs]
+    other = next(n for n in DEFAULTS if not RECORDS[n].needs)
+    done = suite(
+        bare,
+        project,
+        "--engines",
+        ",".join([*needing, other]),
+        "--",
+        "tests/test_pages.py",
+        "-k",
+        "counts_visits",
+    )
+    assert done.returncode == 0, output(done)
+    runs = read_json(project / "session-matrix-report" / "suite.json")["runs"]
+    assert runs[other]["status"] == "ran"
+    for name in needing:
+        assert runs[name]["status"] == "not_run"
+        assert "pip install" in runs[name]["reason"]
+        assert f"{name}: {runs[name]['reason']}" in done.stdout
+
+
+def test_collection_failing_under_one_engine_is_a_break_named_by_configuration(venv, project):
+    # A module that asks the configured engine for its session model: only the engines that
+    # store sessions in the database have one.
+    (project / "tests" / "test_session_rows.py").write_text(
+        "from importlib import import_module\n\n"
+        "from django.conf import settings\n\n"
+        "Session = import_module(settings.SESSION_ENGINE).SessionStore.get_model_class()\n\n\n"
+        "def test_model_is_named():\n"
+        "    assert Session.__name__ == 'Session'\n"
+    )
+    db = next(n for n in DEFAULTS if backend(n) == "db")
+    cookies = next(n for n in DEFAULTS if backend(n) == "signed_cookies")
+    done = suite(venv, project, "--engines", f"{db},{cookies}", "--", "tests")
+    assert done.returncode == 1, output(done)
+    assert (
+        f"error: collection failed under {cookies}: tests/test_session_rows.py: AttributeError"
+        in done.stderr
+    )
+    runs = read_json(project / "session-matrix-report" / "suite.json")["runs"]
+    assert runs[db]["status"] == "ran"
+    assert runs[cookies]["status"] == "broken"
+    assert runs[cookies]["reason"].startswith(f"collection failed under {cookies}: ")
+
+
+@pytest.mark.parametrize(
+    ("where", "args", "says"),
+    [
+        ("empty", [], "no Django project in"),
+        ("shop", ["--settings", "shop.no_such_settings", "--engines", "db"], "does not import"),
+        ("shop", ["--engines", "db,no_such_engine"], "unknown configuration 'no_such_engine'"),
+        ("shop", ["--engines", "db", "--", "--no-such-option"], "pytest rejected the arguments"),
+        ("shop", ["--engines", "db", "--", "tests", "-k", "nothing_is_named_so"], "no tests"),
+    ],
+    ids=[
+        "outside-a-project",
+        "settings-do-not-import",
+        "unknown-record",
+        "pytest-rejects",
+        "nothing-collected",
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(venv, project, tmp_path, where, args, says):
+    cwd = project if where == "shop" else tmp_path / where
+    cwd.mkdir(exist_ok=True)
+    args = [a.replace("db", next(n for n in DEFAULTS if backend(n) == "db")) for a in args]
+    before = sorted(p.relative_to(cwd) for p in cwd.rglob("*") if "__pycache__" not in p.parts)
+    done = suite(venv, cwd, *args)
+    assert done.returncode == 2, output(done)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ")
+    assert says in lines[0]
+    assert lines[0].endswith("; nothing written")
+    after = sorted(p.relative_to(cwd) for p in cwd.rglob("*") if "__pycache__" not in p.parts)
+    assert after == before
+
+
+def test_records_of_your_own_from_engines_dir(venv, project):
+    """A record of the user's own: the Redis cache engine with the sessions under an alias
+    of their own (the catalogue's fix for cache.clear()); the default cache stays theirs."""
+    base = next(n for n in DEFAULTS if backend(n) == "cache" and "CACHES" in RECORDS[n].settings)
+    cache = RECORDS[base].settings["CACHES"][
+        RECORDS[base].settings.get("SESSION_CACHE_ALIAS", "default")
+    ]
+    engines = project / "my_engines"
+    engines.mkdir()
+    (engines / "sessions-alias.toml").write_text(
+        'description = "The cache engine on a cache alias of its own."\n'
+        f'extends = "{base}"\n\n'
+        '[settings]\nSESSION_CACHE_ALIAS = "sessions"\n\n'
+        "[settings.CACHES.sessions]\n"
+        + "".join(f"{key} = {json.dumps(value)}\n" for key, value in cache.items())
+    )
+    done = suite(
+        venv,
+        project,
+        "--engines-dir",
+        "my_engines",
+        "--engines",
+        f"{base},sessions-alias",
+        "--",
+        "tests/test_cart.py",
+    )
+    assert done.returncode == 0, output(done)
+    report = read_json(project / "session-matrix-report" / "suite.json")
+    assert report["runs"]["sessions-alias"]["engine"] == base
+    assert report["tests"][CACHE_CLEARED] == {base: "failed", "sessions-alias": "passed"}
+    assert report["engine_dependent"] == [CACHE_CLEARED]
+    # Its engine's column confirms the failure; nothing in the matrix speaks for the alias.
+    assert report["explanations"][CACHE_CLEARED]["pattern"] == CACHE_CLEAR_IDIOM
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_run_writes_nothing_and_stops_its_pytest(venv, project, signum):
+    (project / "tests" / "test_slow.py").write_text(
+        "import time\n\n\ndef test_slow():\n    time.sleep(120)\n"
+    )
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SESSION_MATRIX_", "DJANGO_"))
+    }
+    db = next(n for n in DEFAULTS if backend(n) == "db")
+    process = subprocess.Popen(
+        [
+            str(venv / "bin" / "session-matrix"),
+            "suite",
+            "--engines",
+            db,
+            "--",
+            "tests/test_slow.py",
+        ],
+        cwd=project,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for line in process.stdout:
+        if line.startswith(f"{db}: started"):
+            break
+    time.sleep(2)  # pytest is in the sleeping test by now
+    pytests = [p for p in Path("/proc").glob("[0-9]*") if _runs_in(p, project)]
+    assert pytests
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, (out, err)
+    assert err.strip().splitlines() == ["interrupted: nothing written"]
+    assert not (project / "session-matrix-report").exists()
+    deadline = time.monotonic() + 10
+    while any(p.exists() for p in pytests) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in pytests if p.exists()]
+
+
+def _runs_in(proc, project):
+    """Whether /proc/<pid> is a pytest of this project's suite run."""
+    try:
+        return "pytest" in (proc / "cmdline").read_bytes().decode() and (
+            (proc / "cwd").resolve() == project.resolve()
+        )
+    except OSError:
+        return False
