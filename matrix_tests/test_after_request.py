@@ -105,6 +105,7 @@ def test_edit_after_view_flushed_session(client):
     the cookie never gets, and the request sends the empty cookie.
     Fix: after save(), client.cookies[settings.SESSION_COOKIE_NAME] = s.session_key (deleting
     the morsel first is not enough on signed_cookies).
+    Kind: test-tool-limitation
     """
     client.post("/session/colour/", {"value": "blue"})
     client.post("/flush/")
@@ -139,3 +140,14 @@ def test_session_model_get_decoded(client):
     client.post("/session/colour/", {"value": "blue"})
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
     assert Session.objects.get(pk=key).get_decoded()["colour"] == "blue"
+
+
+def test_set_test_cookie_then_worked(client):
+    """a view calls request.session.set_test_cookie(); the next view checks test_cookie_worked()
+
+    Expect: the second view reports the test cookie worked (and deletes it).
+    Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#setting-test-cookies
+    """
+    client.get("/cookie-check/start/")
+    assert client.get("/cookie-check/").json()["worked"] is True
+    assert client.get("/cookie-check/").json()["worked"] is False

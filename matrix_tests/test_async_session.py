@@ -8,6 +8,8 @@ from importlib import import_module
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_PREFIX
+from django.core.cache import cache
 
 pytestmark = [pytest.mark.async_session, pytest.mark.django_db(transaction=True)]
 
@@ -52,6 +54,9 @@ async def test_asession_read_with_getitem(async_client):
     inside the event loop, so db raises SynchronousOnlyOperation (cached_db is served from
     Redis and passes; cache, file and signed_cookies do no ORM query).
     Fix: await s.aget("colour") (Django 5.1+), or await sync_to_async(s.__getitem__)("colour").
+    Depends: for cached_db, the session's Redis copy being there (once it is evicted the read
+    goes to the database, as on db).
+    Twin: test_asession_read_with_getitem_after_cache_eviction
     """
     await async_client.post("/session/colour/", {"value": "blue"})
     session = await async_client.asession()
@@ -78,6 +83,8 @@ async def test_force_login_in_async_test(async_client, user):
     SynchronousOnlyOperation is raised even on signed_cookies.
     Fix: await async_client.aforce_login(user) (Django 5.0+); on 4.2
     await sync_to_async(async_client.force_login)(user).
+    Source: https://docs.djangoproject.com/en/5.2/topics/async/#async-safety
+    Kind: mistake
     """
     async_client.force_login(user)
     response = await async_client.get("/whoami/")
@@ -111,6 +118,9 @@ async def test_async_view_reads_session_synchronously(async_client):
     cache, file and signed_cookies make no ORM query.
     Fix: await request.session.aget(key) (Django 5.1+); on 4.2
     await sync_to_async(request.session.get)(key).
+    Depends: for cached_db, the session's Redis copy being there (once it is evicted the read
+    goes to the database, as on db).
+    Twin: test_async_view_reads_session_synchronously_after_cache_eviction
     """
     await async_client.post("/session/colour/", {"value": "blue"})
     response = await async_client.get("/async/session/colour/")
@@ -195,3 +205,41 @@ async def test_store_aflush():
     old_key = store.session_key
     await store.aflush()
     assert await SessionStore(old_key).aget("colour") is None
+
+
+@pytest.mark.since_django("5.0", reason="Client.asession() arrived in Django 5.0")
+async def test_asession_read_with_getitem_after_cache_eviction(async_client):
+    """the same read, after the session's cached_db cache entry is evicted (cache.adelete)
+
+    Expect: the test reads what the view stored.
+    Why: without the Redis copy, cached_db loads the session from the database, with the sync
+    ORM inside the event loop, as db does: SynchronousOnlyOperation. cache, file and
+    signed_cookies make no ORM query (the delete touches only a cached_db entry).
+    Fix: await s.aget("colour") (Django 5.1+), or await sync_to_async(s.__getitem__)("colour").
+    Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
+    Twin: test_asession_read_with_getitem
+    """
+    await async_client.post("/session/colour/", {"value": "blue"})
+    key = async_client.cookies[settings.SESSION_COOKIE_NAME].value
+    await cache.adelete(CACHED_DB_PREFIX + key)
+    session = await async_client.asession()
+    assert session["colour"] == "blue"
+
+
+async def test_async_view_reads_session_synchronously_after_cache_eviction(async_client):
+    """the same async view, after the session's cached_db cache entry is evicted (cache.adelete)
+
+    Expect: the async view reads what an earlier request stored.
+    Why: without the Redis copy, cached_db loads the session from the database, with the sync
+    ORM inside the async view, as db does: SynchronousOnlyOperation. cache, file and
+    signed_cookies make no ORM query (the delete touches only a cached_db entry).
+    Fix: await request.session.aget(key) (Django 5.1+); on 4.2
+    await sync_to_async(request.session.get)(key).
+    Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
+    Twin: test_async_view_reads_session_synchronously
+    """
+    await async_client.post("/session/colour/", {"value": "blue"})
+    key = async_client.cookies[settings.SESSION_COOKIE_NAME].value
+    await cache.adelete(CACHED_DB_PREFIX + key)
+    response = await async_client.get("/async/session/colour/")
+    assert response.json()["value"] == "blue"

@@ -1,8 +1,12 @@
 """Logging in and out with the test client, and what happens to the session."""
 
+from importlib import import_module
+
 import pytest
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
 from django.test import Client
+from django.utils import timezone
 
 pytestmark = [pytest.mark.auth, pytest.mark.django_db]
 
@@ -106,3 +110,103 @@ def test_password_change_logs_out_other_sessions(client, user):
     client.post("/password/", {"new_password": "looking-glass"})
     assert client.get("/whoami/").json()["username"] == "alice"
     assert other.get("/whoami/").json()["authenticated"] is False
+
+
+def test_view_clear_keeps_login(client, user):
+    """a "start over" view calls request.session.clear() to drop the visitor's data, not the login
+
+    Expect: the user is still logged in, and the data is gone.
+    Why: clear() empties the whole session dict, and the login lives there too
+    (_auth_user_id, _auth_user_backend, _auth_user_hash): the next request is anonymous on
+    every engine. clear() differs from flush() only in keeping the session key (flush()
+    also deletes the stored session and issues a new key); neither keeps a login.
+    Fix: delete only the application's own keys (del request.session["cart"], or
+    request.session.pop(key, None) for each), or log in again after clear().
+    Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#django.contrib.sessions.backends.base.SessionBase.clear
+    Kind: mistake
+    """
+    client.force_login(user)
+    client.post("/session/colour/", {"value": "blue"})
+    client.post("/clear-session/")
+    me = client.get("/whoami/").json()
+    assert me["username"] == "alice"
+    assert "colour" not in me["keys"]
+
+
+def test_force_login_with_a_permission_backend_first(client, user, settings):
+    """AUTHENTICATION_BACKENDS = [a BaseBackend for object permissions, ModelBackend]; force_login
+
+    Expect: the next request sees the user logged in.
+    Why: force_login() without backend= stores the first backend in AUTHENTICATION_BACKENDS
+    that has a get_user() method (#27027, #27542), and BaseBackend defines one that returns
+    None: the permission backend is stored, it cannot load the user, and every request is
+    anonymous, on every engine. client.login() goes through authenticate(), which records the
+    backend that accepted the credentials, so it works.
+    Fix: client.force_login(user, backend="django.contrib.auth.backends.ModelBackend"), or
+    list ModelBackend first.
+    Source: https://code.djangoproject.com/ticket/27542
+    Kind: django-limitation
+    """
+    settings.AUTHENTICATION_BACKENDS = [
+        "project.sessions_app.backends.ObjectPermissionBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    client.force_login(user)
+    assert client.get("/whoami/").json()["username"] == "alice"
+
+
+def test_login_with_a_permission_backend_first(client, user, settings):
+    """AUTHENTICATION_BACKENDS = [a BaseBackend for object permissions, ModelBackend]; client.login
+
+    Expect: the next request sees the user logged in.
+    Source: https://code.djangoproject.com/ticket/27027
+    """
+    settings.AUTHENTICATION_BACKENDS = [
+        "project.sessions_app.backends.ObjectPermissionBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    assert client.login(username="alice", password="wonderland")
+    assert client.get("/whoami/").json()["username"] == "alice"
+
+
+def test_session_store_without_auth_hash(client, user):
+    """s = SessionStore(); s[SESSION_KEY], s[BACKEND_SESSION_KEY] set (no hash); s.save(); cookie
+
+    Expect: the client is logged in as the user (a session built by hand, without a login).
+    Why: since Django 1.10 get_user() verifies the session's HASH_SESSION_KEY against the
+    user's password hash; a session without it is flushed and the request is anonymous, on
+    every engine.
+    Fix: also store s[HASH_SESSION_KEY] = user.get_session_auth_hash(), or take the cookie
+    of a Client after force_login(user).
+    Source: https://github.com/hjwp/Book-TDD-Web-Dev-Python/issues/345
+    Kind: mistake
+    """
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    assert client.get("/whoami/").json()["username"] == "alice"
+
+
+def test_delete_session_rows_logs_user_out(client, user):
+    """log a user out everywhere: delete each Session row whose get_decoded() names the user
+
+    Expect: the user's client is no longer logged in.
+    Why: only db and cached_db keep Session rows. cached_db reads its cache copy first, and a
+    queryset delete() never touches the cache, so the session keeps loading from Redis until
+    its cache entry expires. The cache, file and signed_cookies engines have no rows to
+    delete: the login is untouched.
+    Fix: delete through the engine (SessionStore(key).delete() clears cached_db's copy; keep
+    the keys of a user's sessions, e.g. with a user_logged_in receiver), or change the
+    user's password hash (a session whose HASH_SESSION_KEY no longer matches is logged out
+    on every engine).
+    Source: https://stackoverflow.com/questions/6656708
+    """
+    from django.contrib.sessions.models import Session
+
+    client.force_login(user)
+    for row in Session.objects.filter(expire_date__gt=timezone.now()):
+        if row.get_decoded().get(SESSION_KEY) == str(user.pk):
+            row.delete()
+    assert client.get("/whoami/").json()["authenticated"] is False

@@ -85,6 +85,7 @@ def test_chained_property_assignment(client):
     Fix: session = client.session; session["foo"] = 2; session.save(), then
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key.
     Source: https://docs.djangoproject.com/en/5.2/topics/testing/tools/#django.test.Client.session
+    Kind: mistake
     """
     client.session["foo"] = 2
     client.session.save()
@@ -101,6 +102,7 @@ def test_edit_without_save(client):
     nothing reaches the store (or, on signed_cookies, a new key) until save(), and the view
     loads what is stored.
     Fix: session.save(), then client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key.
+    Kind: mistake
     """
     session = client.session
     session["foo"] = 2

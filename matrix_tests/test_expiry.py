@@ -30,6 +30,9 @@ def test_set_expiry_then_time_travel(client):
     test Redis-backed engines on the real clock, and on signed_cookies only SESSION_COOKIE_AGE
     ends a session.
     Source: https://code.djangoproject.com/ticket/19201
+    Depends: the clock: time_machine moves Python's clock, not Redis', which decides the
+    cache and cached_db cells (on the real clock they expire).
+    Twin: test_set_expiry_then_sleep
     """
     client.get("/expiry/60/")
     with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
@@ -48,6 +51,7 @@ def test_set_expiry_then_sleep(client):
     Fix: set_expiry(timedelta(seconds=n)) for a deadline file enforces too; on signed_cookies
     lower SESSION_COOKIE_AGE, or flush() the session to end it.
     Source: https://code.djangoproject.com/ticket/19201
+    Twin: test_set_expiry_then_time_travel
     """
     client.get("/expiry/1/")
     time.sleep(1.5)
@@ -108,6 +112,9 @@ def test_clearsessions_removes_expired_session():
     nothing (exists() is always False), and the cookie still loads: custom expiry is ignored.
     Fix: expect clearsessions to remove sessions on db and file only; on Redis-backed engines
     the TTL removes them in real time; an issued signed cookie cannot be removed.
+    Depends: the clock: time_machine moves Python's clock, not Redis', which decides the
+    cache and cached_db cells (on the real clock Redis has dropped the keys).
+    Twin: test_clearsessions_after_real_expiry
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     session = SessionStore()
@@ -129,6 +136,9 @@ def test_session_cookie_age_then_time_travel(client, settings):
     signed_cookies (signature age) compare with the mocked clock.
     Fix: on Redis-backed engines test expiry on the real clock (a short SESSION_COOKIE_AGE and
     a sleep), or assert the expiry that was set (get_expiry_age(), the cookie's max-age).
+    Depends: the clock: time_machine moves Python's clock, not Redis', which decides the
+    cache and cached_db cells (on the real clock they expire).
+    Twin: test_session_cookie_age_then_sleep
     """
     settings.SESSION_COOKIE_AGE = 60
     client.post("/session/colour/", {"value": "blue"})
@@ -157,6 +167,8 @@ def test_get_expiry_age_after_time_travel(client):
     each save.
     Fix: set_expiry(timedelta(seconds=600)) or a datetime for a fixed deadline: get_expiry_age()
     then counts down (test_get_expiry_age_with_timedelta_after_time_travel).
+    Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#django.contrib.sessions.backends.base.SessionBase.set_expiry
+    Kind: django-limitation
     """
     start = timezone.now()
     with time_machine.travel(start, tick=False):
@@ -179,3 +191,90 @@ def test_get_expiry_age_with_timedelta_after_time_travel(client):
         client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     with time_machine.travel(start + timedelta(seconds=100), tick=False):
         assert client.session.get_expiry_age() == 500
+
+
+def test_clearsessions_after_real_expiry():
+    """s.set_expiry(timedelta(seconds=1.1)); s.save(); sleep(1.2); call_command("clearsessions")
+
+    Expect: the expired session is removed: exists(key) is False and the key loads nothing.
+    Why: on the real clock Redis has dropped the cache key (cache) and the cached copy
+    (cached_db, whose row clearsessions deletes), and db and file delete theirs. Only
+    signed_cookies still loads it: the data is the cookie, and its custom expiry is not
+    enforced (#19201); exists() is always False there.
+    Fix: an issued signed cookie cannot be removed: end it with SESSION_COOKIE_AGE, or use a
+    server-side engine where a session must be revocable.
+    Source: https://code.djangoproject.com/ticket/19201
+    Twin: test_clearsessions_removes_expired_session
+    """
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    session = SessionStore()
+    session["alive"] = True
+    # Just over a second: Redis gets the remaining lifetime in whole seconds, at least one.
+    session.set_expiry(timedelta(seconds=1.1))
+    session.save()
+    time.sleep(1.2)
+    call_command("clearsessions")
+    assert not SessionStore().exists(session.session_key)
+    assert SessionStore(session.session_key).get("alive") is None
+
+
+def test_session_cookie_age_then_sleep(client, settings):
+    """settings.SESSION_COOKIE_AGE = 1 (pytest-django); a view stores data; time.sleep(1.2)
+
+    Expect: the next request finds the session expired.
+    Source: https://docs.djangoproject.com/en/5.2/ref/settings/#session-cookie-age
+    Twin: test_session_cookie_age_then_time_travel
+    """
+    settings.SESSION_COOKIE_AGE = 1
+    client.post("/session/colour/", {"value": "blue"})
+    time.sleep(1.2)
+    assert client.get("/session/colour/").json()["present"] is False
+
+
+def test_clear_expired_called_directly():
+    """SessionStore.clear_expired() (what clearsessions calls) on a session saved already expired
+
+    Expect: the expired session is stored until clear_expired() runs, and gone after it;
+    a live session next to it is kept.
+    Why: clear_expired() is a no-op on cache and signed_cookies. The cache engine never
+    stores a session whose expiry has passed (django-redis deletes a key set with a timeout
+    of 0 or less), so there is nothing to clean up; signed_cookies stores nothing at all
+    (exists() is always False). db and cached_db delete the expired row, file the expired
+    file (the file cleanup is #22938).
+    Fix: assert what the user sees (the expired key loads nothing) rather than what is
+    stored; expect clear_expired() to matter on db, cached_db and file only.
+    Source: https://code.djangoproject.com/ticket/22938
+    """
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    expired, live = SessionStore(), SessionStore()
+    expired["alive"] = live["alive"] = True
+    expired.set_expiry(timezone.now() - timedelta(seconds=1))
+    expired.save()
+    live.save()
+    assert SessionStore().exists(expired.session_key)
+    SessionStore.clear_expired()
+    assert not SessionStore().exists(expired.session_key)
+    assert SessionStore(live.session_key).get("alive") is True
+
+
+def test_remember_me_longer_than_cookie_age(client):
+    """a "remember me" session: s.set_expiry(timedelta(days=30)) > SESSION_COOKIE_AGE; 20 days on
+
+    Expect: 20 days later (time_machine) the session is still alive.
+    Why: signed_cookies checks the signature's age against SESSION_COOKIE_AGE only and
+    ignores the session's own expiry (#19201): after 14 days the cookie is rejected whatever
+    set_expiry() said. db, file and the Redis engines keep it for 30 days (Redis' real clock
+    agrees here: its key lives 30 days).
+    Fix: on signed_cookies raise SESSION_COOKIE_AGE to the longest "remember me" period and
+    shorten ordinary sessions with set_expiry(), or use a server-side engine.
+    Source: https://code.djangoproject.com/ticket/19201
+    """
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        session = client.session
+        session["alive"] = True
+        session.set_expiry(timedelta(days=30))
+        session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    with time_machine.travel(start + timedelta(days=20), tick=False):
+        assert client.get("/session/alive/").json()["present"] is True

@@ -1,7 +1,9 @@
 """Isolation and persistence: what rolls back, what a cache flush or another process sees."""
 
+import io
 import subprocess
 import sys
+import unittest
 from importlib import import_module
 
 import pytest
@@ -79,35 +81,86 @@ def test_request_after_rolled_back_session(client):
     assert client.session["colour"] == "red"
 
 
-class TestCaseRollbackTests(TestCase):
-    """unittest runs a class's tests in name order: test_1_... before test_2_..."""
+def log_device_out(session_key):
+    """A service that deletes a session inside a transaction, then fails and rolls back."""
+    with transaction.atomic():
+        import_module(settings.SESSION_ENGINE).SessionStore(session_key).delete()
+        raise PaymentFailed
 
-    stored_key = None
 
-    def test_1_view_stores_session(self):
-        """self.client.post(...) stores session data; the test keeps the key in a class attribute
+@pytest.mark.django_db
+def test_testcase_rolls_back_sessions_between_tests():
+    """a TestCase: test_1 stores session data through a view, test_2 loads the key test_1 kept
 
-        Expect: the session holds what the view stored (the next test checks it is gone).
-        """
-        self.client.post("/session/colour/", {"value": "blue"})
-        type(self).stored_key = self.client.cookies[settings.SESSION_COOKIE_NAME].value
-        self.assertEqual(self.client.session["colour"], "blue")
+    Expect: TestCase rolls back after each test, so test_2 finds nothing under that key
+    (the suite is run here with unittest, as `manage.py test` runs it).
+    Why: TestCase rolls back the database only. The cache engine's Redis key, cached_db's
+    Redis copy and the file engine's file outlive the test; on signed_cookies the data is in
+    the key itself, so it loads until SESSION_COOKIE_AGE.
+    Fix: delete what a test creates (self.addCleanup(SessionStore(key).delete), as Django's
+    own session tests do), give each run its own Redis DB and file directory, and never carry
+    session keys from one test to the next (signed cookies cannot be revoked).
+    Source: https://code.djangoproject.com/ticket/11505
+    """
+    kept = {}
 
-    def test_2_previous_tests_session_is_gone(self):
-        """TestCase rolls back after each test: load the session key the previous test stored
+    class CheckoutTests(TestCase):
+        def test_1_view_stores_session(self):
+            self.client.post("/session/colour/", {"value": "blue"})
+            kept["key"] = self.client.cookies[settings.SESSION_COOKIE_NAME].value
+            self.assertEqual(self.client.session["colour"], "blue")
 
-        Expect: SessionStore(key) from the previous test holds nothing.
-        Why: TestCase rolls back the database only. The cache engine's Redis key, cached_db's
-        Redis copy and the file engine's file outlive the test; on signed_cookies the data is in
-        the key itself, so it loads until SESSION_COOKIE_AGE.
-        Fix: delete what a test creates (self.addCleanup(SessionStore(key).delete), as Django's
-        own session tests do), give each run its own Redis DB and file directory, and never carry
-        session keys from one test to the next (signed cookies cannot be revoked).
-        """
-        if self.stored_key is None:
-            self.skipTest("needs test_1_view_stores_session to run first (a filtered run?)")
-        SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
-        self.assertIsNone(SessionStore(self.stored_key).get("colour"))
+        def test_2_previous_tests_session_is_gone(self):
+            SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+            self.assertIsNone(SessionStore(kept["key"]).get("colour"))
+
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(CheckoutTests)
+    result = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(suite)
+    problems = [trace.strip().splitlines()[-1] for _, trace in result.errors + result.failures]
+    assert result.testsRun == 2
+    assert problems == []
+
+
+@pytest.mark.django_db
+def test_session_deleted_in_rolled_back_atomic():
+    """with transaction.atomic(): SessionStore(key).delete() (log a device out); then it raises
+
+    Expect: the delete is rolled back with the transaction: the key loads its data again.
+    Why: only the database is transactional. db restores the row; cached_db deleted its
+    Redis copy outside the transaction, but the row comes back and the next load refills the
+    cache from it. The cache engine's Redis key and the file engine's file are gone for good.
+    signed_cookies has nothing server-side to delete: the key never stopped loading.
+    Fix: delete sessions after the transaction commits (transaction.on_commit(
+    lambda: SessionStore(key).delete())), so a rollback never has to undo it.
+    Source: https://docs.djangoproject.com/en/5.2/topics/db/transactions/#performing-actions-after-commit
+    """
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    session = SessionStore()
+    session["colour"] = "blue"
+    session.save()
+    with pytest.raises(PaymentFailed):
+        log_device_out(session.session_key)
+    assert SessionStore(session.session_key).get("colour") == "blue"
+
+
+@pytest.mark.django_db
+def test_store_create_outside_request():
+    """s = SessionStore(); s["colour"] = "blue"; s.create() in a script or task; SessionStore(key)
+
+    Expect: create() saved the session under a new key: the key loads the data.
+    Why: on signed_cookies create() only marks the session modified, for the middleware to
+    set a cookie at the end of a request: session_key stays None and nothing is saved.
+    (On the other engines create() saves immediately, with the data already set.)
+    Fix: call save() rather than create() (save() creates the session when it has no key, on
+    every engine), then read session_key.
+    Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-sessions-out-of-views
+    """
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    session = SessionStore()
+    session["colour"] = "blue"
+    session.create()
+    assert session.session_key is not None
+    assert SessionStore(session.session_key).get("colour") == "blue"
 
 
 @pytest.mark.django_db
@@ -138,6 +191,8 @@ def test_session_visible_to_another_process(client):
     Fix: give the test database a file name (DATABASES["default"]["TEST"]["NAME"]) and use
     django_db(transaction=True) when another process must read it, or load the session in the
     test process.
+    Depends: pytest-django's test database: SQLite in memory, private to the pytest process
+    (with a file-backed test database db passes too); cached_db passes through its Redis copy.
     """
     client.post("/session/colour/", {"value": "blue"})
     key = client.cookies[settings.SESSION_COOKIE_NAME].value

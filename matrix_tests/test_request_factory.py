@@ -50,6 +50,7 @@ def test_dict_session_then_login(rf, user):
     dict has neither method: AttributeError.
     Fix: give the request a real session first, as the next pattern does:
     SessionMiddleware(get_response).process_request(request).
+    Kind: mistake
     """
     request = rf.post("/login/")
     request.session = {}
@@ -79,6 +80,7 @@ def test_messages_without_middleware(rf):
     enough either, as its default storage needs request.session (ImproperlyConfigured).
     Fix: SessionMiddleware(lambda r: None).process_request(request), then
     MessageMiddleware(lambda r: None).process_request(request), in that order.
+    Kind: mistake
     """
     request = rf.post("/messages/add/")
     response = add_message(request)
@@ -96,6 +98,7 @@ def test_fresh_session_is_truthy(rf):
     request.session.is_empty() or a key lookup.
     Source: SessionBase.__bool__ in django/contrib/sessions/backends/base.py (new in 6.1);
     is_empty() is being documented in https://code.djangoproject.com/ticket/36898
+    Kind: django-limitation
     """
     request = rf.get("/")
     SessionMiddleware(lambda request: None).process_request(request)

@@ -2,6 +2,8 @@
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_PREFIX
+from django.core.cache import cache
 from django.test import Client
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
@@ -130,8 +132,31 @@ def test_secret_key_rotation_without_fallback(client, settings):
     Fix: to drop every session on rotation, clear the session store itself (on cache
     engines, the cache entries: give sessions their own cache alias).
     Source: https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key
+    Depends: for cached_db, the session's Redis copy being there (once it is evicted the
+    signed database row is read, and the rotation ends the session).
+    Twin: test_secret_key_rotation_without_fallback_after_cache_eviction
     """
     client.post("/session/basket/", {"value": "3 apples"})
+    settings.SECRET_KEY = "rotated-" + settings.SECRET_KEY
+    settings.SECRET_KEY_FALLBACKS = []
+    assert client.get("/session/basket/").json()["present"] is False
+
+
+def test_secret_key_rotation_without_fallback_after_cache_eviction(client, settings):
+    """the same rotation, after the session's cached_db cache entry is evicted (cache.delete(...))
+
+    Expect: the old session is no longer valid: the visitor's data is gone.
+    Why: the cache engine stores the raw session dict and never uses SECRET_KEY, so its
+    session survives (the delete touches only a cached_db entry). Without its Redis copy,
+    cached_db decodes the database row, whose signature no longer verifies: the data is
+    dropped, as on db.
+    Fix: to drop every session on rotation, clear the session store itself (on cache
+    engines, the cache entries: give sessions their own cache alias).
+    Source: https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key
+    Twin: test_secret_key_rotation_without_fallback
+    """
+    client.post("/session/basket/", {"value": "3 apples"})
+    cache.delete(CACHED_DB_PREFIX + client.cookies[settings.SESSION_COOKIE_NAME].value)
     settings.SECRET_KEY = "rotated-" + settings.SECRET_KEY
     settings.SECRET_KEY_FALLBACKS = []
     assert client.get("/session/basket/").json()["present"] is False

@@ -19,7 +19,15 @@ from typing import Any
 
 from session_matrix import records, services
 
-__all__ = ["ENGINE_VAR", "PROVIDED_VAR", "Provided", "apply", "provided", "session_settings"]
+__all__ = [
+    "ENGINE_VAR",
+    "PROVIDED_VAR",
+    "Provided",
+    "apply",
+    "provided",
+    "service",
+    "session_settings",
+]
 
 ENGINE_VAR = "SESSION_MATRIX_ENGINE"
 PROVIDED_VAR = "SESSION_MATRIX_PROVIDED"
@@ -58,6 +66,16 @@ def provided(record: records.Record) -> Provided:
     values = Provided.of(record.name, bundle)
     os.environ[PROVIDED_VAR] = values.to_env()  # a subprocess of a pattern sees the same
     return values
+
+
+def service(name: str) -> tuple[Any, str]:
+    """What the service ``name`` gave this run, or ``(None, why it is missing)``; for
+    patterns that need an optional service (the browser patterns: ``chromium``)."""
+    found = Provided(**json.loads(os.environ.get(PROVIDED_VAR) or "{}"))
+    placeholders = services.registry()[name].placeholders
+    if placeholders and placeholders[0] in found.values:
+        return found.values[placeholders[0]], ""
+    return None, found.missing.get(name, f"no {name} was provisioned for this run")
 
 
 def _edit(items: list[Any], edit: dict[str, Any]) -> list[Any]:

@@ -60,7 +60,7 @@ def test_parametrized_ids_map_to_their_function():
     assert base_id("m.py::test_x[a-b]") == "m.py::test_x"
 
 
-def test_every_pattern_states_idiom_expectation_source_and_theme(catalogue):
+def test_every_pattern_states_idiom_expectation_and_theme(catalogue):
     assert catalogue
     missing = [pid for pid, p in catalogue.items() if not (p.idiom and p.expect and p.theme)]
     assert missing == []

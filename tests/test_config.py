@@ -19,7 +19,10 @@ def table(monkeypatch):
 def test_a_pre_release_is_one_line_and_is_installed_as_such(table):
     table({NEWEST: {"python": ">=3.12"}, "9.9": {"python": ">=3.12", "support": "pre-release"}})
     versions = config.django_versions()
-    assert [(d.version, d.support) for d in versions] == [(NEWEST, "supported"), ("9.9", "pre-release")]
+    assert [(d.version, d.support) for d in versions] == [
+        (NEWEST, "supported"),
+        ("9.9", "pre-release"),
+    ]
     spec = nox_columns.env_spec("9.9", records.load("db"), ["pytest"])
     if isinstance(spec, str):
         pytest.skip(spec)

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views, views_security, views_state
+from . import views, views_api, views_more, views_security, views_state
 
 urlpatterns = [
     path("counter/", views.counter, name="counter"),
@@ -26,4 +26,12 @@ urlpatterns = [
     path("async/session/<str:key>/", views.async_session_sync_access, name="async-sync"),
     path("async/aget/<str:key>/", views.async_session_aget, name="async-aget"),
     path("async/aset/<str:key>/", views.async_session_aset, name="async-aset"),
+    path("csrf/", views_more.csrf, name="csrf"),
+    path("clear-session/", views_more.session_clear, name="clear-session"),
+    path("cookie-check/start/", views_more.cookie_check_start, name="cookie-check-start"),
+    path("cookie-check/", views_more.cookie_check_finish, name="cookie-check"),
+    path("logout/form/", views_more.logout_form, name="logout-form"),
+    path("other-site/form-post/", views_more.form_post, name="form-post"),
+    path("return/", views_more.return_from_other_site, name="return"),
+    path("api/note/", views_api.NoteView.as_view(), name="api-note"),
 ]
