@@ -8,15 +8,15 @@ import textwrap
 
 import pytest
 
-from session_matrix import overlay, records, schemas, services, suite, suite_report, suite_settings
-from session_matrix.suite_report import (
-    Catalogue,
-    Idiom,
-    Observed,
-    explain,
-    fix_terms,
-    session_terms,
-)
+from session_matrix import overlay, records, schemas, services
+from session_matrix.suite import settings as suite_settings
+from session_matrix.suite.catalogue import Catalogue, Idiom
+from session_matrix.suite.discovery import find_settings
+from session_matrix.suite.explain import Observed, explain
+from session_matrix.suite.page import html_page
+from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, BadInput, outcome_word
+from session_matrix.suite.scratch import DIR_VAR, SETTINGS_ERROR
+from session_matrix.suite.source import SESSION_TERMS, fix_terms, session_terms
 from session_matrix.vocabulary import Outcome
 
 EVERY = records.load_all()
@@ -53,26 +53,26 @@ def no_settings_env(monkeypatch):
 def test_settings_found_where_pytest_django_looks(tmp_path, no_settings_env, name, text):
     (tmp_path / name).write_text(text)
     (tmp_path / "app").mkdir()
-    assert suite.find_settings(tmp_path / "app", None) == ("shop.settings", str(tmp_path / name))
+    assert find_settings(tmp_path / "app", None) == ("shop.settings", str(tmp_path / name))
 
 
 def test_settings_from_manage_py_and_precedence(tmp_path, no_settings_env, monkeypatch):
     (tmp_path / "manage.py").write_text(
         'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
     )
-    assert suite.find_settings(tmp_path, None) == ("mysite.settings", str(tmp_path / "manage.py"))
+    assert find_settings(tmp_path, None) == ("mysite.settings", str(tmp_path / "manage.py"))
     # A pytest configuration without the setting does not hide manage.py...
     (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = '-ra'\n")
-    assert suite.find_settings(tmp_path, None)[0] == "mysite.settings"
+    assert find_settings(tmp_path, None)[0] == "mysite.settings"
     # ...the environment wins over both, and --settings over everything.
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "from_env.settings")
-    assert suite.find_settings(tmp_path, None) == ("from_env.settings", "DJANGO_SETTINGS_MODULE")
-    assert suite.find_settings(tmp_path, "given.settings") == ("given.settings", "--settings")
+    assert find_settings(tmp_path, None) == ("from_env.settings", "DJANGO_SETTINGS_MODULE")
+    assert find_settings(tmp_path, "given.settings") == ("given.settings", "--settings")
 
 
 def test_no_django_project_is_one_line_naming_the_fix(tmp_path, no_settings_env):
-    with pytest.raises(suite.BadInput) as caught:
-        suite.find_settings(tmp_path, None)
+    with pytest.raises(BadInput) as caught:
+        find_settings(tmp_path, None)
     message = str(caught.value)
     assert "\n" not in message
     assert "no Django project" in message
@@ -195,10 +195,10 @@ def test_settings_module_is_theirs_with_the_record_laid(provided, monkeypatch, t
 
 
 def test_settings_that_do_not_import_leave_one_line_for_the_runner(monkeypatch, tmp_path):
-    monkeypatch.setenv(suite.DIR_VAR, str(tmp_path))
+    monkeypatch.setenv(DIR_VAR, str(tmp_path))
     with pytest.raises(ModuleNotFoundError):
         suite_settings._settings("no_such_package_here.settings")
-    line = (tmp_path / suite.SETTINGS_ERROR).read_text()
+    line = (tmp_path / SETTINGS_ERROR).read_text()
     assert line == "ModuleNotFoundError: No module named 'no_such_package_here'"
 
 
@@ -347,15 +347,15 @@ def test_only_what_reads_as_code_in_a_fix_counts():
 
 def test_docstrings_are_not_code():
     code = 'def test_x(client):\n    """SESSION_CACHE_ALIAS and session_key in words"""\n'
-    assert session_terms(code) == {"client"} & suite_report.SESSION_TERMS
+    assert session_terms(code) == {"client"} & SESSION_TERMS
 
 
 def test_the_suite_schema_speaks_the_vocabulary():
     schema = schemas.schema("suite")
-    outcomes = {suite_report.outcome_word(outcome) for outcome in Outcome}
+    outcomes = {outcome_word(outcome) for outcome in Outcome}
     assert set(schema["$defs"]["outcome"]["enum"]) == outcomes
     statuses = schema["properties"]["runs"]["additionalProperties"]["properties"]["status"]
-    assert set(statuses["enum"]) == {suite.RAN, suite.NOT_RUN, suite.BROKEN}
+    assert set(statuses["enum"]) == {RAN, NOT_RUN, BROKEN}
 
 
 # ----------------------------------------------------------------------------- the page
@@ -397,7 +397,7 @@ def test_page_shows_test_output_as_text():
         "explanations": {},
     }
     schemas.validate(report, "suite", "report")
-    page = suite_report.html_page(report)
+    page = html_page(report)
     assert hostile not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "script-src 'none'" in page

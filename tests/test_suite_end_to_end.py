@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from session_matrix import records
-from session_matrix.suite_report import load_catalogue
+from session_matrix.suite.catalogue import load_catalogue
 from tests.helpers import DEFAULTS, RESOURCES, ROOT, free_port, read_json
 
 SAMPLE = RESOURCES / "sample_project"

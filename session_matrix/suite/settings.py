@@ -1,7 +1,7 @@
 """The settings module of every ``session-matrix suite`` run: yours, with one configuration's
 session settings laid over them.
 
-``session-matrix suite`` runs your pytest with ``--ds session_matrix.suite_settings`` and
+``session-matrix suite`` runs your pytest with ``--ds session_matrix.suite.settings`` and
 names your settings module in ``SESSION_MATRIX_SUITE_SETTINGS``. This module copies your
 module's names (what ``from yoursite.settings import *`` would copy, and every setting Django
 reads from it), then lays over them only what choosing a session engine means, from the
@@ -34,10 +34,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from session_matrix import overlay, records, suite
+from session_matrix import overlay, records
+from session_matrix.suite import scratch
 
 # Django reads every name of a settings module that isupper() ("_X" too): this module defines
-# none of its own, and it binds yours only once its work is done (the last line).
+# none of its own, and it binds yours only once its work is done (the last line). It has no
+# __dir__ either: Django lists a settings module's names with dir().
 __all__ = ["exported", "lay", "suffixed_test_databases"]
 
 
@@ -79,8 +81,8 @@ def suffixed_test_databases(databases: dict[str, Any], suffix: str) -> dict[str,
 def lay(namespace: dict[str, Any]) -> records.Record:
     """Lay the session settings of the record named by ``SESSION_MATRIX_ENGINE`` over the
     settings in ``namespace``; the services' values come from ``SESSION_MATRIX_PROVIDED``."""
-    scratch = dict(namespace)
-    record = overlay.apply(scratch)  # every placeholder filled, every service prepared
+    applied = dict(namespace)
+    record = overlay.apply(applied)  # every placeholder filled, every service prepared
     filled = overlay.session_settings(record, overlay.provided(record).values)
     for key, value in filled.items():
         if key.startswith("SESSION_"):
@@ -93,7 +95,7 @@ def lay(namespace: dict[str, Any]) -> records.Record:
         caches[alias] = cache
         namespace["CACHES"] = caches
     for key in record.lists:
-        namespace[key] = scratch[key]
+        namespace[key] = applied[key]
     apps = list(namespace.get("INSTALLED_APPS", []))
     if (
         _uses_session_table(namespace.get("SESSION_ENGINE"))
@@ -111,15 +113,15 @@ def _settings(theirs: str) -> dict[str, Any]:
     try:
         module = importlib.import_module(theirs)
     except BaseException as exc:  # the runner turns this into one line: nothing is written
-        scratch = os.environ.get(suite.DIR_VAR)
-        if scratch:
+        directory = scratch.directory()
+        if directory is not None:
             last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            (Path(scratch) / suite.SETTINGS_ERROR).write_text(last, encoding="utf-8")
+            (directory / scratch.SETTINGS_ERROR).write_text(last, encoding="utf-8")
         raise
     namespace = exported(module)
     namespace["SESSION_MATRIX_CONFIGURATION"] = lay(namespace).name
     return namespace
 
 
-if os.environ.get(suite.THEIRS_VAR):  # imported by Django as a suite run's settings
-    globals().update(_settings(os.environ[suite.THEIRS_VAR]))
+if os.environ.get(scratch.THEIRS_VAR):  # imported by Django as a suite run's settings
+    globals().update(_settings(os.environ[scratch.THEIRS_VAR]))

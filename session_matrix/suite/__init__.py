@@ -1,0 +1,176 @@
+"""``session-matrix suite``: run your own test suite on every session engine before you switch.
+
+    cd mysite && session-matrix suite [--engines db,signed_cookies,...|--all]
+        [--settings mysite.settings] [--engines-dir my_engines/] [--jobs N]
+        [--report DIR] [-- PYTEST ARGS]
+
+Your pytest suite runs once per configuration (an engine record), each in a subprocess of
+this interpreter, with ``session_matrix.suite.settings`` as the settings: yours, with the
+record's session settings laid over them. The services are the matrix's own: a private
+Redis database per configuration, a temporary directory for ``file``. Configurations run in
+parallel, one per core; a line says when each starts and ends, and a status line how far
+along the running ones are.
+
+Then the report compares the outcomes per test, explains the tests that depend on the
+engine from the pattern catalogue, and writes ``session-matrix-report/`` (``suite.json``,
+``index.html``, each configuration's pytest output in ``logs/``).
+
+Exit status: 0 when the runs happened (differences are data; a configuration whose service
+is missing reads *not run*); 1 when a run itself broke (a collection error under one
+engine, a service lost mid-run), named per configuration, or when no configuration could
+run; 2 on bad input (no Django project here, a settings module that does not import, an
+unknown record, pytest arguments pytest rejects): one line, nothing written; 130 when
+interrupted.
+
+The modules: ``discovery`` finds your settings module; ``runs`` holds what a run is and
+what became of it; ``runner`` runs them (``classify`` says what became of each, ``terminal``
+shows them going); ``settings`` and ``plugin`` are loaded into each run's pytest (``scratch``
+names what passes between the two sides); ``report`` compares and writes, ``explain`` matches
+a test with the ``catalogue``'s idioms by the outcomes and the ``source``, ``page`` renders
+``index.html`` and ``summary`` the terminal's account.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import random
+import shlex
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from session_matrix import records, schemas
+from session_matrix.suite.discovery import find_settings
+from session_matrix.suite.runner import Runner, run_all
+from session_matrix.suite.runs import BROKEN, RAN, BadInput, Plan, deduplicated
+from session_matrix.suite.terminal import StatusLine
+
+__all__ = ["main"]
+
+REPORT_DIR = "session-matrix-report"
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        msg = f"must be a whole number, 1 or more, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="session-matrix suite",
+        description="Run your pytest suite once per session engine configuration and report "
+        "the tests whose outcome depends on the engine, with the likely reason.",
+        epilog="Everything after -- goes to pytest, e.g. -- tests -k cart",
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--engines",
+        help="comma-separated configurations (default: one per engine: the records that "
+        "extend no other)",
+    )
+    which.add_argument("--all", action="store_true", help="every configuration, variants too")
+    parser.add_argument("--settings", help="your settings module (default: as pytest-django)")
+    parser.add_argument(
+        "--engines-dir", type=Path, help="a directory of your own engine records (*.toml)"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="configurations run at once (default: one per core)",
+    )
+    parser.add_argument("--report", type=Path, default=Path(REPORT_DIR), help="output directory")
+    return parser
+
+
+def _records(args: argparse.Namespace) -> list[records.Record]:
+    if args.engines_dir is not None and not args.engines_dir.is_dir():
+        msg = f"--engines-dir {args.engines_dir}: no such directory; name one holding *.toml"
+        raise BadInput(msg)
+    dirs = records.directories(args.engines_dir.resolve() if args.engines_dir else None)
+    try:
+        if args.engines:
+            names = [name.strip() for name in args.engines.split(",") if name.strip()]
+            if not names:
+                msg = "--engines names no configuration; e.g. --engines db,signed_cookies"
+                raise BadInput(msg)
+            return [records.load(name, dirs) for name in dict.fromkeys(names)]
+        every = records.load_all(dirs)
+    except schemas.InvalidInput as exc:
+        raise BadInput(str(exc)) from exc
+    return every if args.all else [record for record in every if record.default]
+
+
+def _order(pytest_args: list[str]) -> list[str]:
+    """One random order for every configuration, when pytest-randomly shuffles the tests:
+    a test that depends on the order must not look like one that depends on the engine."""
+    if importlib.util.find_spec("pytest_randomly") is None:
+        return []
+    if any("randomly" in arg for arg in pytest_args):
+        return []
+    return [f"--randomly-seed={random.randrange(10**6)}"]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # unwind as Ctrl-C does: pytest stopped, services released
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    cut = argv.index("--") if "--" in argv else len(argv)
+    own, pytest_args = argv[:cut], argv[cut + 1 :]
+    args = _parser().parse_args(own)
+    root = Path.cwd()
+    status = StatusLine(sys.stdout)
+    try:
+        settings, source = find_settings(root, args.settings)
+        if importlib.util.find_spec("pytest_django") is None:
+            msg = "pytest-django is not installed here: pip install pytest-django"
+            raise BadInput(msg)
+        engines_dir = args.engines_dir.resolve() if args.engines_dir else None
+        runs = deduplicated(_records(args))
+        plan = Plan(root, settings, pytest_args, _order(pytest_args), engines_dir)
+        jobs = max(1, min(args.jobs, len(runs)))
+        status.line(
+            f"session-matrix suite: {_plural(len(runs), 'configuration')} "
+            f"({', '.join(run.record.name for run in runs)}), {jobs} at a time; settings "
+            f"{settings} (from {source}); pytest "
+            f"{shlex.join([*plan.order, *pytest_args]) or '(no arguments)'}"
+        )
+        for run in runs:
+            if run.status:
+                status.line(f"{run.record.name}: {run.reason}")
+        run_all(Runner(plan), [run for run in runs if not run.status], jobs, status)
+    except BadInput as exc:
+        print(f"error: {exc}; nothing written", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: nothing written", file=sys.stderr)
+        return 130
+    # Imported here, not above: each run's pytest imports this package (for its settings
+    # module and plugin) and needs nothing of the report's (Jinja2 among it).
+    from session_matrix.suite.report import build, write
+    from session_matrix.suite.summary import summary
+
+    report = build(runs, plan)
+    written = write(report, runs, args.report)
+    print(summary(report, args.report))
+    print(f"report: {', '.join(str(path) for path in written)}")
+    broken = [run for run in runs if run.status == BROKEN]
+    for run in broken:
+        print(f"error: {run.reason}", file=sys.stderr)
+    if not any(run.status == RAN for run in runs):
+        print("error: no configuration could run; see the reasons above", file=sys.stderr)
+        return 1
+    return 1 if broken else 0

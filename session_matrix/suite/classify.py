@@ -1,0 +1,118 @@
+"""What became of a run, from what its pytest process left: it ran, it could not run here
+(a package or service is missing: *not run*, saying which), or it broke (a collection error
+under one engine, a service lost mid-run); or the input was bad (``BadInput``: your settings
+do not import, pytest rejects its arguments, nothing collected), which stops every run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shlex
+from importlib import metadata
+
+from session_matrix import column, preflight, records
+from session_matrix.suite import scratch
+from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, BadInput, Plan, Run
+
+__all__ = ["classify", "missing_package"]
+
+# Django's own cache backends import their client library only when first used: without
+# it every test touching a session would fail, as if the engine were to blame.
+_CLIENTS = {
+    "django.core.cache.backends.redis.RedisCache": "redis",
+    "django.core.cache.backends.memcached.PyMemcacheCache": "pymemcache",
+    "django.core.cache.backends.memcached.PyLibMCCache": "pylibmc",
+}
+# The column runner's words for a broken run, said of one configuration.
+_BROKEN_WORDS = {
+    "collection failed: ": "collection failed under {name}: ",
+    "a service went away during the run: ": "a service went away under {name}: ",
+}
+
+
+def missing_package(record: records.Record) -> str:
+    """Why this environment cannot run ``record``: a package it needs is not installed."""
+    for requirement in record.requires:
+        name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]
+        try:
+            metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return f"not run: needs {requirement}, not installed here: pip install '{requirement}'"
+    for where, path in preflight.dotted_paths(record):
+        for module in (path.split(".")[0], _CLIENTS.get(path, "")):
+            if module and importlib.util.find_spec(module) is None:
+                return (
+                    f"not run: {where} {path} needs the Python package {module}, not installed "
+                    f"here: pip install {module.replace('_', '-')}"
+                )
+    return ""
+
+
+def _pytest_error(output: str) -> str:
+    """pytest's own line about what it rejected."""
+    lines = [line.strip() for line in output.splitlines() if "error" in line.lower()]
+    if not lines:
+        return output.strip()
+    return lines[-1][lines[-1].find("error: ") :] if "error: " in lines[-1] else lines[-1]
+
+
+def _last_error(output: str) -> str:
+    """The last line that names an exception, for a run that broke before any test."""
+    found = re.findall(r"^(?:E\s+)?(\w+(?:Error|Exception|Exit)\b.*)$", output, re.MULTILINE)
+    return found[-1].strip() if found else ""
+
+
+def classify(run: Run, code: int, plan: Plan) -> None:
+    """Set ``run.status`` and ``run.reason``, or raise ``BadInput``."""
+    name, directory = run.record.name, run.scratch
+    assert directory is not None
+    error = directory / scratch.SETTINGS_ERROR
+    if error.is_file():
+        msg = (
+            f"your settings module {plan.settings!r} does not import "
+            f"({error.read_text(encoding='utf-8').strip()}); pass --settings with the module "
+            "your tests use"
+        )
+        raise BadInput(msg)
+    if code == column.USAGE_ERROR and "while loading conftest" not in run.output:
+        msg = (
+            f"pytest rejected the arguments {shlex.join(plan.pytest_args) or '(none)'}: "
+            f"{_pytest_error(run.output)}; fix what follows --"
+        )
+        raise BadInput(msg)
+    recording = run.recording
+    if code == column.USAGE_ERROR:
+        run.status, run.reason = BROKEN, f"conftest failed to import under {name}: "
+        run.reason += _last_error(run.output) or "see its log"
+        return
+    if recording is not None and recording.preflight:
+        problem = recording.preflight
+        run.status = NOT_RUN if problem["kind"] == "unavailable" else BROKEN
+        run.reason = problem["message"]
+        return
+    nothing = recording is not None and not (recording.tests or recording.collection_errors)
+    if nothing and code == column.NOTHING_COLLECTED:
+        msg = f"no tests collected with pytest arguments {shlex.join(plan.pytest_args)!r}"
+        raise BadInput(msg + "; check the paths and -k/-m expressions after --")
+    if recording is None or not (recording.tests or recording.collection_errors or recording.lost):
+        run.status = BROKEN
+        run.reason = f"pytest broke before running any test under {name} (exit code {code})"
+        last = _last_error(run.output)
+        run.reason += f": {last}" if last else ": see its log"
+        return
+    broken = column._broken((recording,), recording.django, plan.pytest_args)
+    if broken:
+        for prefix, words in _BROKEN_WORDS.items():
+            if broken.startswith(prefix):
+                broken = words.format(name=name) + broken.removeprefix(prefix)
+                break
+        else:
+            broken = f"{name}: {broken}"
+        run.status, run.reason = BROKEN, broken
+        return
+    run.status = RAN
+
+
+def __dir__() -> list[str]:
+    return __all__

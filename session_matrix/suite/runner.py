@@ -1,0 +1,199 @@
+"""Runs the configurations, ``jobs`` at a time: each in its services (a private Redis
+database, a temporary directory) and a pytest subprocess of this interpreter of its own,
+with ``suite.settings`` as the settings and the recorder and ``suite.plugin`` loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from session_matrix import overlay, records, services
+from session_matrix.recorder import ROWS_VAR, Recording
+from session_matrix.suite import scratch
+from session_matrix.suite.classify import classify, missing_package
+from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, Plan, Run
+from session_matrix.suite.terminal import StatusLine
+
+__all__ = ["Runner", "run_all"]
+
+
+def _collected(directory: Path) -> dict[str, Any] | None:
+    """What the plugin wrote once collection finished; None before."""
+    path = directory / scratch.COLLECTED
+    if not path.is_file():
+        return None
+    found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+class Runner:
+    """Runs configurations, each in its services and a pytest subprocess of its own."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.stopping = threading.Event()
+        self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._lock = threading.Lock()
+        self.on_start: Callable[[Run], None] = lambda run: None
+
+    def stop(self) -> None:
+        """Terminate every pytest still running (their services are released by their
+        threads as they unwind)."""
+        self.stopping.set()
+        with self._lock:
+            for process in self._processes.values():
+                with contextlib.suppress(OSError):
+                    process.terminate()
+
+    def _env(
+        self, record: records.Record, bundle: services.Bundle, directory: Path
+    ) -> dict[str, str]:
+        env = dict(os.environ) | {
+            "DJANGO_SETTINGS_MODULE": scratch.SETTINGS_MODULE,
+            scratch.THEIRS_VAR: self.plan.settings,
+            overlay.ENGINE_VAR: record.name,
+            overlay.PROVIDED_VAR: overlay.Provided.of(record.name, bundle).to_env(),
+            ROWS_VAR: str(directory / scratch.ROWS),
+            scratch.DIR_VAR: str(directory),
+        }
+        if self.plan.engines_dir:
+            env["SESSION_MATRIX_ENGINES_DIR"] = str(self.plan.engines_dir)
+        return env
+
+    def _pytest(self, run: Run, env: dict[str, str]) -> int:
+        command = [sys.executable, "-m", "pytest", "-p", "session_matrix.recorder"]
+        command += ["-p", scratch.PLUGIN, "-p", "no:cacheprovider"]
+        command += [f"--ds={scratch.SETTINGS_MODULE}", *self.plan.order, *self.plan.pytest_args]
+        if importlib.util.find_spec("xdist") is not None:
+            # One process per configuration (after your arguments, so that an `-n auto` in
+            # addopts or after -- gives way): the configurations are what runs in parallel,
+            # and the recorder sees each test's exception only in the process that ran it.
+            command += ["-n", "0"]
+        assert run.scratch is not None
+        log = run.scratch / scratch.OUTPUT
+        with log.open("wb") as handle:
+            process = subprocess.Popen(
+                command, cwd=self.plan.root, env=env, stdout=handle, stderr=subprocess.STDOUT
+            )
+            with self._lock:
+                self._processes[run.record.name] = process
+            try:
+                code = process.wait()
+            finally:
+                with self._lock:
+                    self._processes.pop(run.record.name, None)
+        run.output = log.read_text(encoding="utf-8", errors="replace")
+        rows = run.scratch / scratch.ROWS
+        run.recording = Recording.read(rows) if rows.is_file() else None
+        collected = _collected(run.scratch)
+        if collected is not None:
+            run.locations = collected["locations"]
+        return code
+
+    def run(self, run: Run) -> Run:
+        """Provision, run pytest, classify; ``BadInput`` propagates."""
+        started = time.monotonic()
+        try:
+            run.reason = missing_package(run.record)
+            if run.reason:
+                run.status = NOT_RUN
+                return run
+            label = f"suite-{run.record.name}"
+            with (
+                services.provision(run.record.needs, label) as bundle,
+                tempfile.TemporaryDirectory(prefix=f"session-matrix-{label}-") as tmp,
+            ):
+                if self.stopping.is_set():
+                    run.status, run.reason = BROKEN, "interrupted"
+                    return run
+                run.scratch = Path(tmp)
+                self.on_start(run)
+                code = self._pytest(run, self._env(run.record, bundle, run.scratch))
+                if self.stopping.is_set():
+                    run.status, run.reason = BROKEN, "interrupted"
+                    return run
+                classify(run, code, self.plan)
+                bundle.check()
+        except services.ServiceLost as exc:
+            run.status, run.reason = BROKEN, f"{run.record.name}: {exc}"
+        except services.ServiceUnavailable as exc:
+            run.status, run.reason = NOT_RUN, f"not run: {exc}"
+        except ImportError as exc:  # a service's client library (redis) is not installed
+            package = exc.name or str(exc)
+            run.status = NOT_RUN
+            run.reason = f"not run: needs the Python package {package}: pip install {package}"
+        finally:
+            run.scratch = None
+            run.seconds = time.monotonic() - started
+        return run
+
+    def progress(self, runs: list[Run]) -> str:
+        """``cache 40/120, db 75/120``: how far along the running configurations are."""
+        parts = []
+        for run in runs:
+            directory = run.scratch
+            if directory is None or run.status:
+                continue
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                collected = None if run.count else _collected(directory)
+                if collected is not None:
+                    run.count = collected["count"]
+            done = 0
+            with contextlib.suppress(OSError):
+                done = (directory / scratch.PROGRESS).stat().st_size
+            done_of = f"{done}/{run.count}" if run.count else "collecting"
+            parts.append(f"{run.record.name} {done_of}")
+        return ", ".join(parts)
+
+
+def _counts(run: Run) -> str:
+    """``3 failed, 40 passed``: the recorder's outcomes of a run."""
+    if run.recording is None:
+        return ""
+    counts = Counter(str(row.outcome) for row in run.recording.tests.values())
+    return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no tests"
+
+
+def run_all(runner: Runner, runs: list[Run], jobs: int, status: StatusLine) -> None:
+    """Every run, ``jobs`` at a time; the first ``BadInput`` stops the others."""
+    total = len(runs)
+    runner.on_start = lambda run: status.line(f"{run.record.name}: started")
+    finished = 0
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, total))) as pool:
+        pending = {pool.submit(runner.run, run) for run in runs}
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                for future in done:
+                    run = future.result()
+                    finished += 1
+                    what = _counts(run) if run.status == RAN else run.reason
+                    status.line(
+                        f"{run.record.name}: {what} in {run.seconds:.1f}s "
+                        f"({finished} of {total} done)"
+                    )
+                status.show(runner.progress(runs))
+        except BaseException:
+            runner.stop()
+            for future in pending:
+                future.cancel()
+            raise
+        finally:
+            status.show("")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,86 @@
+"""The terminal's account of ``suite.json``: each engine-dependent test with its outcomes and
+its likely reason, then how many fail, pass or skip everywhere, and the runs that did not run
+or broke."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from session_matrix.suite.runs import NOT_RUN, RAN
+from session_matrix.vocabulary import CellStatus
+
+__all__ = ["summary"]
+
+
+def _wrap(label: str, text: str, indent: str = "      ") -> str:
+    return textwrap.fill(
+        text, width=100, initial_indent=f"{indent}{label}", subsequent_indent=indent + "  "
+    )
+
+
+def _shown(nodes: list[str], limit: int = 10) -> list[str]:
+    lines = [f"  {node}" for node in nodes[:limit]]
+    if len(nodes) > limit:
+        lines.append(f"  … and {len(nodes) - limit} more (see the report)")
+    return lines
+
+
+def _dependent(report: dict[str, Any], node: str, ran: list[str], directory: Path) -> list[str]:
+    """One engine-dependent test: where it did what, and the idiom that explains it."""
+    outcomes = report["tests"][node]
+    failures = report["failures"].get(node, {})
+    by_outcome: dict[str, list[str]] = {}
+    for name in ran:
+        by_outcome.setdefault(outcomes.get(name, CellStatus.ABSENT.value), []).append(name)
+    lines = [f"  {node}"]
+    for outcome, names in sorted(by_outcome.items()):
+        detail = ""
+        if CellStatus(outcome).failed:
+            messages = sorted({failures[name] for name in names if name in failures})
+            detail = f" ({'; '.join(messages)})" if messages else ""
+        lines.append(_wrap("", f"{outcome} on {', '.join(names)}{detail}", "    "))
+    explanation = report["explanations"].get(node)
+    if not explanation:
+        log = next((report["runs"][n]["log"] for n in failures if n in report["runs"]), "")
+        where = f": read its failure in {directory / log}" if log else ""
+        return [*lines, f"      no catalogued idiom matches{where}"]
+    lines.append(_wrap("likely: ", explanation["idiom"] or explanation["pattern"]))
+    if explanation["why"]:
+        lines.append(_wrap("why: ", explanation["why"]))
+    if explanation["fix"]:
+        lines.append(_wrap("fix: ", explanation["fix"]))
+    url = explanation["url"]
+    if not url.startswith(("http://", "https://")):
+        url = str(directory / url)
+    return [*lines, f"      see: {url}"]
+
+
+def summary(report: dict[str, Any], directory: Path) -> str:
+    """The terminal's account of the report."""
+    ran = [name for name, run in report["runs"].items() if run["status"] == RAN]
+    dependent = report["engine_dependent"]
+    lines = [
+        "",
+        f"Depends on the engine: {len(dependent)} of {len(report['tests'])} tests "
+        f"(compared across {', '.join(ran) or 'no configuration'})",
+    ]
+    for node in dependent:
+        lines += _dependent(report, node, ran, directory)
+    everywhere = report["fails_everywhere"]
+    lines.append(f"Fails on every configuration (not the engine's doing): {len(everywhere)}")
+    lines += _shown(everywhere)
+    lines.append(f"Passes on every configuration: {len(report['passes_everywhere'])}")
+    if report["skipped_everywhere"]:
+        lines.append(f"Skipped on every configuration: {len(report['skipped_everywhere'])}")
+    for name, run in report["runs"].items():
+        if run["status"] == NOT_RUN:
+            lines.append(f"{name}: {run['reason']}")
+        elif run["status"] != RAN:
+            lines.append(f"{name} broke: {run['reason']}")
+    return "\n".join(lines)
+
+
+def __dir__() -> list[str]:
+    return __all__
