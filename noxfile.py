@@ -95,3 +95,12 @@ def bench(session: nox.Session) -> None:
     """Time the whole matrix cold, warm and with no nox around it; print the ratios."""
     # nox's own interpreter: the benchmark starts nox itself, with its own environments.
     session.run(sys.executable, "-m", "session_matrix.bench", *session.posargs, external=True)
+
+
+@nox.session(venv_backend="none", default=False)
+def profile(session: nox.Session) -> None:
+    """Measure every configuration's cost per request, throughput and guarantees."""
+    from session_matrix.nox_profile import run_profile
+
+    # `nox -s profile -- --all-versions`: every Django version; `-- --configurations db,cache`
+    run_profile(session, group("matrix"), group("profile"))

@@ -23,6 +23,7 @@ __all__ = ["main"]
 
 
 def _report(argv: list[str]) -> int:
+    from session_matrix import profile as engine_profile
     from session_matrix import readme, report
     from session_matrix.render.markdown import readme_block
 
@@ -44,11 +45,18 @@ def _report(argv: list[str]) -> int:
     try:
         raws, skipped = report.load_raws(results, allow_partial=args.allow_partial)
         matrix = report.build(raws)
-        files = report.render(matrix)
+        measured = report.load_profile(results)
+        extra = {"profile": engine_profile.section(measured, matrix)} if measured else {}
+        files = report.render(matrix, extra)
         new_readme = None
         if not args.no_readme:
-            text = args.readme.read_text(encoding="utf-8")
-            new_readme = readme.splice(text, readme_block(matrix), args.readme)
+            text = readme.splice(
+                args.readme.read_text(encoding="utf-8"), readme_block(matrix), args.readme
+            )
+            if measured:
+                summary = engine_profile.readme_summary(measured, matrix)
+                text = readme.splice(text, summary, args.readme, name="profile")
+            new_readme = text
     except report.Refused as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -61,7 +69,9 @@ def _report(argv: list[str]) -> int:
         print(f"error: {exc}; nothing published", file=sys.stderr)
         return 1
     except schemas.InvalidInput as exc:  # the matrix we built: a bug of the harness
-        print(f"error: {exc} (a harness bug: please report it); nothing published", file=sys.stderr)
+        print(
+            f"error: {exc} (a harness bug: please report it); nothing published", file=sys.stderr
+        )
         return 1
     for problem in skipped:
         print(f"warning: skipped (--allow-partial): {problem}", file=sys.stderr)

@@ -14,6 +14,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
 
 from session_matrix import config, paths, records, schemas
 from session_matrix.catalogue import read_catalogue
@@ -24,7 +27,7 @@ from session_matrix.render.html import html_report
 from session_matrix.render.markdown import markdown_report
 from session_matrix.render.svg import heatmap
 
-__all__ = ["Refused", "build", "load_raws", "render"]
+__all__ = ["Refused", "build", "load_profile", "load_raws", "render"]
 
 
 @dataclass
@@ -78,7 +81,20 @@ def build(raws: dict[str, RawRecord]) -> Matrix:
     )
 
 
-def render(matrix: Matrix, extra_html: dict[str, str] | None = None) -> dict[str, str]:
+def load_profile(results: Path) -> dict[str, Any] | None:
+    """``results/profile.json`` if ``nox -s profile`` wrote one (checked), else None."""
+    from session_matrix import profile
+
+    path = results / "profile.json"
+    if not path.exists():
+        return None
+    try:
+        return profile.load(path)
+    except schemas.InvalidInput as exc:
+        raise Refused([str(exc)]) from exc
+
+
+def render(matrix: Matrix, extra_html: dict[str, Markup] | None = None) -> dict[str, str]:
     """Every published file's text, by name in ``results/``; the matrix is checked first."""
     text = matrix.to_json()
     schemas.validate(json.loads(text), "matrix", "the matrix built from results/raw")

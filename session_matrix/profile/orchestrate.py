@@ -1,0 +1,293 @@
+"""``session-matrix profile`` / ``nox -s profile``: environments, the runs, the published file.
+
+For each Django version measured (the newest; every one with ``--all-versions``) it prepares
+the environment each configuration's column runs in (``nox_columns.env_spec``: the same
+Django, drivers and cache clients, plus the ``profile`` dependency group, gunicorn, in an
+environment of its own beside the column's so the matrix's are left alone), then starts the
+``coordinator`` there. The parts become ``results/profile.json``, checked against
+``schemas/profile.schema.json`` (published beside it), and a summary with ratios is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from session_matrix import __version__, config, envs, nox_columns, paths, records, schemas
+from session_matrix.profile.servers import spawn
+
+__all__ = ["Failed", "build", "dependency_group", "main", "run", "summary_lines"]
+
+FORMAT = 1
+
+
+class Failed(RuntimeError):
+    """The profile could not be produced; the message says why, in one line."""
+
+
+def dependency_group(name: str, pyproject: Path | None = None) -> list[str]:
+    """A ``[dependency-groups]`` entry of pyproject.toml, includes resolved."""
+    data = tomllib.loads((pyproject or config.PYPROJECT).read_text(encoding="utf-8"))
+    groups = data.get("dependency-groups", {})
+
+    def resolve(group: str, seen: tuple[str, ...]) -> list[str]:
+        found: list[str] = []
+        for item in groups.get(group, []):
+            if isinstance(item, dict) and "include-group" in item:
+                if item["include-group"] not in seen:
+                    found += resolve(item["include-group"], (*seen, group))
+            else:
+                found.append(str(item))
+        return found
+
+    return resolve(name, ())
+
+
+def _log(message: str) -> None:
+    print(f"profile: {message}", flush=True)
+
+
+def _plan(
+    django: str,
+    matrix_group: Sequence[str],
+    profile_group: Sequence[str],
+    names: Sequence[str],
+    upgrade: bool,
+) -> tuple[str, list[dict[str, str]]]:
+    """(the coordinator's interpreter or "", one entry per configuration)."""
+    plan: list[dict[str, str]] = []
+    base = ""
+    for record in records.load_all():
+        if names and record.name not in names:
+            continue
+        spec = nox_columns.env_spec(django, record, list(matrix_group))
+        if isinstance(spec, str):
+            plan.append({"name": record.name, "reason": spec})
+            continue
+        spec = dataclasses.replace(
+            spec,
+            requirements=(*spec.requirements, *profile_group),
+            requires=(*spec.requires, *profile_group),
+        )
+        try:
+            python = str(envs.ensure(spec, upgrade=upgrade))
+        except envs.InstallFailed as exc:
+            last = str(exc).splitlines()[-1] if str(exc) else "no output"
+            plan.append({"name": record.name, "reason": f"not run: installing failed: {last}"})
+            continue
+        plan.append({"name": record.name, "python": python})
+        if not base and not record.requires:
+            base = python
+    if not base:
+        base = next((entry["python"] for entry in plan if "python" in entry), "")
+    return base, plan
+
+
+def _run_child(command: list[str], env: dict[str, str]) -> int:
+    """Run the coordinator in the foreground; on Ctrl-C (which it receives too) or SIGTERM
+    (forwarded) wait for it to stop its servers, then report its exit status."""
+    process = spawn(command, env=env, stdout=None, stderr=None, cwd=paths.ROOT)
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _not_run_part(django: str, plan: list[dict[str, str]]) -> dict[str, Any]:
+    configurations: dict[str, Any] = {}
+    for entry in plan:
+        record = records.load(entry["name"])
+        configurations[record.name] = {
+            "status": "not run",
+            "reason": entry.get("reason") or "not run",
+            "engine": record.engine,
+            "label": record.label,
+            "description": record.description,
+            "default": record.default,
+        }
+    return {"django": "", "django_series": django, "configurations": configurations}
+
+
+def build(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The published document: the newest version's part at the top, the others under
+    ``versions``."""
+    newest, *older = parts
+    document: dict[str, Any] = {
+        "$schema": "profile.schema.json",
+        "format": FORMAT,
+        "generated_by": f"session-matrix {__version__} profile",
+        **newest,
+    }
+    if older:
+        document["versions"] = {
+            part["django_series"]: {
+                key: part[key] for key in ("django", "configurations", "finished") if key in part
+            }
+            for part in older
+        }
+    return document
+
+
+def summary_lines(document: dict[str, Any]) -> list[str]:
+    """What the run prints at the end: per configuration, the headline figures and ratios."""
+    machine = document.get("machine", {})
+    lines = [
+        f"Django {document.get('django') or document.get('django_series')} on "
+        f"{machine.get('cores', '?')} cores ({machine.get('cpu') or 'unknown CPU'}); "
+        f"x = ratio to the fastest configuration in this run"
+    ]
+    header = f"{'configuration':<24}{'read':>16}{'write':>16}{'login':>16}{'rps read-heavy':>20}"
+    lines.append(header)
+    for name, entry in document.get("configurations", {}).items():
+        if entry.get("status") != "ok":
+            lines.append(f"{name:<24}{entry.get('status')}: {entry.get('reason', '')}")
+            continue
+        cells = []
+        for kind in ("read", "write", "login"):
+            figure = entry.get("request", {}).get(kind)
+            if figure:
+                flag = "~" if figure.get("noisy") else ""
+                cells.append(f"{figure['median_us']:.0f}us x{figure['ratio']:.2f}{flag}")
+            else:
+                cells.append("-")
+        throughput = entry.get("throughput", {}).get("read_heavy", {})
+        best = throughput.get("2") or throughput.get("1")
+        cells.append(f"{best['rps']:.0f}/s x{best['ratio']:.2f}" if best else "-")
+        lines.append(
+            f"{name:<24}" + "".join(f"{cell:>16}" for cell in cells[:3]) + f"{cells[3]:>20}"
+        )
+    lines.append("~ = noisy (spread of the rounds' medians above the stated bound)")
+    return lines
+
+
+def run(
+    matrix_group: Sequence[str],
+    profile_group: Sequence[str],
+    argv: Sequence[str],
+    log: Callable[[str], None] = _log,
+) -> Path:
+    """Measure, publish ``results/profile.json``; returns its path. ``Failed`` if nothing
+    could be measured."""
+    args = _parser().parse_args(list(argv))
+    versions = config.django_versions()
+    chosen = versions if args.all_versions else versions[-1:]
+    names = [n for n in (args.configurations or "").split(",") if n]
+    known = records.names()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        msg = f"unknown configuration(s) {', '.join(unknown)}; choose from {', '.join(known)}"
+        raise Failed(msg)
+    upgrade = bool(os.environ.get("SESSION_MATRIX_UPGRADE"))
+    parts: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="session-matrix-profile-parts-") as tmp:
+        for version in reversed(chosen):  # the newest first: it is the document's top
+            log(f"Django {version.version}: preparing the environments")
+            base, plan = _plan(version.version, matrix_group, profile_group, names, upgrade)
+            if not base:
+                parts.append(_not_run_part(version.version, plan))
+                continue
+            plan_path = Path(tmp) / f"plan-{version.version}.json"
+            plan_path.write_text(json.dumps({"configurations": plan}), encoding="utf-8")
+            out = Path(tmp) / f"part-{version.version}.json"
+            command = [base, "-m", "session_matrix.profile.coordinator"]
+            command += ["--django", version.version, "--plan", str(plan_path), "--out", str(out)]
+            for option in ("requests", "warmup", "rounds", "seconds", "throughput_rounds"):
+                value = getattr(args, option)
+                if value is not None:
+                    command += [f"--{option.replace('_', '-')}", str(value)]
+            env = dict(os.environ) | {
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [str(paths.ROOT), os.environ.get("PYTHONPATH")])
+                )
+            }
+            code = _run_child(command, env)
+            if code == 130:
+                msg = "interrupted: servers and load generator stopped, nothing published"
+                raise Failed(msg)
+            if code != 0 or not out.exists():
+                msg = f"the profile run for Django {version.version} failed (exit code {code})"
+                raise Failed(msg)
+            parts.append(json.loads(out.read_text(encoding="utf-8")))
+    document = build(parts)
+    target = args.out or paths.results_dir() / "profile.json"
+    schemas.validate(document, "profile", target)
+    text = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    schema_text = (schemas.SCHEMAS / "profile.schema.json").read_text(encoding="utf-8")
+    if args.out:
+        paths.write_atomic(target, text)
+    else:
+        paths.publish({"profile.json": text, "profile.schema.json": schema_text}, target.parent)
+    for line in summary_lines(document):
+        log(line)
+    ok = [n for n, e in document["configurations"].items() if e.get("status") == "ok"]
+    log(f"{len(ok)} of {len(document['configurations'])} configurations measured -> {target}")
+    if not ok:
+        msg = "no configuration could be measured (see the reasons above)"
+        raise Failed(msg)
+    return target
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="session-matrix profile",
+        description="Measure every configuration's cost per request, throughput and "
+        "guarantees on the newest Django version (all with --all-versions) and write "
+        "results/profile.json.",
+    )
+    parser.add_argument("--all-versions", action="store_true", help="every Django version")
+    parser.add_argument(
+        "--configurations", help="comma-separated record names (default: every record)"
+    )
+    parser.add_argument("--out", type=Path, help="write here instead of results/profile.json")
+    parser.add_argument(
+        "--requests", type=int, help="timed requests per kind and size (default 1000)"
+    )
+    parser.add_argument("--warmup", type=int, help="untimed requests first (default 50)")
+    parser.add_argument("--rounds", type=int, help="rounds the requests are split into (10)")
+    parser.add_argument("--seconds", type=float, help="seconds per load-generator run (1)")
+    parser.add_argument("--throughput-rounds", type=int, help="load-generator rounds (2)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``session-matrix profile``: the environments from pyproject.toml's groups."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        run(dependency_group("matrix"), dependency_group("profile"), argv)
+    except (Failed, schemas.InvalidInput) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 130 if str(exc).startswith("interrupted") else 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def __dir__() -> list[str]:
+    return __all__

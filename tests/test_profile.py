@@ -1,0 +1,331 @@
+"""The engine profile's pure parts: figures, the schema, the "which engine" lines, the page
+section and the README summary. Configuration names come from the records; the figures are
+made up here, so each test says what the code must make of them."""
+
+import copy
+import re
+
+import pytest
+
+from session_matrix import records, schemas
+from session_matrix.model import (
+    Cell,
+    Column,
+    Configuration,
+    DjangoVersion,
+    Matrix,
+    PatternRow,
+    Theme,
+    column_id,
+)
+from session_matrix.profile import orchestrate, picks, readme_summary, render, section
+from session_matrix.profile.client import parse_set_cookie
+from session_matrix.profile.stats import percentile, ratio, spread
+from session_matrix.vocabulary import CellStatus, Verdict
+
+NAMES = [record.name for record in records.load_all() if record.default][:3]
+SERIES = "6.1"
+
+
+def figure(median, **extra):
+    return {
+        "median_us": median,
+        "p99_us": median * 3,
+        "min_us": median / 2,
+        "max_us": median * 5,
+        "queries": 1,
+        "queries_max": 1,
+        "cache_commands": 0,
+        "cache_commands_max": 0,
+        "set_cookie_bytes": 120,
+        "cookie_bytes": 42,
+        "requests": 1000,
+        "errors": 0,
+        "spread": 0.1,
+        "noisy": False,
+        "ratio": 1.0,
+        "p99_ratio": 1.0,
+    } | extra
+
+
+def kind(median, ratio_):
+    sizes = {
+        str(size): figure(median * (1 + i), ratio=ratio_)
+        for i, size in enumerate((100, 4096, 65536))
+    }
+    return {**sizes["100"], "session_bytes": 100, "by_size": sizes}
+
+
+def guarantees(replay, lost, evicted, browser, leftover, storage):
+    return {
+        "replay_after_logout": {"value": replay},
+        "lost_updates": {"value": lost, "lost": lost, "of": 50, "errors": 0},
+        "survives_app_restart": {"value": True},
+        "survives_cache_restart": {"value": None, "reason": "no cache server"},
+        "survives_cache_flush": {"value": True},
+        "eviction_when_full": {"value": evicted, "lost": evicted, "of": 50, "silent": evicted > 0},
+        "largest_round_trip": {"value": 2097152, "capped": True},
+        "largest_browser_keeps": {"value": browser, "cookie_bytes": 4000},
+        "clearsessions": {"value": leftover, "expired": 20, "stored_before": 20},
+        "storage_per_10000": {"value": storage, "database_bytes": storage},
+    }
+
+
+def sample_profile():
+    """Three configurations: the first is fastest and revocable, the second slowest, the
+    third keeps a cookie-sized session only and cannot be revoked."""
+    medians = {NAMES[0]: 100.0, NAMES[1]: 400.0, NAMES[2]: 200.0}
+    configurations = {}
+    for name in NAMES:
+        base = medians[name]
+        configurations[name] = {
+            "status": "ok",
+            "engine": name,
+            "label": f"label of {name}",
+            "description": "",
+            "default": True,
+            "request": {
+                k: kind(base * factor, round(base / 100, 2))
+                for k, factor in (
+                    ("anonymous", 0.5),
+                    ("read", 1),
+                    ("write", 2),
+                    ("login", 5),
+                    ("logout", 3),
+                )
+            },
+            "throughput": {
+                "status": "ok",
+                "read_heavy": {
+                    "2": {
+                        "rps": 10000 / base,
+                        "p99_ms": 5.0,
+                        "requests": 100,
+                        "errors": 0,
+                        "noisy": False,
+                        "ratio": 100 / base,
+                    }
+                },
+                "write_heavy": {
+                    "2": {
+                        "rps": 5000 / base,
+                        "p99_ms": 9.0,
+                        "requests": 50,
+                        "errors": 0,
+                        "noisy": False,
+                        "ratio": 100 / base,
+                    }
+                },
+            },
+            "guarantees": guarantees(
+                replay=name == NAMES[2],
+                lost=0 if name == NAMES[0] else 10,
+                evicted=50 if name == NAMES[1] else 0,
+                browser=3000 if name == NAMES[2] else 2097152,
+                leftover=20 if name == NAMES[1] else 0,
+                storage=0 if name == NAMES[2] else 4_000_000,
+            ),
+        }
+    return orchestrate.build(
+        [
+            {
+                "django": "6.1.3",
+                "django_series": SERIES,
+                "machine": {"cores": 2, "cpu": "a CPU", "memory_gib": 24.0},
+                "method": {
+                    "requests_per_figure": 1000,
+                    "warmup": 100,
+                    "rounds": 10,
+                    "sizes": [100, 4096, 65536],
+                    "kinds": list(render.KINDS),
+                    "noise_bound": 0.5,
+                    "throughput": {
+                        "workers": [1, 2],
+                        "connections": 4,
+                        "seconds_per_round": 1,
+                        "rounds": 2,
+                    },
+                },
+                "configurations": configurations,
+            }
+        ]
+    )
+
+
+def sample_matrix():
+    """A one-row matrix: the replay-after-logout pattern, failing on the third configuration."""
+    row = PatternRow(
+        id="matrix_tests/test_auth.py::test_replay_cookie_after_logout",
+        anchor="p-replay",
+        theme="auth",
+        idiom="send the old cookie again after logout",
+        expect="",
+        why="",
+        fix="",
+        source="",
+        kind=None,
+        depends="",
+        twin="",
+        since_django="",
+        since_reason="",
+        code="",
+        path="matrix_tests/test_auth.py",
+        line=1,
+        markers=[],
+        verdict=Verdict.DIFFERS,
+        differs_by=["engine"],
+    )
+    configurations = [Configuration(n, n, True, "", n) for n in NAMES]
+    columns = [Column(column_id(n, SERIES), n, n, SERIES, "ok") for n in NAMES]
+    cells = {
+        row.id: {
+            column_id(n, SERIES): Cell(CellStatus.FAILED if n == NAMES[2] else CellStatus.PASSED)
+            for n in NAMES
+        }
+    }
+    return Matrix(
+        "test",
+        [DjangoVersion(SERIES, ">=3.12")],
+        configurations,
+        [Theme("auth", "Authentication")],
+        columns,
+        [row],
+        cells,
+    )
+
+
+def test_figures_from_samples():
+    assert percentile(list(range(1, 101)), 99) == 99
+    assert percentile([5.0], 99) == 5.0
+    assert spread([1.0, 1.0, 2.0]) == 1.0
+    assert spread([3.0]) == 0.0
+    assert ratio(3.0, 2.0) == 1.5
+
+
+def test_a_cookie_the_server_deletes_is_recognised():
+    name, value, deleted = parse_set_cookie(
+        'sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/'
+    )
+    assert (name, value, deleted) == ("sessionid", "", True)
+    assert parse_set_cookie("sessionid=abc; HttpOnly; Path=/")[1:] == ("abc", False)
+
+
+def test_a_profile_document_satisfies_its_schema_and_a_broken_one_does_not():
+    document = sample_profile()
+    schemas.validate(document, "profile", "profile.json")
+    broken = copy.deepcopy(document)
+    del broken["configurations"][NAMES[0]]["request"]
+    with pytest.raises(schemas.InvalidInput, match="request"):
+        schemas.validate(broken, "profile", "profile.json")
+    not_run = copy.deepcopy(document)
+    not_run["configurations"][NAMES[1]] = {"status": "not run", "engine": "x", "label": "x"}
+    with pytest.raises(schemas.InvalidInput, match="reason"):
+        schemas.validate(not_run, "profile", "profile.json")
+
+
+def test_which_engine_lines_follow_the_measured_data():
+    lines = {pick.need: pick for pick in picks(sample_profile())}
+    revocable = next(p for need, p in lines.items() if "revocable" in need)
+    assert sorted(revocable.choose) == sorted(NAMES[:2])
+    assert [name for name, _ in revocable.avoid] == [NAMES[2]]
+    read = lines["Lowest cost per read"]
+    assert read.choose == [NAMES[0]]
+    assert "the others take 2.0–4.0× as long" in read.detail
+    lost = next(p for need, p in lines.items() if "lose each other" in need)
+    assert lost.choose == [NAMES[0]]
+    big = next(p for need, p in lines.items() if "larger than a cookie" in need)
+    assert NAMES[2] in dict(big.avoid)
+    storage = lines["Least server-side storage for 10,000 sessions"]
+    assert storage.choose == [NAMES[2]]
+
+
+def test_which_engine_lines_link_the_matrix_rows_that_support_them():
+    lines = picks(sample_profile(), sample_matrix())
+    revocable = next(p for p in lines if "revocable" in p.need)
+    assert "p-replay" in [e.target for e in revocable.evidence]
+    most = next(p for p in lines if p.need.startswith("As many test idioms"))
+    assert sorted(most.choose) == sorted(NAMES[:2])
+    # no pattern for rich values in this matrix: no line about them
+    assert not [p for p in lines if "datetime" in p.need]
+
+
+def test_a_fast_choice_says_what_it_gives_up():
+    document = sample_profile()
+    document["configurations"][NAMES[0]]["guarantees"]["survives_app_restart"]["value"] = False
+    read = next(p for p in picks(document) if p.need == "Lowest cost per read")
+    assert read.detail.endswith(f"but {NAMES[0]} loses every session when the app server restarts")
+
+
+def test_a_store_that_culled_sessions_is_not_the_smallest():
+    document = sample_profile()
+    culling = document["configurations"][NAMES[0]]["guarantees"]["storage_per_10000"]
+    culling |= {"value": 0, "kept": 300, "sessions": 10000}
+    storage = next(p for p in picks(document) if p.need.startswith("Least server-side"))
+    assert NAMES[0] not in storage.choose
+    assert dict(storage.avoid)[NAMES[0]] == "keeps only ~300 of 10,000 sessions"
+
+
+def test_a_need_without_data_gives_no_line():
+    document = sample_profile()
+    for entry in document["configurations"].values():
+        del entry["guarantees"]["replay_after_logout"]
+    assert not [p for p in picks(document) if "revocable" in p.need]
+
+
+def test_the_page_section_escapes_the_records_and_links_what_it_cites():
+    document = sample_profile()
+    document["configurations"][NAMES[0]]["label"] = "<script>alert(1)</script>"
+    html = str(section(document, sample_matrix()))
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert html.count("<svg") == 2
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    for key in render.GUARANTEES:
+        assert f"g-{key}" in ids
+    for target in re.findall(r'href="#([^"]+)"', html):
+        assert target in ids or target in ("p-replay", "summary"), target
+
+
+def test_a_configuration_not_run_is_named_with_its_reason():
+    document = sample_profile()
+    document["configurations"][NAMES[1]] = {
+        "status": "not run",
+        "reason": "not run: no Redis at redis://127.0.0.1:1/0",
+        "engine": NAMES[1],
+        "label": "x",
+    }
+    schemas.validate(document, "profile", "profile.json")
+    html = str(section(document))
+    assert "not run: no Redis at redis://127.0.0.1:1/0" in html
+    assert f'<th scope="row">{NAMES[1]}' not in html
+
+
+def test_the_readme_summary_links_the_page_and_escapes_text():
+    document = sample_profile()
+    document["django"] = "6.1|<b>"
+    text = readme_summary(document, sample_matrix())
+    assert "6.1\\|&lt;b&gt;" in text
+    assert "(results/index.html#p-replay)" in text
+    assert "(results/index.html#g-replay_after_logout)" in text
+    assert text.count("\n- ") >= 5
+
+
+def test_the_profile_group_brings_the_server_and_includes_resolve():
+    assert any(item.startswith("gunicorn") for item in orchestrate.dependency_group("profile"))
+    matrix = orchestrate.dependency_group("matrix")
+    assert set(matrix) <= set(orchestrate.dependency_group("tests"))
+
+
+def test_every_version_goes_under_versions_with_the_newest_on_top():
+    newest = sample_profile()
+    older = copy.deepcopy(newest) | {"django": "5.2.19", "django_series": "5.2"}
+    parts = [
+        {k: v for k, v in part.items() if k not in ("$schema", "format", "generated_by")}
+        for part in (newest, older)
+    ]
+    document = orchestrate.build(parts)
+    schemas.validate(document, "profile", "profile.json")
+    assert document["django_series"] == SERIES
+    assert set(document["versions"]) == {"5.2"}
+    assert document["versions"]["5.2"]["django"] == "5.2.19"
+    assert "Also measured on Django 5.2" in str(section(document))

@@ -1,0 +1,245 @@
+"""The engine profile, for real: the project in a worker process, a profile run through
+gunicorn and wrk, and the signals that must stop every process it started.
+
+Configurations are chosen from the records by what they are (a database-backed engine, the
+signed-cookie engine, a Redis-backed cache), never by a hard-coded list. No test asserts a
+time: speed is what ``nox -s profile`` measures and prints."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from session_matrix import overlay, records, schemas, services
+from session_matrix.profile import djangoproc
+from session_matrix.profile.coordinator import WorkerProcess
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def record_where(predicate):
+    found = [r for r in records.load_all() if predicate(r)]
+    assert found, "no record of that kind: the test derives its configurations from engines/"
+    return found[0]
+
+
+def engine_of(record):
+    return record.settings["SESSION_ENGINE"].rsplit(".", 1)[-1]
+
+
+DATABASE = record_where(lambda r: engine_of(r) == "db" and not r.needs and not r.requires)
+COOKIE = record_where(lambda r: engine_of(r) == "signed_cookies" and not r.requires)
+REDIS_CACHE = record_where(
+    lambda r: engine_of(r) == "cache" and tuple(r.needs) == ("redis",) and not r.requires
+)
+
+
+def start_worker(record, tmp_path, bundle):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ) | {
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        overlay.ENGINE_VAR: record.name,
+        overlay.PROVIDED_VAR: overlay.Provided.of(record.name, bundle).to_env(),
+        djangoproc.DB_VAR: json.dumps({"mode": "create", "sqlite": str(tmp_path / "db.sqlite3")}),
+        "PYTHONPATH": str(ROOT),
+    }
+    worker = WorkerProcess(sys.executable, env, tmp_path / f"{record.name}.log")
+    worker.hello(timeout=120)
+    return worker
+
+
+def measure(record, tmp_path, *calls):
+    with services.provision(record.needs, label=f"test-profile-{record.name}") as bundle:
+        worker = start_worker(record, tmp_path, bundle)
+        try:
+            return [worker.call(op, **arguments) for op, arguments in calls]
+        finally:
+            worker.close()
+
+
+def samples(answer, name):
+    assert "error" not in answer, answer
+    rows = answer[name]
+    assert all(row[5] == 200 for row in rows), rows
+    return rows
+
+
+def test_a_database_session_costs_queries_and_no_cache_command(tmp_path):
+    read, write = measure(
+        DATABASE,
+        tmp_path,
+        ("block", {"kind": "read", "size": 100, "count": 5}),
+        ("block", {"kind": "write", "size": 100, "count": 5}),
+    )
+    assert all(row[1] >= 1 and row[2] == 0 for row in samples(read, "read"))
+    assert all(row[3] > 0 for row in samples(write, "write")), "a write sends Set-Cookie"
+
+
+def test_a_signed_cookie_session_travels_in_the_cookie(tmp_path):
+    small, large, login = measure(
+        COOKIE,
+        tmp_path,
+        ("block", {"kind": "read", "size": 100, "count": 3}),
+        ("block", {"kind": "read", "size": 4096, "count": 3}),
+        ("block", {"kind": "auth", "size": 100, "count": 3}),
+    )
+    assert all(row[1] == 0 and row[2] == 0 for row in samples(small, "read"))
+    cookie_small = samples(small, "read")[0][4]
+    cookie_large = samples(large, "read")[0][4]
+    assert cookie_large > cookie_small + 4000
+    assert len(samples(login, "login")) == 3
+    assert len(samples(login, "logout")) == 3
+
+
+def test_cache_commands_are_counted_on_the_wire(tmp_path):
+    try:
+        (read,) = measure(
+            REDIS_CACHE, tmp_path, ("block", {"kind": "read", "size": 100, "count": 5})
+        )
+    except services.ServiceUnavailable as exc:
+        pytest.skip(str(exc))
+    assert all(row[2] >= 1 and row[1] == 0 for row in samples(read, "read"))
+
+
+def test_revocation_is_measured_not_assumed(tmp_path):
+    (cookie,) = measure(COOKIE, tmp_path / "c", ("replay", {}))
+    (database,) = measure(DATABASE, tmp_path / "d", ("replay", {}))
+    assert cookie == {"authenticated_after_logout": True}
+    assert database == {"authenticated_after_logout": False}
+
+
+def test_the_largest_session_a_browser_keeps(tmp_path):
+    (cookie,) = measure(COOKIE, tmp_path / "c", ("largest", {"cap": 16384}))
+    (database,) = measure(DATABASE, tmp_path / "d", ("largest", {"cap": 16384}))
+    assert cookie["largest_browser_keeps_bytes"] < 4096 < database["largest_browser_keeps_bytes"]
+    assert cookie["cookie_bytes_at_largest_browser"] <= 4096
+    assert database["capped"]
+    assert database["largest_round_trip_bytes"] == 16384
+
+
+# ----------------------------------------------------------------------------- whole runs
+
+
+def profile_command(out, *options):
+    return [sys.executable, "-m", "session_matrix", "profile", "--out", str(out), *options]
+
+
+QUICK = ["--requests", "20", "--warmup", "5", "--rounds", "2", "--throughput-rounds", "1"]
+
+
+@pytest.mark.slow_harness
+def test_a_profile_run_measures_and_says_what_it_could_not(tmp_path):
+    out = tmp_path / "profile.json"
+    names = [DATABASE.name, COOKIE.name, REDIS_CACHE.name]
+    done = subprocess.run(
+        profile_command(out, "--configurations", ",".join(names), *QUICK, "--seconds", "1"),
+        cwd=ROOT,
+        env=os.environ | {"REDIS_URL": "redis://127.0.0.1:1/0"},  # nothing listens there
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    document = json.loads(out.read_text(encoding="utf-8"))
+    schemas.validate(document, "profile", out)
+    configurations = document["configurations"]
+    assert configurations[REDIS_CACHE.name]["status"] == "not run"
+    assert configurations[REDIS_CACHE.name]["reason"].startswith("not run: no Redis")
+    database, cookie = configurations[DATABASE.name], configurations[COOKIE.name]
+    assert database["status"] == cookie["status"] == "ok"
+    assert database["request"]["read"]["queries"] >= 1
+    assert cookie["request"]["read"]["queries"] == 0
+    assert min(c["request"]["read"]["ratio"] for c in (database, cookie)) == 1.0
+    assert cookie["guarantees"]["replay_after_logout"]["value"] is True
+    assert database["guarantees"]["replay_after_logout"]["value"] is False
+    assert database["guarantees"]["survives_app_restart"]["value"] is True
+    assert database["guarantees"]["storage_per_10000"]["value"] > 0
+    assert cookie["guarantees"]["storage_per_10000"]["value"] == 0
+    assert database["guarantees"]["clearsessions"]["value"] == 0
+    assert database["guarantees"]["lost_updates"]["of"] == 50
+    if document["method"]["throughput"]["load_generator"]:
+        for entry in (database, cookie):
+            assert entry["throughput"]["status"] == "ok", entry["throughput"]
+            assert entry["throughput"]["read_heavy"]["2"]["requests"] > 0
+    else:
+        assert "wrk" in database["throughput"]["reason"]
+    assert "ratio to the fastest" in done.stdout
+
+
+def descendants(pid):
+    """Every process below ``pid``, now."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rpartition(")")[2].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def command_line(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow_harness
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_servers_and_load_generator_stop_on_a_signal(tmp_path, how):
+    if not any((Path(p) / "wrk").exists() for p in os.environ["PATH"].split(os.pathsep)):
+        pytest.skip("no wrk on the PATH (apt-get install wrk)")
+    out = tmp_path / "profile.json"
+    command = profile_command(out, "--configurations", DATABASE.name, *QUICK, "--seconds", "5")
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+    seen = set()
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and process.poll() is None:
+            below = descendants(process.pid)
+            seen.update(below)
+            lines = [command_line(pid) for pid in below]
+            if any("gunicorn" in line for line in lines) and any(
+                line.startswith("wrk ") or "/wrk " in line for line in lines
+            ):
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the run never got to the load generator")
+        if how == "ctrl-c":
+            os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        else:
+            process.send_signal(signal.SIGTERM)  # what nox or CI does
+        code = process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert code == 130
+    assert not out.exists()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and [pid for pid in seen if alive(pid)]:
+        time.sleep(0.2)
+    left = {pid: command_line(pid) for pid in seen if alive(pid)}
+    assert not left, f"still running after the run stopped: {left}"
