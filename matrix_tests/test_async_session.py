@@ -98,6 +98,8 @@ async def test_sync_session_in_async_test(async_client):
     Why: with no cookie yet, the session property creates and saves a session; on db and
     cached_db that is a sync ORM query (exists(), then INSERT) inside the event loop:
     SynchronousOnlyOperation. cache (django-redis), file and signed_cookies touch no ORM.
+    Depends: the cache backend for cache: a database cache (DatabaseCache) reaches the ORM,
+    which raises SynchronousOnlyOperation from async code as db does.
     Fix: s = await async_client.asession(); await s.aset(...); await s.asave() (Django 5.1+),
     then the cookie update; on 4.2 do the same edit inside sync_to_async.
     """
@@ -215,6 +217,8 @@ async def test_asession_read_with_getitem_after_cache_eviction(async_client):
     Why: without the Redis copy, cached_db loads the session from the database, with the sync
     ORM inside the event loop, as db does: SynchronousOnlyOperation. cache, file and
     signed_cookies make no ORM query (the delete touches only a cached_db entry).
+    Depends: the cache backend for cache: a database cache (DatabaseCache) reaches the ORM,
+    which raises SynchronousOnlyOperation from async code as db does.
     Fix: await s.aget("colour") (Django 5.1+), or await sync_to_async(s.__getitem__)("colour").
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
     Twin: test_asession_read_with_getitem
@@ -233,6 +237,8 @@ async def test_async_view_reads_session_synchronously_after_cache_eviction(async
     Why: without the Redis copy, cached_db loads the session from the database, with the sync
     ORM inside the async view, as db does: SynchronousOnlyOperation. cache, file and
     signed_cookies make no ORM query (the delete touches only a cached_db entry).
+    Depends: the cache backend for cache: a database cache (DatabaseCache) reaches the ORM,
+    which raises SynchronousOnlyOperation from async code as db does.
     Fix: await request.session.aget(key) (Django 5.1+); on 4.2
     await sync_to_async(request.session.get)(key).
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions

@@ -49,6 +49,8 @@ def test_session_saved_in_rolled_back_atomic():
     Why: only the db engine writes inside the transaction. Redis keys (cache), session files and
     the signed cookie itself are not transactional; cached_db's row is rolled back but its Redis
     copy stays and is what the next load reads.
+    Depends: for cache, where the cache lives: a database cache (DatabaseCache) is written
+    inside the test's transaction and rolls back with it, as db does.
     Fix: write the session only after the transaction has committed (for instance in
     transaction.on_commit), never rely on a rollback to undo a session write.
     """
@@ -97,6 +99,8 @@ def test_testcase_rolls_back_sessions_between_tests():
     Why: TestCase rolls back the database only. The cache engine's Redis key, cached_db's
     Redis copy and the file engine's file outlive the test; on signed_cookies the data is in
     the key itself, so it loads until SESSION_COOKIE_AGE.
+    Depends: for cache, where the cache lives: a database cache (DatabaseCache) is written
+    inside the test's transaction and rolls back with it, as db does.
     Fix: delete what a test creates (self.addCleanup(SessionStore(key).delete), as Django's
     own session tests do), give each run its own Redis DB and file directory, and never carry
     session keys from one test to the next (signed cookies cannot be revoked).
@@ -130,6 +134,8 @@ def test_session_deleted_in_rolled_back_atomic():
     Redis copy outside the transaction, but the row comes back and the next load refills the
     cache from it. The cache engine's Redis key and the file engine's file are gone for good.
     signed_cookies has nothing server-side to delete: the key never stopped loading.
+    Depends: for cache, where the cache lives: a database cache (DatabaseCache) is written
+    inside the test's transaction and rolls back with it, as db does.
     Fix: delete sessions after the transaction commits (transaction.on_commit(
     lambda: SessionStore(key).delete())), so a rollback never has to undo it.
     Source: https://docs.djangoproject.com/en/5.2/topics/db/transactions/#performing-actions-after-commit

@@ -111,6 +111,8 @@ def test_pickle_serializer_setting(client, settings):
     Why: PickleSerializer was deprecated in Django 4.1 and removed in 5.0: from 5.0 on
     django.contrib.sessions.serializers has only JSONSerializer, so every request raises
     ImportError. On 4.2 it still works on every engine (with a RemovedInDjango50Warning).
+    Depends: for cache on 4.2, the cache's serializer: the cache engine hands the dict to the
+    cache, not to SESSION_SERIALIZER; with django-redis' JSONSerializer the datetime is a str.
     Fix: keep the JSON serializer and store JSON types (see test_datetime_as_isoformat).
     Kind: django-limitation
     """

@@ -41,6 +41,11 @@ def test_override_session_engine_before_the_first_request():
 
     Expect: the view and client.session both use cookie sessions: the test reads what the
     view stored.
+    Why: a third-party SessionMiddleware (django-qsessions) builds the store with arguments its
+    own engine takes (ip=, user_agent=); a stock engine named by the override rejects them with
+    TypeError. With Django's middleware this works on every engine.
+    Fix: override MIDDLEWARE together with SESSION_ENGINE (Django's SessionMiddleware with a
+    stock engine), or leave SESSION_ENGINE alone when a third-party middleware is installed.
     Source: https://docs.djangoproject.com/en/5.2/topics/testing/tools/#overriding-settings
     Twin: test_override_session_engine_after_a_request
     """

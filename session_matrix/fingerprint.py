@@ -1,5 +1,6 @@
 """A digest of what a column ran: the patterns, the project, the configuration record (and
 the records it extends), the pytest configuration and the recorder that classifies outcomes.
+Patterns count by their code, not their docstrings: rewording a Why changes no outcome.
 
 A column whose fingerprint differs from the current tree's is *stale*: the report flags it
 instead of silently mixing old outcomes with new patterns. Standard library only.
@@ -7,6 +8,7 @@ instead of silently mixing old outcomes with new patterns. Standard library only
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import tomllib
@@ -37,6 +39,19 @@ def _pytest_config(root: Path) -> bytes:
     return json.dumps(table, sort_keys=True).encode()
 
 
+def _content(path: Path, root: Path) -> bytes:
+    """A file's bytes; a pattern module's code without its docstrings (its AST)."""
+    if path.suffix != ".py" or not path.is_relative_to(root / "matrix_tests"):
+        return path.read_bytes()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            body[0] = ast.Pass()  # type: ignore[index]  # a docstring (or a bare constant)
+    return ast.dump(tree).encode()
+
+
 def _name(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
 
@@ -47,7 +62,7 @@ def fingerprint(record: Record, root: Path = ROOT) -> str:
     for path in _files(record, root):
         digest.update(_name(path, root).encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        digest.update(_content(path, root))
         digest.update(b"\0")
     digest.update(_pytest_config(root))
     return digest.hexdigest()[:16]
