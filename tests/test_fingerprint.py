@@ -1,0 +1,37 @@
+"""A column is stale when what decides its outcomes changed: code, not docstrings."""
+
+import shutil
+
+from session_matrix import records
+from session_matrix.fingerprint import fingerprint
+from tests.helpers import ROOT
+
+
+def _tree(tmp_path):
+    for folder in ("matrix_tests", "project", "engines"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def test_a_reworded_docstring_keeps_the_fingerprint_and_code_changes_it(tmp_path):
+    root = _tree(tmp_path)
+    record = records.load("db", [root / "engines"])
+    before = fingerprint(record, root)
+    module = root / "matrix_tests" / "test_before_request.py"
+    text = module.read_text()
+    module.write_text(
+        text.replace("Expect: the view reads foo == 2", "Expect: the view reads foo", 1)
+    )
+    assert fingerprint(record, root) == before
+    module.write_text(text.replace('        s["foo"] = 2\n', '        s["foo"] = 3\n', 1))
+    assert fingerprint(record, root) != before
+
+
+def test_the_record_and_the_records_it_extends_count(tmp_path):
+    root = _tree(tmp_path)
+    variant = next(r for r in records.load_all([root / "engines"]) if not r.default)
+    before = fingerprint(variant, root)
+    base = root / "engines" / f"{variant.extends}.toml"
+    base.write_text(base.read_text() + "\n# a comment is a change to the file\n")
+    assert fingerprint(records.load(variant.name, [root / "engines"]), root) != before
