@@ -18,8 +18,10 @@ from session_matrix.model import (
     Theme,
     column_id,
 )
-from session_matrix.profile import orchestrate, picks, readme_summary, render, section
+from session_matrix.profile import orchestrate, picks, readme_summary, section
 from session_matrix.profile.client import parse_set_cookie
+from session_matrix.profile.guarantee_cells import GUARANTEES
+from session_matrix.profile.measures import FIGURES
 from session_matrix.profile.stats import percentile, ratio, spread
 from session_matrix.vocabulary import CellStatus, Verdict
 
@@ -54,6 +56,12 @@ def kind(median, ratio_):
         for i, size in enumerate((100, 4096, 65536))
     }
     return {**sizes["100"], "session_bytes": 100, "by_size": sizes}
+
+
+def throughput(rps, p99_ms, requests, ratio_):
+    """One mix's figure with 2 workers."""
+    figure = {"rps": rps, "p99_ms": p99_ms, "requests": requests, "errors": 0, "noisy": False}
+    return {"2": figure | {"ratio": ratio_}}
 
 
 def guarantees(replay, lost, evicted, browser, leftover, storage):
@@ -96,26 +104,8 @@ def sample_profile():
             },
             "throughput": {
                 "status": "ok",
-                "read_heavy": {
-                    "2": {
-                        "rps": 10000 / base,
-                        "p99_ms": 5.0,
-                        "requests": 100,
-                        "errors": 0,
-                        "noisy": False,
-                        "ratio": 100 / base,
-                    }
-                },
-                "write_heavy": {
-                    "2": {
-                        "rps": 5000 / base,
-                        "p99_ms": 9.0,
-                        "requests": 50,
-                        "errors": 0,
-                        "noisy": False,
-                        "ratio": 100 / base,
-                    }
-                },
+                "read_heavy": throughput(10000 / base, 5.0, 100, 100 / base),
+                "write_heavy": throughput(5000 / base, 9.0, 50, 100 / base),
             },
             "guarantees": guarantees(
                 replay=name == NAMES[2],
@@ -137,7 +127,7 @@ def sample_profile():
                     "warmup": 100,
                     "rounds": 10,
                     "sizes": [100, 4096, 65536],
-                    "kinds": list(render.KINDS),
+                    "kinds": list(FIGURES),
                     "noise_bound": 0.5,
                     "throughput": {
                         "workers": [1, 2],
@@ -159,19 +149,8 @@ def sample_matrix():
         anchor="p-replay",
         theme="auth",
         idiom="send the old cookie again after logout",
-        expect="",
-        why="",
-        fix="",
-        source="",
-        kind=None,
-        depends="",
-        twin="",
-        since_django="",
-        since_reason="",
-        code="",
         path="matrix_tests/test_auth.py",
         line=1,
-        markers=[],
         verdict=Verdict.DIFFERS,
         differs_by=["engine"],
     )
@@ -280,7 +259,7 @@ def test_the_page_section_escapes_the_records_and_links_what_it_cites():
     assert "&lt;script&gt;" in html
     assert html.count("<svg") == 2
     ids = set(re.findall(r'id="([^"]+)"', html))
-    for key in render.GUARANTEES:
+    for key in GUARANTEES:
         assert f"g-{key}" in ids
     for target in re.findall(r'href="#([^"]+)"', html):
         assert target in ids or target in ("p-replay", "summary"), target

@@ -17,7 +17,7 @@ import pytest
 
 from session_matrix import overlay, records, schemas, services
 from session_matrix.profile import djangoproc
-from session_matrix.profile.coordinator import WorkerProcess
+from session_matrix.profile.worker_process import WorkerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,13 +41,11 @@ REDIS_CACHE = record_where(
 
 def start_worker(record, tmp_path, bundle):
     tmp_path.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ) | {
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        overlay.ENGINE_VAR: record.name,
-        overlay.PROVIDED_VAR: overlay.Provided.of(record.name, bundle).to_env(),
-        djangoproc.DB_VAR: json.dumps({"mode": "create", "sqlite": str(tmp_path / "db.sqlite3")}),
-        "PYTHONPATH": str(ROOT),
-    }
+    env = djangoproc.environment(
+        record.name,
+        overlay.Provided.of(record.name, bundle),
+        {"mode": "create", "sqlite": str(tmp_path / "db.sqlite3")},
+    )
     worker = WorkerProcess(sys.executable, env, tmp_path / f"{record.name}.log")
     worker.hello(timeout=120)
     return worker
@@ -62,6 +60,11 @@ def measure(record, tmp_path, *calls):
             worker.close()
 
 
+def block(kind, size, count):
+    """The worker's command for ``count`` requests of ``kind`` on a ``size``-byte session."""
+    return ("block", {"kind": kind, "size": size, "count": count})
+
+
 def samples(answer, name):
     assert "error" not in answer, answer
     rows = answer[name]
@@ -73,8 +76,8 @@ def test_a_database_session_costs_queries_and_no_cache_command(tmp_path):
     read, write = measure(
         DATABASE,
         tmp_path,
-        ("block", {"kind": "read", "size": 100, "count": 5}),
-        ("block", {"kind": "write", "size": 100, "count": 5}),
+        block("read", 100, 5),
+        block("write", 100, 5),
     )
     assert all(row[1] >= 1 and row[2] == 0 for row in samples(read, "read"))
     assert all(row[3] > 0 for row in samples(write, "write")), "a write sends Set-Cookie"
@@ -84,9 +87,9 @@ def test_a_signed_cookie_session_travels_in_the_cookie(tmp_path):
     small, large, login = measure(
         COOKIE,
         tmp_path,
-        ("block", {"kind": "read", "size": 100, "count": 3}),
-        ("block", {"kind": "read", "size": 4096, "count": 3}),
-        ("block", {"kind": "auth", "size": 100, "count": 3}),
+        block("read", 100, 3),
+        block("read", 4096, 3),
+        block("auth", 100, 3),
     )
     assert all(row[1] == 0 and row[2] == 0 for row in samples(small, "read"))
     cookie_small = samples(small, "read")[0][4]
@@ -98,9 +101,7 @@ def test_a_signed_cookie_session_travels_in_the_cookie(tmp_path):
 
 def test_cache_commands_are_counted_on_the_wire(tmp_path):
     try:
-        (read,) = measure(
-            REDIS_CACHE, tmp_path, ("block", {"kind": "read", "size": 100, "count": 5})
-        )
+        (read,) = measure(REDIS_CACHE, tmp_path, block("read", 100, 5))
     except services.ServiceUnavailable as exc:
         pytest.skip(str(exc))
     assert all(row[2] >= 1 and row[1] == 0 for row in samples(read, "read"))

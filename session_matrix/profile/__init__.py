@@ -10,10 +10,28 @@ newest Django version (``--all-versions``: every one) and writes ``results/profi
 - ``picks(profile, matrix)``: the "which engine" lines as data;
 - ``load(path)``: a published profile, checked against its schema.
 
-Modules: ``orchestrate`` (environments, runs, publishing), ``coordinator`` (one run),
-``worker`` (the project in process), ``wsgi`` (the project behind gunicorn), ``client``,
-``servers``, ``djangoproc``, ``stats``, ``advice`` (the "which engine" lines) and ``render``.
-Importing this package loads none of them: the report imports it without Django.
+The modules, by the process they run in (importing this package loads none of them: the
+report imports it without Django):
+
+- shared: ``measures`` (what is measured, named once; reading a profile), ``stats``
+  (percentiles, spreads, ratios), ``client`` (a browser's cookies and CSRF token, in process
+  or over HTTP);
+- ``session-matrix profile``: ``orchestrate`` (environments, a run per Django version,
+  publishing);
+- one run, ``coordinator``: ``targets`` (the configurations, their services and workers),
+  ``worker_process`` (a worker's line protocol), ``cost`` (phase 1), ``serving`` and
+  ``throughput`` (phase 2), ``guarantees_served``, ``guarantees_in_process`` and
+  ``guarantees_cache`` (the guarantees, by what they need), ``assemble`` (the part of
+  ``profile.json`` a run writes); the processes it starts: ``processes`` (spawn, stop),
+  ``app_server`` (gunicorn), ``load_generator`` (wrk), ``cache_servers`` (its own Redis and
+  memcached);
+- the project, in a worker: ``worker`` (its commands: the cost of requests, the line
+  protocol), ``worker_visitors``, ``worker_guarantees``, ``worker_storage``, ``engine_store``
+  (the session engine without a request), ``djangoproc`` (Django set up, counters); behind
+  gunicorn: ``wsgi``;
+- the report: ``advice`` (the "which engine" needs) with ``advice_measured``,
+  ``advice_matrix`` and ``pick``; ``page`` (the section) with ``guarantee_cells`` and
+  ``charts``; ``readme_block`` (the README's summary).
 """
 
 from __future__ import annotations
@@ -25,7 +43,7 @@ if TYPE_CHECKING:
     from markupsafe import Markup
 
     from session_matrix.model import Matrix
-    from session_matrix.profile.advice import Pick
+    from session_matrix.profile.pick import Pick
 
 __all__ = ["load", "main", "picks", "readme_summary", "section"]
 
@@ -53,14 +71,14 @@ def picks(profile: dict[str, Any], matrix: Matrix | None = None) -> list[Pick]:
 
 
 def section(profile: dict[str, Any], matrix: Matrix | None = None) -> Markup:
-    from session_matrix.profile import render
+    from session_matrix.profile import page
 
-    return render.section(profile, matrix)
+    return page.section(profile, matrix)
 
 
 def readme_summary(
     profile: dict[str, Any], matrix: Matrix | None = None, page: str = "results/index.html"
 ) -> str:
-    from session_matrix.profile import render
+    from session_matrix.profile import readme_block
 
-    return render.readme_summary(profile, matrix, page)
+    return readme_block.readme_summary(profile, matrix, page)

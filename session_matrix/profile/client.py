@@ -12,8 +12,11 @@ from the project's ``/csrf/`` view, fetched again after a login or logout rotate
 from __future__ import annotations
 
 import http.client
+import io
+import json
 import secrets
 import string
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +30,7 @@ __all__ = [
     "Transport",
     "http_transport",
     "parse_set_cookie",
+    "wsgi_transport",
 ]
 
 # method, path, headers, body -> status, [(header, value)], body
@@ -45,6 +49,10 @@ class Site:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Site:
         return cls(**data)
+
+    def session_cookie_bytes(self, value: str) -> int:
+        """The session cookie holding ``value``, as a browser stores it: name=value."""
+        return len(self.session_cookie) + 1 + len(value)
 
 
 @dataclass
@@ -95,8 +103,6 @@ class Client:
             if not self.token:
                 reply = self.request("GET", "/csrf/")
                 if reply.status == 200:
-                    import json
-
                     self.token = str(json.loads(reply.body)["token"])
             return self.token
         if self.site.csrf_cookie not in self.jar:
@@ -114,7 +120,7 @@ class Client:
         if self.jar:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
         sent = self.jar.get(self.site.session_cookie)
-        cookie_bytes = len(self.site.session_cookie) + 1 + len(sent) if sent else 0
+        cookie_bytes = self.site.session_cookie_bytes(sent) if sent else 0
         started = time.perf_counter_ns()
         status, response_headers, content = self.transport(method, path, headers, body)
         elapsed = time.perf_counter_ns() - started
@@ -154,6 +160,61 @@ def http_transport(port: int, timeout: float = 10.0) -> Transport:
             return response.status, list(response.getheaders()), content
         finally:
             connection.close()
+
+    return send
+
+
+def wsgi_transport() -> Transport:
+    """Requests through Django's WSGI handler, in this process: the full middleware stack,
+    no network. The body is read and ``close()`` called, as a server does (that sends
+    ``request_finished``: connections are closed or kept as a server would see)."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    handler = WSGIHandler()
+
+    def send(
+        method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SCRIPT_NAME": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        if body:
+            environ["CONTENT_LENGTH"] = str(len(body))
+        for name, value in headers.items():
+            key = name.upper().replace("-", "_")
+            if key == "CONTENT_TYPE":
+                environ["CONTENT_TYPE"] = value
+            else:
+                environ[f"HTTP_{key}"] = value
+        started: list[Any] = []
+
+        def start_response(status: str, response_headers: list[tuple[str, str]], *_: Any) -> Any:
+            started[:] = [int(status.split()[0]), response_headers]
+            return lambda data: None
+
+        result = handler(environ, start_response)
+        try:
+            content = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        return started[0], started[1], content
 
     return send
 

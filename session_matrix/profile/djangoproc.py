@@ -1,6 +1,7 @@
 """The project in a measurement process: Django set up on one configuration, and counters.
 
-Both the in-process worker and the gunicorn app (``wsgi``) start here. The settings are the
+Both the in-process worker and the gunicorn app (``wsgi``) start here, in a process started
+with ``environment(...)``. The settings are the
 real project's (``project.settings``, with the record laid over it by ``overlay.apply``);
 only the database is the run's own: a file in the run's directory for SQLite, ``test_<NAME>``
 on PostgreSQL or MariaDB (the name the provider drops when the run ends), created and
@@ -21,16 +22,16 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
-import io
 import json
 import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from session_matrix.profile.client import Site, Transport
+from session_matrix import overlay
+from session_matrix.profile.processes import harness_env
 
-__all__ = ["COUNTS", "DB_VAR", "Counts", "setup", "site", "wsgi_transport"]
+__all__ = ["COUNTS", "DB_VAR", "Counts", "environment", "setup"]
 
 DB_VAR = "SESSION_MATRIX_PROFILE_DB"
 
@@ -233,63 +234,20 @@ def site_settings() -> dict[str, Any]:
     }
 
 
-def site() -> Site:
-    return Site.from_json(site_settings())
-
-
-def wsgi_transport() -> Transport:
-    """Requests through Django's WSGI handler, in this process: the full middleware stack,
-    no network. The body is read and ``close()`` called, as a server does (that sends
-    ``request_finished``: connections are closed or kept as a server would see)."""
-    from django.core.handlers.wsgi import WSGIHandler
-
-    handler = WSGIHandler()
-
-    def send(
-        method: str, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SCRIPT_NAME": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
-        if body:
-            environ["CONTENT_LENGTH"] = str(len(body))
-        for name, value in headers.items():
-            key = name.upper().replace("-", "_")
-            if key == "CONTENT_TYPE":
-                environ["CONTENT_TYPE"] = value
-            else:
-                environ[f"HTTP_{key}"] = value
-        started: list[Any] = []
-
-        def start_response(status: str, response_headers: list[tuple[str, str]], *_: Any) -> Any:
-            started[:] = [int(status.split()[0]), response_headers]
-            return lambda data: None
-
-        result = handler(environ, start_response)
-        try:
-            content = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        return started[0], started[1], content
-
-    return send
+def environment(
+    configuration: str, provided: overlay.Provided, database: dict[str, Any]
+) -> dict[str, str]:
+    """What a process that calls ``setup()`` is started with: the configuration, what its
+    services gave, and its database (``{"mode": "create", "sqlite": path}`` for the first
+    process, ``{"mode": "use", "name": ...}`` for every later one)."""
+    return harness_env(
+        DJANGO_SETTINGS_MODULE="project.settings",
+        **{
+            overlay.ENGINE_VAR: configuration,
+            overlay.PROVIDED_VAR: provided.to_env(),
+            DB_VAR: json.dumps(database),
+        },
+    )
 
 
 def __dir__() -> list[str]:

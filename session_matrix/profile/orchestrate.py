@@ -15,7 +15,6 @@ import dataclasses
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import tomllib
@@ -25,7 +24,9 @@ from types import FrameType
 from typing import Any
 
 from session_matrix import __version__, config, envs, nox_columns, paths, records, schemas
-from session_matrix.profile.servers import spawn
+from session_matrix.profile.assemble import described
+from session_matrix.profile.measures import DEFAULTS, HEADLINE, measured, most_workers
+from session_matrix.profile.processes import harness_env, spawn, stop
 
 __all__ = ["Failed", "build", "dependency_group", "main", "run", "summary_lines"]
 
@@ -109,12 +110,7 @@ def _run_child(command: list[str], env: dict[str, str]) -> int:
             try:
                 return process.wait()
             except KeyboardInterrupt:
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+                stop(process, signal.SIGTERM, timeout=60)
                 raise
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -124,13 +120,8 @@ def _not_run_part(django: str, plan: list[dict[str, str]]) -> dict[str, Any]:
     configurations: dict[str, Any] = {}
     for entry in plan:
         record = records.load(entry["name"])
-        configurations[record.name] = {
-            "status": "not run",
-            "reason": entry.get("reason") or "not run",
-            "engine": record.engine,
-            "label": record.label,
-            "description": record.description,
-            "default": record.default,
+        configurations[record.name] = described(record, "not run") | {
+            "reason": entry.get("reason") or "not run"
         }
     return {"django": "", "django_series": django, "configurations": configurations}
 
@@ -170,16 +161,15 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
             lines.append(f"{name:<24}{entry.get('status')}: {entry.get('reason', '')}")
             continue
         cells = []
-        for kind in ("read", "write", "login"):
+        for kind in HEADLINE:
             figure = entry.get("request", {}).get(kind)
             if figure:
                 flag = "~" if figure.get("noisy") else ""
                 cells.append(f"{figure['median_us']:.0f}us x{figure['ratio']:.2f}{flag}")
             else:
                 cells.append("-")
-        throughput = entry.get("throughput", {}).get("read_heavy", {})
-        best = throughput.get("2") or throughput.get("1")
-        cells.append(f"{best['rps']:.0f}/s x{best['ratio']:.2f}" if best else "-")
+        most = most_workers(entry.get("throughput", {}).get("read_heavy", {}))
+        cells.append(f"{most[1]['rps']:.0f}/s x{most[1]['ratio']:.2f}" if most else "-")
         lines.append(
             f"{name:<24}" + "".join(f"{cell:>16}" for cell in cells[:3]) + f"{cells[3]:>20}"
         )
@@ -218,16 +208,11 @@ def run(
             out = Path(tmp) / f"part-{version.version}.json"
             command = [base, "-m", "session_matrix.profile.coordinator"]
             command += ["--django", version.version, "--plan", str(plan_path), "--out", str(out)]
-            for option in ("requests", "warmup", "rounds", "seconds", "throughput_rounds"):
+            for option in DEFAULTS:
                 value = getattr(args, option)
                 if value is not None:
                     command += [f"--{option.replace('_', '-')}", str(value)]
-            env = dict(os.environ) | {
-                "PYTHONPATH": os.pathsep.join(
-                    filter(None, [str(paths.ROOT), os.environ.get("PYTHONPATH")])
-                )
-            }
-            code = _run_child(command, env)
+            code = _run_child(command, harness_env())
             if code == 130:
                 msg = "interrupted: servers and load generator stopped, nothing published"
                 raise Failed(msg)
@@ -246,7 +231,7 @@ def run(
         paths.publish({"profile.json": text, "profile.schema.json": schema_text}, target.parent)
     for line in summary_lines(document):
         log(line)
-    ok = [n for n, e in document["configurations"].items() if e.get("status") == "ok"]
+    ok = measured(document)
     log(f"{len(ok)} of {len(document['configurations'])} configurations measured -> {target}")
     if not ok:
         msg = "no configuration could be measured (see the reasons above)"
@@ -267,12 +252,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--out", type=Path, help="write here instead of results/profile.json")
     parser.add_argument(
-        "--requests", type=int, help="timed requests per kind and size (default 1000)"
+        "--requests",
+        type=int,
+        help=f"timed requests per kind and size (default {DEFAULTS['requests']})",
     )
-    parser.add_argument("--warmup", type=int, help="untimed requests first (default 50)")
-    parser.add_argument("--rounds", type=int, help="rounds the requests are split into (10)")
-    parser.add_argument("--seconds", type=float, help="seconds per load-generator run (1)")
-    parser.add_argument("--throughput-rounds", type=int, help="load-generator rounds (2)")
+    parser.add_argument(
+        "--warmup", type=int, help=f"untimed requests first (default {DEFAULTS['warmup']})"
+    )
+    parser.add_argument(
+        "--rounds", type=int, help=f"rounds the requests are split into ({DEFAULTS['rounds']})"
+    )
+    parser.add_argument(
+        "--seconds", type=float, help=f"seconds per load-generator run ({DEFAULTS['seconds']:g})"
+    )
+    parser.add_argument(
+        "--throughput-rounds",
+        type=int,
+        help=f"load-generator rounds ({DEFAULTS['throughput_rounds']})",
+    )
     return parser
 
 

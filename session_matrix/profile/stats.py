@@ -1,12 +1,13 @@
-"""Figures from samples: medians, percentiles, spreads, ratios. Standard library only."""
+"""Figures from samples: percentiles, spreads, ratios to the best. Standard library only."""
 
 from __future__ import annotations
 
 import math
 import statistics
 from collections.abc import Sequence
+from typing import Any
 
-__all__ = ["percentile", "ratio", "spread"]
+__all__ = ["compare", "percentile", "ratio", "share", "spread"]
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -31,6 +32,24 @@ def spread(parts: Sequence[float]) -> float:
 def ratio(value: float, best: float) -> float:
     """``value`` / ``best``, two decimals (1.0 for the best itself)."""
     return round(value / best, 2) if best else 1.0
+
+
+def share(value: float, best: float) -> float:
+    """``value`` as a share of ``best``, two decimals (0.0 when the best is 0)."""
+    return round(value / best, 2) if best else 0.0
+
+
+def compare(
+    figures: Sequence[dict[str, Any]], key: str, p99_key: str, *, higher_is_better: bool = False
+) -> None:
+    """Give each of ``figures`` (one per configuration, alike) its ``ratio`` to the best
+    ``key`` (a share of it where higher is better) and its ``p99_ratio`` to the lowest
+    ``p99_key``."""
+    best = (max if higher_is_better else min)(figure[key] for figure in figures)
+    best_p99 = min(figure[p99_key] for figure in figures)
+    for figure in figures:
+        figure["ratio"] = (share if higher_is_better else ratio)(figure[key], best)
+        figure["p99_ratio"] = ratio(figure[p99_key], best_p99)
 
 
 def __dir__() -> list[str]:

@@ -1,0 +1,140 @@
+"""Lines from the profile's own measurements: a guarantee met or not, the lowest cost per
+request, the most requests per second, the least storage. Each takes the measured
+configurations (``measures.measured``) and gives a ``Pick``, or None when no configuration
+has the data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from session_matrix.profile.measures import STORAGE_SESSIONS, human_bytes, most_workers
+from session_matrix.profile.pick import Evidence, Pick
+
+__all__ = ["GuaranteeNeed", "busiest", "fastest", "guarantee_pick", "least_storage"]
+
+Measured = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class GuaranteeNeed:
+    """A need a measured guarantee answers."""
+
+    need: str
+    guarantee: str  # its key under ``guarantees``
+    good: Callable[[dict[str, Any]], bool | None]  # met, not met, or not known
+    why: Callable[[dict[str, Any]], str]  # why a configuration does not meet it
+    detail: str  # what the configurations that meet it have in common
+
+
+def _guarantee(entry: dict[str, Any], name: str) -> dict[str, Any] | None:
+    found = entry.get("guarantees", {}).get(name)
+    return found if isinstance(found, dict) and "error" not in found else None
+
+
+def guarantee_pick(ok: Measured, need: GuaranteeNeed) -> Pick | None:
+    choose, avoid = [], []
+    for name, entry in ok.items():
+        found = _guarantee(entry, need.guarantee)
+        if found is None:
+            continue
+        verdict = need.good(found)
+        if verdict is True:
+            choose.append(name)
+        elif verdict is False:
+            avoid.append((name, need.why(found)))
+    if not choose and not avoid:
+        return None
+    evidence = [Evidence("measured", f"g-{need.guarantee}")]
+    return Pick(need.need, choose, need.detail, avoid, evidence)
+
+
+def _caveats(ok: Measured, names: list[str]) -> str:
+    """What a fast choice gives up, from its measured guarantees: sessions lost when the
+    app server restarts (a cache inside the app process)."""
+    lost = [
+        name
+        for name in names
+        if (found := _guarantee(ok[name], "survives_app_restart")) is not None
+        and found["value"] is False
+    ]
+    if not lost:
+        return ""
+    verb = "loses" if len(lost) == 1 else "lose"
+    return f"; but {', '.join(lost)} {verb} every session when the app server restarts"
+
+
+def fastest(ok: Measured, need: str, kind: str) -> Pick | None:
+    """The configurations within 10% of the lowest median time of ``kind``."""
+    figures = {
+        name: entry["request"][kind]
+        for name, entry in ok.items()
+        if kind in entry.get("request", {})
+    }
+    if not figures:
+        return None
+    ordered = sorted(figures, key=lambda name: figures[name]["median_us"])
+    best = figures[ordered[0]]
+    close = [n for n in ordered if figures[n]["median_us"] <= best["median_us"] * 1.1]
+    others = [figures[n]["ratio"] for n in ordered if n not in close]
+    span = f"; the others take {min(others):.1f}–{max(others):.1f}× as long" if others else ""
+    noisy = " (noisy: read with care)" if any(figures[n].get("noisy") for n in close) else ""
+    detail = (
+        f"{best['median_us']:.0f} µs median per {kind} on a {human_bytes(best['session_bytes'])} "
+        f"session, {best['queries']} queries, {best['cache_commands']} cache commands{span}{noisy}"
+        f"{_caveats(ok, close)}"
+    )
+    return Pick(need, close, detail, [], [Evidence("cost per request", "profile-cost")])
+
+
+def busiest(ok: Measured, need: str, mix: str) -> Pick | None:
+    """The configurations within 10% of the most requests per second under ``mix``, each
+    at its largest number of workers."""
+    figures = {}
+    for name, entry in ok.items():
+        most = most_workers(entry.get("throughput", {}).get(mix) or {})
+        if most is not None:
+            workers, figure = most
+            figures[name] = figure | {"workers": workers}
+    if not figures:
+        return None
+    ordered = sorted(figures, key=lambda name: -figures[name]["rps"])
+    best = figures[ordered[0]]
+    close = [n for n in ordered if figures[n]["rps"] >= best["rps"] * 0.9]
+    rest = [figures[n]["ratio"] for n in ordered if n not in close]
+    span = f"; the others reach {min(rest):.2f}–{max(rest):.2f} of that" if rest else ""
+    detail = (
+        f"{best['rps']:.0f} requests/s with {best['workers']} workers, "
+        f"p99 {best['p99_ms']:.1f} ms{span}{_caveats(ok, close)}"
+    )
+    return Pick(need, close, detail, [], [Evidence("throughput", "profile-throughput")])
+
+
+def least_storage(ok: Measured) -> Pick | None:
+    """The least server-side storage, among the stores that kept every session."""
+    storage: dict[str, int] = {}
+    culled: list[tuple[str, str]] = []
+    for name, entry in ok.items():
+        found = _guarantee(entry, "storage_per_10000")
+        if found is None or found["value"] is None:
+            continue
+        kept, sessions = found.get("kept"), found.get("sessions", STORAGE_SESSIONS)
+        if kept is not None and kept < sessions * 0.99:
+            culled.append((name, f"keeps only ~{kept:,} of {sessions:,} sessions"))
+        else:
+            storage[name] = found["value"]
+    if not storage:
+        return None
+    least = min(storage.values())
+    return Pick(
+        f"Least server-side storage for {STORAGE_SESSIONS:,} sessions",
+        sorted((n for n in storage if storage[n] == least), key=str),
+        human_bytes(least),
+        culled,
+        [Evidence("measured", "g-storage_per_10000")],
+    )
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,112 @@
+"""Phase 1 of a run: the cost of a request, in process, through the full middleware stack.
+
+Rounds of blocks, every configuration taking its turn in each round (the order rotates), so
+drift on the machine hits all of them alike; then each figure (median, p99, queries, cache
+commands, cookie bytes, the spread of the rounds' medians) and its ratio to the fastest.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+from session_matrix.profile.measures import FIGURES, KINDS, SIZES
+from session_matrix.profile.stats import compare, percentile, spread
+from session_matrix.profile.targets import Target, log, ready, rotated
+from session_matrix.profile.worker_process import WorkerFailed
+
+__all__ = ["NOISE_BOUND", "phase_cost", "request_figures"]
+
+NOISE_BOUND = 0.5  # (max - min) / median of the rounds' medians above this: flagged noisy
+
+
+def phase_cost(targets: list[Target], requests: int, warmup: int, rounds: int) -> None:
+    block = -(-requests // rounds)
+    plan = [(kind, size) for size in SIZES for kind in KINDS]
+    log(
+        f"cost per request: {len(plan)} kinds x sizes, {block * rounds} requests each after "
+        f"{warmup} of warm-up, in {rounds} rounds over {len(targets)} configurations"
+    )
+    started = time.monotonic()
+    for turn in range(-1, rounds):  # turn -1: the warm-up, not recorded
+        for kind, size in plan:
+            for target in rotated(ready(targets), turn + 1):
+                count = warmup if turn < 0 else block
+                began = time.monotonic()
+                try:
+                    answer = target.call("block", kind=kind, size=size, count=count)
+                except WorkerFailed as exc:
+                    target.fail(str(exc))
+                    continue
+                if "error" in answer:
+                    target.fail(f"{kind} requests on a {size}-byte session: {answer['error']}")
+                    continue
+                target.spent += time.monotonic() - began
+                if turn < 0:
+                    continue
+                for name, samples in answer.items():
+                    target.samples.setdefault((name, size), []).append(samples)
+        label = "warm-up" if turn < 0 else f"round {turn + 1}/{rounds}"
+        log(f"  {label} done, {time.monotonic() - started:.0f} s")
+    slowest = sorted(ready(targets), key=lambda t: -t.spent)
+    log(
+        "  time spent per configuration: "
+        + ", ".join(f"{t.name} {t.spent:.0f} s" for t in slowest)
+    )
+
+
+def _figure(blocks: list[list[list[int]]]) -> dict[str, Any]:
+    samples = [sample for block in blocks for sample in block]
+    times = [sample[0] / 1000 for sample in samples]
+    medians = [statistics.median(s[0] / 1000 for s in block) for block in blocks if block]
+    errors = [sample[5] for sample in samples if sample[5] >= 400]
+    figure: dict[str, Any] = {
+        "median_us": round(statistics.median(times), 1),
+        "p99_us": round(percentile(times, 99), 1),
+        "min_us": round(min(times), 1),
+        "max_us": round(max(times), 1),
+        "queries": statistics.median_low([s[1] for s in samples]),
+        "queries_max": max(s[1] for s in samples),
+        "cache_commands": statistics.median_low([s[2] for s in samples]),
+        "cache_commands_max": max(s[2] for s in samples),
+        "set_cookie_bytes": statistics.median_low([s[3] for s in samples]),
+        "cookie_bytes": statistics.median_low([s[4] for s in samples]),
+        "requests": len(samples),
+        "errors": len(errors),
+        "spread": round(spread(medians), 3),
+    }
+    figure["noisy"] = figure["spread"] > NOISE_BOUND
+    if errors:
+        figure["error_statuses"] = sorted(set(errors))
+    return figure
+
+
+def request_figures(targets: list[Target]) -> None:
+    """Every configuration's figures, and each as a ratio to the fastest in this run."""
+    for target in ready(targets):
+        request: dict[str, Any] = {}
+        for name in FIGURES:
+            by_size = {
+                str(size): _figure(target.samples[(name, size)])
+                for size in SIZES
+                if (name, size) in target.samples
+            }
+            if by_size:
+                smallest = by_size[str(SIZES[0])]
+                request[name] = {**smallest, "session_bytes": SIZES[0], "by_size": by_size}
+        target.info["request"] = request
+    for name in FIGURES:
+        measured = [t for t in ready(targets) if name in t.info.get("request", {})]
+        for size in SIZES:
+            figures = [t.info["request"][name]["by_size"][str(size)] for t in measured]
+            if figures:
+                compare(figures, "median_us", "p99_us")
+        for target in measured:
+            entry = target.info["request"][name]
+            entry["ratio"] = entry["by_size"][str(SIZES[0])]["ratio"]
+            entry["p99_ratio"] = entry["by_size"][str(SIZES[0])]["p99_ratio"]
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,78 @@
+"""Phase 3 of a run: guarantees each worker measures in process: a cookie replayed after
+logout, the largest session that round-trips and the largest a browser keeps, and the expired
+sessions ``clearsessions`` leaves."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from session_matrix.profile.measures import BROWSER_COOKIE_LIMIT
+from session_matrix.profile.targets import Target, log, ready
+from session_matrix.profile.worker_process import WorkerFailed
+
+__all__ = ["EXPIRING", "LARGEST_CAP", "phase_in_process_guarantees"]
+
+EXPIRING = 20  # sessions left to expire before clearsessions
+LARGEST_CAP = 2 * 1024 * 1024  # the largest session tried
+
+
+def _replay(target: Target) -> None:
+    answer = target.call("replay")
+    if "error" in answer:
+        target.unmeasured("replay_after_logout", answer["error"])
+    else:
+        target.guarantees["replay_after_logout"] = {"value": answer["authenticated_after_logout"]}
+
+
+def _largest(target: Target) -> None:
+    answer = target.call("largest", cap=LARGEST_CAP)
+    if "error" in answer:
+        target.unmeasured("largest_round_trip", answer["error"])
+        target.unmeasured("largest_browser_keeps", answer["error"])
+        return
+    target.guarantees["largest_round_trip"] = {
+        "value": answer["largest_round_trip_bytes"],
+        "capped": answer["capped"],
+        "cap": LARGEST_CAP,
+        **({"failure": answer["failure"]} if "failure" in answer else {}),
+    }
+    target.guarantees["largest_browser_keeps"] = {
+        "value": answer["largest_browser_keeps_bytes"],
+        "cookie_bytes": answer["cookie_bytes_at_largest_browser"],
+        "limit": BROWSER_COOKIE_LIMIT,
+    }
+
+
+def _clearsessions(target: Target) -> None:
+    made: dict[str, Any] = target.info.get("expiring", {})
+    if "error" in made:
+        target.unmeasured("clearsessions", made["error"])
+        return
+    try:
+        answer = target.call("clearsessions")
+    except WorkerFailed as exc:
+        target.fail(str(exc))
+        return
+    if "error" in answer:
+        target.unmeasured("clearsessions", answer["error"])
+    else:
+        target.guarantees["clearsessions"] = {"value": answer["stored_after"], **answer}
+
+
+def phase_in_process_guarantees(targets: list[Target]) -> None:
+    log("guarantees in process: replay after logout, largest session, clearsessions")
+    for target in ready(targets):
+        try:
+            _replay(target)
+            _largest(target)
+            target.info["expiring"] = target.call("expiring", count=EXPIRING, seconds=1)
+        except WorkerFailed as exc:
+            target.fail(str(exc))
+    time.sleep(2.5)  # every session above has expired (memcached counts whole seconds)
+    for target in ready(targets):
+        _clearsessions(target)
+
+
+def __dir__() -> list[str]:
+    return __all__

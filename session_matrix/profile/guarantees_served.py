@@ -1,0 +1,113 @@
+"""Guarantees measured through a real server: lost updates (two concurrent writers on one
+session, on the 2-worker server) and whether a session survives an app-server restart (the
+1-worker server stopped and started again, its canary read back)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from typing import Any
+
+from session_matrix.profile.app_server import Gunicorn
+from session_matrix.profile.client import Client, Site, http_transport
+from session_matrix.profile.measures import SIZES, WORKERS
+from session_matrix.profile.serving import CANARY, Served, until_ready
+from session_matrix.profile.targets import log
+
+__all__ = ["LOST_UPDATE_ROUNDS", "app_restart", "lost_updates", "lost_updates_on"]
+
+LOST_UPDATE_ROUNDS = 25
+
+
+def _race(base: Client, number: int) -> list[tuple[int, Client, int]]:
+    """Two copies of ``base`` each POST their own key at the same moment; (when each
+    answer arrived, the client, the status), in arrival order."""
+    barrier = threading.Barrier(2)
+    finished: list[tuple[int, Client, int]] = []
+    lock = threading.Lock()
+
+    def send(key: str, client: Client) -> None:
+        barrier.wait()
+        try:
+            status = client.request("POST", f"/session/{key}/", {"value": str(number)}).status
+        except OSError:
+            status = 0
+        with lock:
+            finished.append((time.perf_counter_ns(), client, status))
+
+    threads = [threading.Thread(target=send, args=(key, base.copy()), daemon=True) for key in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sorted(finished, key=lambda item: item[0])
+
+
+def lost_updates(port: int, site: Site, rounds: int) -> dict[str, Any]:
+    """Two requests at once, each writing its own key of one session; afterwards the
+    browser holds the cookies of whichever answered last. Which writes are still there?"""
+    base = Client(http_transport(port), site)
+    base.request("GET", f"/token/{SIZES[0]}/")
+    lost = errors = 0
+    for number in range(rounds):
+        original = dict(base.jar)
+        finished = _race(base, number)
+        for _, client, status in finished:
+            errors += status != 200
+            for cookie, value in client.jar.items():
+                if original.get(cookie) != value:
+                    base.jar[cookie] = value
+            for cookie in original:
+                if cookie not in client.jar:
+                    base.jar.pop(cookie, None)
+        for key in "ab":
+            reply = base.request("GET", f"/session/{key}/")
+            if reply.status != 200 or json.loads(reply.body).get("value") != str(number):
+                lost += 1
+    return {"value": lost, "lost": lost, "of": 2 * rounds, "errors": errors}
+
+
+def lost_updates_on(served: list[Served]) -> None:
+    """Lost updates on every configuration's server with the most workers."""
+    for entry in served:
+        if entry.workers == WORKERS[-1]:
+            log(f"  {entry.target.name}: two concurrent writers on one session")
+            try:
+                entry.target.guarantees["lost_updates"] = lost_updates(
+                    entry.server.port, entry.target.site(), LOST_UPDATE_ROUNDS
+                ) | {"workers": entry.workers}
+            except OSError as exc:
+                entry.target.unmeasured("lost_updates", str(exc))
+
+
+def app_restart(served: list[Served], stack: contextlib.ExitStack) -> None:
+    """Stop every server holding a canary, start it again, read the canary."""
+    restarted: list[tuple[Served, Gunicorn]] = []
+    for entry in served:
+        if entry.canary is not None:
+            entry.server.stop()
+            again = entry.server.again().start()
+            stack.callback(again.stop)
+            restarted.append((entry, again))
+    for entry, again in restarted:
+        target = entry.target
+        assert entry.canary is not None
+        client = entry.canary.copy()
+        client.transport = http_transport(again.port)
+        try:
+            until_ready(Client(http_transport(again.port), target.site()))
+            reply = client.request("GET", "/session/canary/")
+            present = reply.status == 200 and json.loads(reply.body).get("value") == CANARY
+            target.guarantees["survives_app_restart"] = {
+                "value": present,
+                "how": "gunicorn stopped (SIGTERM) and started again",
+            }
+        except (RuntimeError, OSError) as exc:
+            target.unmeasured("survives_app_restart", str(exc))
+        again.stop()
+
+
+def __dir__() -> list[str]:
+    return __all__

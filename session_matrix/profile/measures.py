@@ -1,0 +1,75 @@
+"""What a profile measures, each named once: request kinds and figures, session sizes, load
+mixes, worker counts, the run's defaults; and the reading of a ``profile.json`` that every
+view of it shares. Standard library only: the report imports it without Django.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "BROWSER_COOKIE_LIMIT",
+    "DEFAULTS",
+    "FIGURES",
+    "HEADLINE",
+    "KINDS",
+    "LARGE_SESSION",
+    "MIXES",
+    "MIX_LABELS",
+    "SIZES",
+    "STORAGE_SESSIONS",
+    "WORKERS",
+    "human_bytes",
+    "measured",
+    "most_workers",
+]
+
+SIZES = (100, 4096, 65536)  # bytes of session data; the first is the headline size
+KINDS = ("anonymous", "read", "write", "auth")  # auth: a login then a logout, each timed
+FIGURES = ("anonymous", "read", "write", "login", "logout")  # what the kinds are timed as
+HEADLINE = ("read", "write", "login")  # the figures the summaries show
+MIXES = {"read_heavy": 0.1, "write_heavy": 0.9}  # load mixes: their share of writes
+MIX_LABELS = {mix: mix.replace("_", "-") for mix in MIXES}
+WORKERS = (1, 2)  # gunicorn sync workers
+BROWSER_COOKIE_LIMIT = 4096  # bytes of name=value a browser keeps (RFC 6265's minimum)
+LARGE_SESSION = SIZES[-1]  # a session no cookie could carry
+STORAGE_SESSIONS = 10_000
+
+# A run's size, unless told otherwise (``session-matrix profile --requests ...``).
+DEFAULTS: dict[str, Any] = {
+    "requests": 1000,  # timed requests per kind and size
+    "warmup": 50,  # untimed requests first
+    "rounds": 10,  # rounds the requests are split into
+    "seconds": 1.0,  # seconds per load-generator run
+    "throughput_rounds": 2,  # load-generator rounds
+}
+
+
+def measured(profile: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The configurations the profile measured (status ``ok``), in its order."""
+    return {
+        name: entry
+        for name, entry in profile.get("configurations", {}).items()
+        if entry.get("status") == "ok"
+    }
+
+
+def most_workers(by_workers: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(the largest worker count, its figure) of one mix's figures by worker count."""
+    if not by_workers:
+        return None
+    workers = max(by_workers, key=int)
+    return workers, by_workers[workers]
+
+
+def human_bytes(value: int | float) -> str:
+    """``4.0 KiB``, ``2.0 MiB``, ``312 B``."""
+    if value >= 1024 * 1024:
+        return f"{value / 1024 / 1024:.1f} MiB"
+    if value >= 1024:
+        return f"{value / 1024:.1f} KiB"
+    return f"{int(value)} B"
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,29 @@
+"""A "which engine should I pick?" line as data: the need, the configurations that meet it,
+those that do not and why, and the evidence on the page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Evidence", "Pick"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A link to what supports a line: ``target`` is a fragment id on the page."""
+
+    label: str
+    target: str
+
+
+@dataclass
+class Pick:
+    need: str
+    choose: list[str]  # configurations that meet the need, best first
+    detail: str  # the figure behind the choice, in words
+    avoid: list[tuple[str, str]] = field(default_factory=list)  # (configuration, why)
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,74 @@
+"""The profile in the README: a few Markdown lines between ``<!-- profile:start -->`` and
+``<!-- profile:end -->`` (``readme.splice``), every untrusted text through ``render.md``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from session_matrix.model import Matrix
+from session_matrix.profile.advice import picks
+from session_matrix.profile.measures import HEADLINE, measured, most_workers
+from session_matrix.profile.pick import Pick
+from session_matrix.render import md
+
+__all__ = ["readme_summary"]
+
+
+def _line(pick: Pick, page: str) -> str:
+    """One "which engine" line, linking its evidence on ``page``."""
+    choose = (
+        f"{', '.join(md.code(name) for name in pick.choose)} ({md.text(pick.detail)})"
+        if pick.choose
+        else "none of the configurations measured"
+    )
+    avoid = "; ".join(f"not {md.code(n)} ({md.text(why)})" for n, why in pick.avoid)
+    links = ", ".join(md.link(md.text(e.label), f"{page}#{e.target}") for e in pick.evidence)
+    line = f"- {md.text(pick.need)} → {choose}"
+    if avoid:
+        line += f"; {avoid}"
+    return f"{line} ({links})" if links else line
+
+
+def _table(ok: dict[str, dict[str, Any]]) -> list[str]:
+    """The headline figures, one row per measured configuration."""
+    lines = [
+        "| configuration | read | write | login | requests/s (read-heavy) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, entry in ok.items():
+        cells = []
+        for kind in HEADLINE:
+            figure = entry.get("request", {}).get(kind)
+            cells.append(f"{figure['median_us']:.0f} µs ×{figure['ratio']:.1f}" if figure else "–")
+        most = most_workers(entry.get("throughput", {}).get("read_heavy", {}))
+        cells.append(f"{most[1]['rps']:.0f} ×{most[1]['ratio']:.2f}" if most else "–")
+        lines.append(f"| {md.code(name)} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def readme_summary(
+    profile: dict[str, Any], matrix: Matrix | None = None, page: str = "results/index.html"
+) -> str:
+    """A short Markdown summary: the machine, the headline figures, the "which engine" lines,
+    each linking to the page."""
+    machine = profile.get("machine", {})
+    ok = measured(profile)
+    lines = [
+        f"Measured by `nox -s profile` on Django {md.text(profile.get('django', ''))}, "
+        f"{md.text(machine.get('cores', '?'))} cores ({md.text(machine.get('cpu', ''))}), "
+        f"{len(ok)} configurations side by side; times are medians of "
+        f"{md.text(profile.get('method', {}).get('requests_per_figure', '?'))} requests "
+        "through the full middleware stack, ×N = N times the fastest in the same run "
+        f"({md.link('the profile', page + '#profile')}, "
+        f"[profile.json](results/profile.json)).",
+        "",
+    ]
+    if ok:
+        lines += _table(ok)
+    lines += ["**Which engine should I pick?**", ""]
+    lines += [_line(pick, page) for pick in picks(profile, matrix)]
+    return "\n".join(lines) + "\n"
+
+
+def __dir__() -> list[str]:
+    return __all__

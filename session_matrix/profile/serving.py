@@ -1,0 +1,136 @@
+"""Phase 2 of a run, its start: every configuration behind gunicorn (1 and 2 sync workers) on
+its worker's database, each server ready with the load generator's pool of sessions, a wrk
+script per mix and, on the 1-worker server, a canary for the app-server restart.
+
+``throughput`` then drives the servers, ``guarantees_served`` measures through them, and
+``stop`` ends them (each is also registered with the run's ``ExitStack``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from session_matrix.profile.app_server import Gunicorn, gunicorn_options
+from session_matrix.profile.client import Client, Site, http_transport
+from session_matrix.profile.load_generator import Wrk
+from session_matrix.profile.measures import MIXES, SIZES, WORKERS
+from session_matrix.profile.targets import Target, log, ready
+
+__all__ = ["CANARY", "POOL", "Served", "start", "stop", "until_ready"]
+
+POOL = 16  # sessions the load generator spreads its requests over
+CANARY = "restart"  # the value the canary's session holds across an app-server restart
+
+
+@dataclass(eq=False)
+class Served:
+    """One configuration behind one gunicorn server."""
+
+    target: Target
+    workers: int
+    server: Gunicorn
+    scripts: dict[str, Path] = field(default_factory=dict)  # mix -> wrk script
+    rounds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # mix -> wrk's
+    canary: Client | None = None  # a visitor whose session holds CANARY
+
+
+def until_ready(client: Client, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            reply = client.request("GET", "/untouched/")
+            if reply.status == 200:
+                return
+            last = f"HTTP {reply.status}"
+        except OSError as exc:
+            last = str(exc)
+        time.sleep(0.1)
+    msg = f"the server did not answer within {seconds:.0f} s ({last})"
+    raise RuntimeError(msg)
+
+
+def _pool(port: int, site: Site) -> tuple[list[str], list[str]]:
+    cookies, tokens = [], []
+    for _ in range(POOL):
+        client = Client(http_transport(port), site)
+        client.request("GET", f"/token/{SIZES[0]}/")
+        reply = client.request("POST", "/session/n/", {"value": "0"})
+        if reply.status != 200:
+            msg = f"seeding the load generator's sessions: HTTP {reply.status}"
+            raise RuntimeError(msg)
+        token = client.token or client.jar.get(site.csrf_cookie, "")
+        cookies.append("; ".join(f"{k}={v}" for k, v in client.jar.items()))
+        tokens.append(token)
+    return cookies, tokens
+
+
+def start(
+    targets: list[Target],
+    rundir: Path,
+    stack: contextlib.ExitStack,
+    method: dict[str, Any],
+) -> tuple[Wrk, list[Served]]:
+    """The load generator, and the servers that are ready (a configuration whose servers
+    are not says why in its throughput); ``method["throughput"]`` gets their versions."""
+    ok = ready(targets)
+    wrk = Wrk()
+    found = {python: gunicorn_options(python) for python in {t.python for t in ok}}
+    versions = {python: version for python, (version, _) in found.items()}
+    method["throughput"] |= {"load_generator": wrk.version() or None}
+    method["throughput"]["server"] = (
+        f"gunicorn {sorted(set(versions.values()))[-1]}, sync workers"
+        if any(versions.values())
+        else None
+    )
+    served: list[Served] = []
+    for target in ok:
+        if not versions[target.python]:
+            target.throughput = {
+                "status": "not run",
+                "reason": "not run: gunicorn is not installed",
+            }
+            target.unmeasured("lost_updates", "gunicorn is not installed")
+            continue
+        for workers in WORKERS:
+            server = Gunicorn(
+                target.python,
+                workers,
+                target.env(target.use_database()),
+                rundir / f"{target.name}-gunicorn-{workers}.log",
+                found[target.python][1],
+            ).start()
+            stack.callback(server.stop)
+            served.append(Served(target, workers, server))
+    log(f"servers: {len(served)} gunicorn servers starting (1 and 2 workers per configuration)")
+    for entry in list(served):
+        target = entry.target
+        try:
+            site = target.site()
+            client = Client(http_transport(entry.server.port), site)
+            until_ready(client)
+            cookies, tokens = _pool(entry.server.port, site)
+            for mix, share in MIXES.items():
+                path = rundir / f"{target.name}-{entry.workers}-{mix}.lua"
+                entry.scripts[mix] = wrk.script(path, cookies, tokens, share, site.csrf_header)
+            if entry.workers == WORKERS[0]:
+                reply = client.request("POST", "/session/canary/", {"value": CANARY})
+                if reply.status == 200:
+                    entry.canary = client
+        except (RuntimeError, OSError) as exc:
+            target.throughput = {"status": "error", "reason": f"{exc}: {entry.server.tail()}"}
+            served = [s for s in served if s.target is not target]
+    return wrk, served
+
+
+def stop(served: list[Served]) -> None:
+    for entry in served:
+        entry.server.stop()
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,149 @@
+"""The configurations of one profile run (``Target``), started side by side, and the run's
+progress lines (``log``).
+
+``start`` provisions for each configuration the services the matrix gives its column
+(``services.provision``) and starts its worker on a database of its own in the run's
+directory; ``rotated`` is the order in which they take their turns in a round.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from session_matrix import overlay, records, services
+from session_matrix.profile import djangoproc
+from session_matrix.profile.client import Site
+from session_matrix.profile.worker_process import WorkerFailed, WorkerProcess
+
+__all__ = ["Target", "log", "ready", "rotated", "start"]
+
+_STARTED = time.monotonic()
+
+
+def log(message: str) -> None:
+    elapsed = int(time.monotonic() - _STARTED)
+    print(f"profile [{elapsed // 60}:{elapsed % 60:02d}] {message}", flush=True)
+
+
+@dataclass(eq=False)
+class Target:
+    """One configuration in this run."""
+
+    record: records.Record
+    python: str
+    status: str = "ok"  # ok | not run | error
+    reason: str = ""
+    provided: overlay.Provided | None = None
+    worker: WorkerProcess | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    samples: dict[tuple[str, int], list[list[list[int]]]] = field(default_factory=dict)
+    throughput: dict[str, Any] = field(default_factory=dict)
+    guarantees: dict[str, Any] = field(default_factory=dict)
+    spent: float = 0.0  # seconds its timed blocks took, warm-up included
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def not_run(self, reason: str) -> None:
+        self.status, self.reason = "not run", reason
+
+    def fail(self, reason: str) -> None:
+        log(f"{self.name}: {reason}")
+        self.status, self.reason = "error", reason
+        self.close()
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+    def unmeasured(self, guarantee: str, error: str) -> None:
+        self.guarantees[guarantee] = {"value": None, "error": error}
+
+    def env(
+        self, database: dict[str, Any], provided: overlay.Provided | None = None
+    ) -> dict[str, str]:
+        given = provided or self.provided
+        assert given is not None
+        return djangoproc.environment(self.name, given, database)
+
+    def use_database(self) -> dict[str, Any]:
+        return {"mode": "use", "name": self.info["database"]["name"]}
+
+    def site(self) -> Site:
+        return Site.from_json(self.info["site"])
+
+    def call(self, op: str, **arguments: Any) -> dict[str, Any]:
+        assert self.worker is not None
+        return self.worker.call(op, **arguments)
+
+
+def ready(targets: Sequence[Target]) -> list[Target]:
+    """The targets still being measured."""
+    return [target for target in targets if target.ok]
+
+
+def rotated(items: Sequence[Target], turn: int) -> list[Target]:
+    """Each round starts with another configuration, and every other round runs backwards."""
+    if not items:
+        return []
+    shift = turn % len(items)
+    order = [*items[shift:], *items[:shift]]
+    return order[::-1] if turn % 2 else order
+
+
+def start(
+    configurations: list[dict[str, str]], rundir: Path, stack: contextlib.ExitStack
+) -> list[Target]:
+    """A target per entry of the plan (``name``, and ``python`` or why there is none), its
+    services provisioned and its worker started, all stopped when ``stack`` closes."""
+    targets: list[Target] = []
+    for item in configurations:
+        try:
+            record = records.load(item["name"])
+        except Exception as exc:
+            log(f"{item['name']}: {exc}")
+            continue
+        target = Target(record, item.get("python", ""))
+        targets.append(target)
+        if item.get("reason"):
+            target.not_run(item["reason"])
+            continue
+        try:
+            bundle = stack.enter_context(
+                services.provision(record.needs, label=f"profile-{record.name}")
+            )
+        except services.ServiceUnavailable as exc:
+            target.not_run(f"not run: {exc}")
+            log(f"{record.name}: {target.reason}")
+            continue
+        target.provided = overlay.Provided.of(record.name, bundle)
+    for target in ready(targets):
+        database = {"mode": "create", "sqlite": str(rundir / f"{target.name}.sqlite3")}
+        target.worker = WorkerProcess(
+            target.python, target.env(database), rundir / f"{target.name}.log"
+        )
+        stack.callback(target.close)
+    for target in ready(targets):
+        if target.worker is not None:
+            try:
+                target.info = target.worker.hello()
+            except WorkerFailed as exc:
+                target.fail(str(exc))
+    ok = ready(targets)
+    log(f"{len(ok)} of {len(targets)} configurations ready: {', '.join(t.name for t in ok)}")
+    return targets
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,88 @@
+"""Phase 2 of a run, the load: wrk against every server, bounded in time, the configurations
+taking turns round after round; then requests per second, p50 and p99, the spread of the
+rounds, and each figure as a share of the best in this run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import subprocess
+
+from session_matrix.profile.load_generator import Wrk
+from session_matrix.profile.measures import MIXES, WORKERS
+from session_matrix.profile.serving import Served
+from session_matrix.profile.stats import compare, spread
+from session_matrix.profile.targets import log, rotated
+
+__all__ = ["CONNECTIONS", "NOISE_BOUND", "measure", "throughput_figures"]
+
+CONNECTIONS = 4
+NOISE_BOUND = 0.25  # the rounds' spread above this: flagged noisy
+
+
+def measure(wrk: Wrk, served: list[Served], seconds: float, rounds: int) -> None:
+    if not wrk.binary:
+        for entry in served:
+            entry.target.throughput = {
+                "status": "not run",
+                "reason": "not run: no wrk on the PATH (apt-get install wrk)",
+            }
+        return
+    log(
+        f"throughput: a warm-up run per server, then {rounds} rounds x {len(MIXES)} "
+        f"mixes, {seconds:.0f} s each, {CONNECTIONS} connections"
+    )
+    for entry in served:  # a fresh server's first second is its slowest: not recorded
+        with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+            wrk.run(entry.server.port, entry.scripts["read_heavy"], 1, CONNECTIONS)
+    for turn in range(rounds):
+        order = rotated(list(dict.fromkeys(s.target for s in served)), turn)
+        for target in order:
+            for entry in (s for s in served if s.target is target):
+                for mix, script in entry.scripts.items():
+                    try:
+                        result = wrk.run(entry.server.port, script, seconds, CONNECTIONS)
+                    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                        target.throughput = {"status": "error", "reason": str(exc)}
+                        continue
+                    entry.rounds.setdefault(mix, []).append(result)
+        log(f"  round {turn + 1}/{rounds} done")
+    throughput_figures(served)
+
+
+def throughput_figures(served: list[Served]) -> None:
+    for entry in served:
+        target = entry.target
+        if target.throughput.get("status") == "error":
+            continue
+        target.throughput.setdefault("status", "ok")
+        for mix, results in entry.rounds.items():
+            rates = [r["requests"] / (r["duration_us"] / 1e6) for r in results if r["duration_us"]]
+            errors = sum(
+                r["status"] + r["connect"] + r["read"] + r["write"] + r["timeout"] for r in results
+            )
+            figure = {
+                "rps": round(statistics.mean(rates), 1) if rates else 0.0,
+                "p99_ms": round(max(r["p99_us"] for r in results) / 1000, 2),
+                "p50_ms": round(statistics.median(r["p50_us"] for r in results) / 1000, 2),
+                "requests": sum(r["requests"] for r in results),
+                "errors": errors,
+                "rounds_rps": [round(rate, 1) for rate in rates],
+                "spread": round(spread(rates), 3),
+            }
+            figure["noisy"] = figure["spread"] > NOISE_BOUND
+            target.throughput.setdefault(mix, {})[str(entry.workers)] = figure
+    for mix in MIXES:
+        for workers in WORKERS:
+            figures = [
+                e.target.throughput[mix][str(workers)]
+                for e in served
+                if e.workers == workers and mix in e.target.throughput
+            ]
+            if figures:
+                compare(figures, "rps", "p99_ms", higher_is_better=True)
+
+
+def __dir__() -> list[str]:
+    return __all__

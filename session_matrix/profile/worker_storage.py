@@ -1,0 +1,115 @@
+"""The worker's storage commands: what many sessions take in the store, and whether live
+sessions survive other visitors' sessions filling the cache."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from session_matrix.profile.engine_store import (
+    database_bytes,
+    engine,
+    files_bytes,
+    filled_store,
+    local_cache_bytes,
+    new_store,
+    one_transaction,
+    session_cache,
+    session_directory,
+    session_model,
+)
+from session_matrix.profile.worker_visitors import Visitors, payload
+
+__all__ = ["StorageCommands"]
+
+
+class StorageCommands(Visitors):
+    def storage(self, count: int, size: int) -> dict[str, Any]:
+        """Store ``count`` sessions of ``size`` bytes through the engine's ``SessionStore``
+        and measure what the database and the files grew by (the cache server's growth is
+        measured by the coordinator, from the server's own statistics)."""
+        store_class = engine().SessionStore
+        model = session_model(store_class)
+        if model is not None:
+            model.objects.all().delete()
+        directory = session_directory(store_class)
+        if directory is not None:
+            for path in directory.glob(f"{self.site.session_cookie}*"):
+                path.unlink()
+        cache = session_cache()
+        if cache is not None and local_cache_bytes(cache) is not None:
+            cache.clear()
+        before_cache = local_cache_bytes(cache)
+        before_db = database_bytes(model)
+        before_files = files_bytes(directory)
+        data = payload(size)
+        cookie = 0
+        keys: list[str] = []
+        with one_transaction(model is not None):
+            for number in range(count):
+                store = filled_store(data, number)
+                store.save()
+                keys.append(str(store.session_key))
+                if number == 0:
+                    cookie = self.site.session_cookie_bytes(store.session_key or "")
+        after_db = database_bytes(model)
+        after_files = files_bytes(directory)
+        after_cache = local_cache_bytes(cache)
+        # Whether the store still holds them all (a cache may have culled some): a sample.
+        sample = keys[:: max(1, len(keys) // 500)]
+        held = sum(1 for key in sample if new_store().exists(key))
+        kept = None if store_class.__module__.endswith("signed_cookies") else held
+        return {
+            "kept": None if kept is None else round(kept / len(sample) * count),
+            "local_cache_bytes": None
+            if after_cache is None or before_cache is None
+            else after_cache - before_cache,
+            "sessions": count,
+            "database_bytes": None if model is None else after_db - before_db,
+            "files_bytes": None if directory is None else after_files[0] - before_files[0],
+            "files_allocated_bytes": None
+            if directory is None
+            else after_files[1] - before_files[1],
+            "cookie_bytes": cookie,
+        }
+
+    def live(self, count: int, size: int) -> dict[str, Any]:
+        clients = [self.client() for _ in range(count)]
+        for client in clients:
+            reply = client.request("GET", f"/token/{size}/")
+            if reply.status != 200:
+                return {"error": f"/token/{size}/ answered HTTP {reply.status}"}
+        self.kept["live"] = clients
+        return {"created": count}
+
+    def flood(self, count: int, size: int) -> dict[str, Any]:
+        """``count`` other visitors' sessions of ``size`` bytes, stored through the engine."""
+        data = payload(size)
+        errors = 0
+        first = ""
+        # One transaction for a database-backed store: a commit per session would measure
+        # the disk's flushes, not the cache filling up.
+        with one_transaction(session_model(engine().SessionStore) is not None):
+            for number in range(count):
+                store = filled_store(data, number)
+                try:
+                    store.save()
+                except Exception as exc:
+                    errors += 1
+                    first = first or f"{type(exc).__name__}: {exc}"
+        return {"stored": count - errors, "errors": errors, "first_error": first[:200]}
+
+    def live_check(self, size: int) -> dict[str, Any]:
+        expected = payload(size)
+        present = errors = 0
+        for client in self.kept.get("live", []):
+            reply = client.copy().request("GET", "/session/token/")
+            if reply.status != 200:
+                errors += 1
+            elif json.loads(reply.body).get("value") == expected:
+                present += 1
+        return {"live": len(self.kept.get("live", [])), "present": present, "errors": errors}
+
+
+def __dir__() -> list[str]:
+    return __all__
