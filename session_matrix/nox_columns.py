@@ -10,7 +10,6 @@ run, keeping its previous outcomes.
 from __future__ import annotations
 
 import os
-import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +76,7 @@ def _stop(django: str, configuration: str, status: RunStatus, reason: str) -> No
 
 def _package(compiled: str, requires: tuple[str, ...]) -> str:
     """``name version`` of the first required package, from ``uv pip compile`` output."""
-    wanted = re.split(r"[\[<>=!~; ]", requires[0], maxsplit=1)[0].lower().replace("_", "-")
+    wanted = records.requirement_name(requires[0]).lower().replace("_", "-")
     for line in compiled.splitlines():
         name, _, version = line.partition("==")
         if name.strip().lower().replace("_", "-") == wanted:

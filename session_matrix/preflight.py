@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import importlib
 import json
-import re
 import sys
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from typing import Any
 
-from session_matrix.records import Record
+from session_matrix.records import Record, requirement_name
 
 __all__ = ["Problem", "check", "dotted_paths", "main"]
 
@@ -67,7 +66,7 @@ def _import(path: str) -> None:
 
 
 def _required(record: Record) -> set[str]:
-    return {re.split(r"[\[<>=!~; ]", r, maxsplit=1)[0].lower() for r in record.requires}
+    return {requirement_name(r).lower() for r in record.requires}
 
 
 def _first_line(exc: BaseException) -> str:

@@ -175,7 +175,9 @@ def _requires() -> tuple[str, ...]:
     record = _record()
     if record is None:
         return ()
-    return tuple(re.split(r"[\[<>=!~; ]", item, maxsplit=1)[0] for item in record.requires)
+    from session_matrix.records import requirement_name
+
+    return tuple(requirement_name(item) for item in record.requires)
 
 
 def pytest_configure(config: pytest.Config) -> None:

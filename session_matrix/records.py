@@ -26,7 +26,16 @@ from session_matrix import schemas, services
 from session_matrix.model import Configuration
 from session_matrix.paths import PACKAGE, ROOT
 
-__all__ = ["Record", "deep_merge", "directories", "fill", "load", "load_all", "names"]
+__all__ = [
+    "Record",
+    "deep_merge",
+    "directories",
+    "fill",
+    "load",
+    "load_all",
+    "names",
+    "requirement_name",
+]
 
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
 
@@ -212,6 +221,11 @@ def load_all(dirs: Iterable[Path] | None = None) -> list[Record]:
     files = _files(directories() if dirs is None else dirs)
     records = [_check(_resolve(name, files)) for name in sorted(files)]
     return sorted(records, key=lambda r: (r.engine, not r.default, r.name))
+
+
+def requirement_name(requirement: str) -> str:
+    """The distribution a PEP 508 requirement names: ``pkg>=2.0`` -> ``pkg``."""
+    return re.split(r"[\[<>=!~; ]", requirement.strip(), maxsplit=1)[0]
 
 
 def fill(value: Any, values: dict[str, Any]) -> Any:

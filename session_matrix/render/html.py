@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from dataclasses import asdict
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from session_matrix import rollup
+from session_matrix import records, rollup
 from session_matrix.merge import summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.paths import PACKAGE
@@ -27,7 +28,32 @@ from session_matrix.vocabulary import RAN, Kind, Verdict, legend
 __all__ = ["environment", "html_report", "page_context", "script"]
 
 TEMPLATES = PACKAGE / "render" / "templates"
-_PACKAGES = ("django-redis", "redis", "pymemcache", "psycopg", "PyMySQL", "mysqlclient")
+# Which client packages a configuration's settings use (every column environment has them
+# all installed; the header shows the ones that ran the configuration's sessions).
+_CLIENTS = {
+    "django_redis": ("django-redis", "redis"),
+    "backends.redis": ("redis",),
+    "memcached": ("pymemcache",),
+    "postgres": ("psycopg",),
+    "mysql": ("PyMySQL", "mysqlclient"),
+}
+
+
+def _packages(configuration: Configuration) -> list[str]:
+    """The packages that decide how this configuration stores sessions."""
+    text = json.dumps([configuration.settings, configuration.needs])
+    found = [name for marker, names in _CLIENTS.items() if marker in text for name in names]
+    return [*dict.fromkeys(found), *map(records.requirement_name, configuration.requires)]
+
+
+def _stores(configuration: Configuration) -> list[str]:
+    """What holds the sessions besides the engine: cache backends and serializers."""
+    lines = []
+    for alias, cache in configuration.settings.get("CACHES", {}).items():
+        backend = str(cache.get("BACKEND", "")).rsplit(".", 1)[-1]
+        serializer = str(cache.get("OPTIONS", {}).get("SERIALIZER", "")).rsplit(".", 1)[-1]
+        lines.append(f"cache {alias}: {backend}" + (f", {serializer}" if serializer else ""))
+    return lines
 
 
 def _grouped(versions: list[str], values: list[str]) -> str:
@@ -62,10 +88,6 @@ def _header(configuration: Configuration, columns: list[Column]) -> dict[str, An
         ]
 
     services = sorted({name for env in envs for name in env.get("services", {})})
-    packages = [
-        *_PACKAGES,
-        *(r.split("[")[0].split("=")[0].split(">")[0] for r in configuration.requires),
-    ]
     return {
         "name": configuration.name,
         "engine": configuration.engine,
@@ -75,7 +97,8 @@ def _header(configuration: Configuration, columns: list[Column]) -> dict[str, An
         "django": ", ".join(env["django"] for env in envs if env.get("django")),
         "python": _grouped(versions, [env.get("python", "") for env in envs]),
         "services": versions_of("services", services),
-        "packages": versions_of("packages", packages),
+        "packages": versions_of("packages", _packages(configuration)),
+        "stores": _stores(configuration),
         "stale": [column.django for column in columns if column.stale],
         "problems": [_problem(c) for c in columns if c.status != "ok" or c.note],
     }

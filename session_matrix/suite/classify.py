@@ -34,7 +34,7 @@ _BROKEN_WORDS = {
 def missing_package(record: records.Record) -> str:
     """Why this environment cannot run ``record``: a package it needs is not installed."""
     for requirement in record.requires:
-        name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]
+        name = records.requirement_name(requirement)
         try:
             metadata.version(name)
         except metadata.PackageNotFoundError:
