@@ -46,7 +46,7 @@ LEGEND = """\
            checked warm), interpreter and imports
   startup  the pytest subprocess minus its tests: interpreter, Django, pytest, collection
   tests    the patterns themselves (sum of pytest durations)
-  column     the column runner's own work: services (Redis lease, memcached, databases...),
+  column   the column runner's own work: services (Redis lease, memcached, databases...),
            writing the raw file
   outside  not inside any session: a nox child per column (start-up, noxfile, interpreter
            discovery), nox's scheduling, idle job slots at the tail"""

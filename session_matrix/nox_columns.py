@@ -40,7 +40,10 @@ def column_params() -> list[Any]:
     import nox
 
     params = []
-    every = records.load_all()
+    try:
+        every = records.load_all()
+    except schemas.InvalidInput as exc:  # while nox loads the noxfile: one line, not a traceback
+        raise SystemExit(f"error: {exc}") from None
     for django in config.django_versions():
         for record in every:
             tags = sorted({record.name, record.engine, f"dj{django.version}"})
