@@ -71,6 +71,7 @@ def test_a_bad_record_stops_nox_with_one_line(tmp_path):
     )
     assert done.returncode != 0
     assert "broken.toml: extends unknown record 'nowhere'" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
 
 
 def test_a_django_version_without_interpreter_is_a_stated_not_run(monkeypatch):
