@@ -106,15 +106,7 @@ def _cell(column: Column, row: Row | None) -> Cell:
             return Cell(CellStatus.ABSENT, reason=column.reason)
         return Cell(_NO_ROWS[RunStatus(column.status)], reason=column.reason)
     status = CellStatus.FLAKY if len(set(row.runs)) > 1 else CellStatus.of(row.outcome)
-    return Cell(
-        status=status,
-        reason=row.reason,
-        exception=row.exception,
-        message=row.message,
-        phase=row.phase,
-        duration=row.duration,
-        runs=list(row.runs),
-    )
+    return Cell(status=status, **row.details())
 
 
 def verdict(statuses_by_engine: dict[str, list[CellStatus]]) -> Verdict:

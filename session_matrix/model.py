@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -110,16 +110,13 @@ class Row(Detail):
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Row:
-        return cls(
-            outcome=Outcome(data["outcome"]),
-            phase=data.get("phase", "call"),
-            exception=data.get("exception", ""),
-            message=data.get("message", ""),
-            reason=data.get("reason", ""),
-            duration=float(data.get("duration", 0.0)),
-            runs=[Outcome(run) for run in data.get("runs", [])],
-            at=data.get("at", ""),
-        )
+        """A row as a raw file (checked against its schema) or the recorder holds it."""
+        runs = [Outcome(run) for run in data.get("runs", [])]
+        return cls(**(data | {"outcome": Outcome(data["outcome"]), "runs": runs}))
+
+    def details(self) -> dict[str, Any]:
+        """Its ``Detail`` fields, for a cell of the matrix."""
+        return {f.name: getattr(self, f.name) for f in fields(Detail)} | {"runs": list(self.runs)}
 
 
 @dataclass(frozen=True)
@@ -148,14 +145,7 @@ class LastRun:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LastRun:
-        return cls(
-            status=RunStatus(data["status"]),
-            reason=data.get("reason", ""),
-            finished=data.get("finished", ""),
-            selection=list(data.get("selection", [])),
-            seed=data.get("seed"),
-            origin=dict(data.get("origin", {})),
-        )
+        return cls(**(data | {"status": RunStatus(data["status"])}))
 
 
 @dataclass
@@ -172,15 +162,7 @@ class GoodRun:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> GoodRun:
-        return cls(
-            finished=data["finished"],
-            fingerprint=data.get("fingerprint", ""),
-            selection=list(data.get("selection", [])),
-            seed=data.get("seed"),
-            environment=dict(data.get("environment", {})),
-            origin=dict(data.get("origin", {})),
-            timings={k: float(v) for k, v in data.get("timings", {}).items()},
-        )
+        return cls(**data)
 
 
 @dataclass

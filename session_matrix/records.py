@@ -18,7 +18,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -62,17 +62,10 @@ class Record:
         return not self.extends
 
     def configuration(self) -> Configuration:
+        """The record as the matrix stores it (lists where the record holds tuples)."""
+        values = {f.name: getattr(self, f.name) for f in fields(Configuration)}
         return Configuration(
-            name=self.name,
-            engine=self.engine,
-            default=self.default,
-            description=self.description,
-            label=self.label,
-            extends=self.extends,
-            needs=list(self.needs),
-            requires=list(self.requires),
-            settings=self.settings,
-            lists=self.lists,
+            **values | {"needs": list(self.needs), "requires": list(self.requires)}
         )
 
 
