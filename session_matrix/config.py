@@ -19,7 +19,7 @@ from typing import Any
 from session_matrix.model import DjangoVersion
 from session_matrix.paths import ROOT
 
-__all__ = ["PYPROJECT", "django_versions", "themes"]
+__all__ = ["PYPROJECT", "django_versions", "newest_release", "themes"]
 
 PYPROJECT = ROOT / "pyproject.toml"
 SUPPORT = ("supported", "end-of-life", "pre-release")
@@ -45,6 +45,13 @@ def django_versions() -> list[DjangoVersion]:
             raise ValueError(msg)
         found.append(DjangoVersion(version, entry["python"], support, entry.get("note", "")))
     return found
+
+
+def newest_release() -> DjangoVersion:
+    """The newest Django version that is not a pre-release: what "the newest" means for the
+    profile and the harness's own end-to-end tests."""
+    released = [d for d in django_versions() if d.support != "pre-release"]
+    return (released or django_versions())[-1]
 
 
 def themes() -> dict[str, str]:

@@ -20,7 +20,7 @@ from session_matrix.vocabulary import Outcome, RunStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = Path(__file__).resolve().parent / "resources"
-NEWEST = config.django_versions()[-1].version
+NEWEST = config.newest_release().version
 DEFAULTS = [record.name for record in records.load_all() if record.default]
 FINISHED = "2026-11-25T08:00:00+00:00"
 

@@ -187,7 +187,7 @@ def run(
     could be measured."""
     args = _parser().parse_args(list(argv))
     versions = config.django_versions()
-    chosen = versions if args.all_versions else versions[-1:]
+    chosen = versions if args.all_versions else [config.newest_release()]
     names = [n for n in (args.configurations or "").split(",") if n]
     known = records.names()
     unknown = [n for n in names if n not in known]
