@@ -119,7 +119,9 @@ def _environment(
     try:
         return str(envs.ensure(spec, upgrade=bool(os.environ.get("SESSION_MATRIX_UPGRADE"))))
     except envs.InstallFailed as exc:
-        first = str(exc).splitlines()[-1] if str(exc) else "no output"
+        lines = [line.strip(" ×╰─▶│") for line in str(exc).splitlines()]
+        first = next((line for line in reversed(lines) if line), "no output")
+        first = first.removeprefix("cause:").strip()
         if record.requires:
             ok, compiled = envs.resolves(record.requires, spec.python)
             if not ok:

@@ -67,3 +67,68 @@ def test_without_redis_redis_columns_are_not_run_and_others_still_run(tmp_path):
     assert cache.last_run.status == "not_run"
     assert cache.last_run.reason.startswith("not run: no Redis at redis://127.0.0.1:1/0")
     assert read_raw(tmp_path / "raw" / f"file-dj{NEWEST}.json").last_run.status == "ok"
+
+
+def test_a_requirement_that_rejects_this_django_reads_not_available(tmp_path):
+    """A third-party package that cannot be installed beside this Django: not available,
+    with the installer's reason; never a crash or a column of failures."""
+    engines = tmp_path / "engines"
+    engines.mkdir()
+    (engines / "db-old.toml").write_text('extends = "db"\nrequires = ["Django<4"]\n')
+    results = tmp_path / "results"
+    nox(
+        results,
+        "-s",
+        f"matrix(db-old-dj{NEWEST})",
+        env={"SESSION_MATRIX_ENGINES_DIR": str(engines)},
+    )
+    raw = read_raw(results / "raw" / f"db-old-dj{NEWEST}.json")
+    assert raw.last_run.status == "unavailable"
+    assert raw.last_run.reason.lower().startswith("not available: django 3.")
+    assert f"does not support Django {NEWEST}" in raw.last_run.reason
+    assert raw.tests == {}
+
+
+def test_a_required_package_whose_engine_does_not_import_reads_not_available(tmp_path):
+    engines = tmp_path / "engines"
+    engines.mkdir()
+    (engines / "db-six.toml").write_text(
+        'extends = "db"\nrequires = ["six"]\n'
+        '[settings]\nSESSION_ENGINE = "six.moves.no_such_engine"\n'
+    )
+    results = tmp_path / "results"
+    nox(
+        results,
+        "-s",
+        f"matrix(db-six-dj{NEWEST})",
+        env={"SESSION_MATRIX_ENGINES_DIR": str(engines)},
+    )
+    raw = read_raw(results / "raw" / f"db-six-dj{NEWEST}.json")
+    assert raw.last_run.status == "unavailable"
+    assert raw.last_run.reason.startswith("not available: six ")
+    assert (
+        "six.moves.no_such_engine" in raw.last_run.reason
+        or "no_such_engine" in raw.last_run.reason
+    )
+
+
+def test_a_dotted_path_that_does_not_import_is_a_bad_record_and_writes_nothing(tmp_path):
+    engines = tmp_path / "engines"
+    engines.mkdir()
+    (engines / "db-typo.toml").write_text(
+        'extends = "db"\n[settings]\nSESSION_ENGINE = "django.contrib.sessions.backends.dbb"\n'
+    )
+    results = tmp_path / "results"
+    done = nox(
+        results,
+        "-s",
+        f"matrix(db-typo-dj{NEWEST})",
+        check=False,
+        env={"SESSION_MATRIX_ENGINES_DIR": str(engines)},
+    )
+    assert done.returncode != 0
+    assert (
+        "settings.SESSION_ENGINE 'django.contrib.sessions.backends.dbb' does not import"
+        in done.stdout + done.stderr
+    )
+    assert not (results / "raw" / f"db-typo-dj{NEWEST}.json").exists()

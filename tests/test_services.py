@@ -179,3 +179,12 @@ def test_sigterm_releases_the_lease_and_removes_the_directory(redis_url, tmp_pat
     assert process.wait(timeout=20) == 130
     assert not directory.exists()
     assert not base.keys(f"{LEASE_PREFIX}*")
+
+
+def test_a_server_older_than_django_supports_is_not_run_with_djangos_minimum():
+    from session_matrix.services.postgres import too_old
+
+    reason = too_old((12,), (15,), "PostgreSQL", "postgresql://u@h:5432/x")
+    assert reason.startswith("PostgreSQL 12 at postgresql://u@h:5432/x is too old for Django ")
+    assert reason.endswith("(needs 15+)")
+    assert too_old((15,), (15,), "PostgreSQL", "x") == ""
