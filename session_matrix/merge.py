@@ -79,23 +79,32 @@ def _note(raw: RawRecord) -> str:
 
 def _column(record: Record, django: str, raw: RawRecord | None, current: str) -> Column:
     key = column_id(record.name, django)
-    column = Column(key, record.name, record.engine, django, status="absent")
     if raw is None:
-        column.reason = "no raw result yet"
-        return column
-    column.last_run = raw.last_run
+        return Column(key, record.name, record.engine, django, "absent", "no raw result yet")
     if raw.results is None or not raw.tests:
-        column.status, column.reason = raw.last_run.status, raw.last_run.reason
-        column.finished = raw.last_run.finished
-        return column
+        last = raw.last_run
+        return Column(
+            key,
+            record.name,
+            record.engine,
+            django,
+            last.status,
+            last.reason,
+            finished=last.finished,
+            last_run=last,
+        )
     good = raw.results
-    column.status = RunStatus.OK
-    column.note = _note(raw)
-    column.stale = bool(good.fingerprint) and good.fingerprint != current
-    column.finished, column.fingerprint = good.finished, good.fingerprint
-    column.selection, column.seed = good.selection, good.seed
-    column.environment, column.origin, column.timings = good.environment, good.origin, good.timings
-    return column
+    return Column(
+        key,
+        record.name,
+        record.engine,
+        django,
+        RunStatus.OK,
+        note=_note(raw),
+        stale=bool(good.fingerprint) and good.fingerprint != current,
+        last_run=raw.last_run,
+        **good.facts(),
+    )
 
 
 def _cell(column: Column, row: Row | None) -> Cell:

@@ -41,6 +41,7 @@ __all__ = [
     "PatternRow",
     "RawRecord",
     "Row",
+    "RunFacts",
     "Theme",
     "column_id",
     "now",
@@ -148,17 +149,26 @@ class LastRun:
         return cls(**(data | {"status": RunStatus(data["status"])}))
 
 
-@dataclass
-class GoodRun:
-    """The newest run whose outcomes are in the file: what ran them, where and how long."""
+@dataclass(kw_only=True)
+class RunFacts:
+    """What ran a column's outcomes, where, when and how long (a raw file's ``results``, and
+    the matrix column that shows them)."""
 
-    finished: str
+    finished: str = ""
     fingerprint: str = ""
     selection: list[str] = field(default_factory=list)
     seed: int | None = None
     environment: dict[str, Any] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+
+    def facts(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(RunFacts)}
+
+
+@dataclass
+class GoodRun(RunFacts):
+    """The newest run whose outcomes are in the file."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> GoodRun:
@@ -246,7 +256,7 @@ class Theme:
 
 
 @dataclass
-class Column:
+class Column(RunFacts):
     """One configuration on one Django version: which results the table shows, and why."""
 
     id: str
@@ -257,13 +267,6 @@ class Column:
     reason: str = ""
     stale: bool = False
     note: str = ""  # "last run <date>: not run: ...; showing results from <date>"
-    finished: str = ""
-    fingerprint: str = ""
-    selection: list[str] = field(default_factory=list)
-    seed: int | None = None
-    environment: dict[str, Any] = field(default_factory=dict)
-    origin: dict[str, str] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
     last_run: LastRun | None = None
 
 
