@@ -43,6 +43,14 @@ class Term:
     legend: str
 
 
+class _Termed(StrEnum):
+    """An enum whose members each carry a ``Term`` (below, in ``_TERMS``)."""
+
+    @property
+    def term(self) -> Term:
+        return _TERMS[self]
+
+
 class Outcome(StrEnum):
     """One run of one pattern, as the recorder saw it."""
 
@@ -64,7 +72,7 @@ class RunStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
-class CellStatus(StrEnum):
+class CellStatus(_Termed):
     """One pattern in one column of the matrix."""
 
     PASSED = "passed"
@@ -76,10 +84,6 @@ class CellStatus(StrEnum):
     NOT_RUN = "not_run"
     HARNESS_ERROR = "harness_error"
     ABSENT = "absent"
-
-    @property
-    def term(self) -> Term:
-        return CELL_TERMS[self]
 
     @property
     def ran(self) -> bool:
@@ -96,7 +100,7 @@ class CellStatus(StrEnum):
         return cls(outcome.value)
 
 
-CELL_TERMS = {
+CELL_TERMS: dict[StrEnum, Term] = {
     CellStatus.PASSED: Term("works", "✅", "✓", "ok", "works: the developer's expectation held"),
     CellStatus.FAILED: Term(
         "fails", "❌", "✗", "bad", "fails: the assertion failed or the idiom raised"
@@ -140,26 +144,25 @@ CELL_TERMS = {
 RAN = frozenset({CellStatus.PASSED, CellStatus.FAILED, CellStatus.ERROR, CellStatus.FLAKY})
 
 
-class Kind(StrEnum):
+class Kind(_Termed):
     """Why an idiom fails on every engine (``Kind:`` in its docstring)."""
 
     MISTAKE = "mistake"
     DJANGO_LIMITATION = "django-limitation"
     TEST_TOOL_LIMITATION = "test-tool-limitation"
 
-    @property
-    def words(self) -> str:
-        return _KIND_WORDS[self]
 
-
-_KIND_WORDS = {
-    Kind.MISTAKE: "a mistake everywhere",
-    Kind.DJANGO_LIMITATION: "how Django works on every engine",
-    Kind.TEST_TOOL_LIMITATION: "a limit of the test tool, on every engine",
+_TERMS: dict[StrEnum, Term] = {
+    **CELL_TERMS,
+    Kind.MISTAKE: Term("a mistake everywhere", "", "", "everywhere", ""),
+    Kind.DJANGO_LIMITATION: Term("how Django works on every engine", "", "", "everywhere", ""),
+    Kind.TEST_TOOL_LIMITATION: Term(
+        "a limit of the test tool, on every engine", "", "", "everywhere", ""
+    ),
 }
 
 
-class Verdict(StrEnum):
+class Verdict(_Termed):
     """What one row says across engines and versions."""
 
     PORTABLE = "portable"
@@ -167,12 +170,8 @@ class Verdict(StrEnum):
     FAILS_EVERYWHERE = "fails_everywhere"
     UNKNOWN = "unknown"
 
-    @property
-    def term(self) -> Term:
-        return _VERDICT_TERMS[self]
 
-
-_VERDICT_TERMS = {
+_TERMS |= {
     Verdict.PORTABLE: Term("works on every engine", "", "", "portable", ""),
     Verdict.DIFFERS: Term("depends on the engine or version", "", "", "differs", ""),
     Verdict.FAILS_EVERYWHERE: Term(

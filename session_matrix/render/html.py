@@ -145,7 +145,7 @@ def _row(matrix: Matrix, row: PatternRow) -> dict[str, Any]:
     return asdict(row) | {
         "param": row.id.partition("[")[2].removesuffix("]"),
         "verdict_text": row.verdict.term.word,
-        "kind_text": Kind(row.kind).words if row.kind else "",
+        "kind_text": Kind(row.kind).term.word if row.kind else "",
         "cells": [_config_cell(matrix, row, c) for c in matrix.configurations],
     }
 

@@ -21,7 +21,7 @@ def _mark(row: PatternRow) -> str:
     """The badge after an idiom: 🚫 and its kind for a row that fails on every engine."""
     if row.verdict != Verdict.FAILS_EVERYWHERE:
         return ""
-    kind = f" ({md.text(Kind(row.kind).words)})" if row.kind else ""
+    kind = f" ({md.text(Kind(row.kind).term.word)})" if row.kind else ""
     return f" {Verdict.FAILS_EVERYWHERE.term.symbol}{kind}"
 
 
@@ -154,7 +154,7 @@ def _details(matrix: Matrix, row: PatternRow) -> list[str]:
     labels = (("Expect", row.expect), ("Why", row.why), ("Fix", row.fix), ("Depends", row.depends))
     lines += [f"- **{label}:** {md.text(value)}" for label, value in labels if value]
     if row.kind:
-        lines.append(f"- **Kind:** {md.text(Kind(row.kind).words)}")
+        lines.append(f"- **Kind:** {md.text(Kind(row.kind).term.word)}")
     if row.twin:
         differs = f" (they disagree on {', '.join(row.twin_differs)})" if row.twin_differs else ""
         lines.append(f"- **Twin:** {md.code(row.twin)}{md.text(differs)}")
