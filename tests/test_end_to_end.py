@@ -101,7 +101,8 @@ def test_a_required_package_whose_engine_does_not_import_reads_not_available(tmp
     _, raw = run_record(tmp_path, "db-six", text)
     assert raw.last_run.status == "unavailable"
     assert raw.last_run.reason.startswith("not available: six ")
-    assert "six.moves.nope" in raw.last_run.reason
+    # The first line of the import error names what did not import.
+    assert "nope" in raw.last_run.reason
 
 
 def test_a_dotted_path_that_does_not_import_is_a_bad_record_and_writes_nothing(tmp_path):
