@@ -1,10 +1,14 @@
-"""Fixtures shared by the patterns. Like every pattern, it never looks at the engine."""
+"""Fixtures shared by the patterns. Like every pattern, it never branches on the engine's name."""
 
 import queue
 import threading
 from concurrent.futures import Future
+from importlib import import_module
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_PREFIX
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 
 from session_matrix.config import themes
 from session_matrix.overlay import service
@@ -30,6 +34,21 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(items):
     # @pytest.mark.since_django("5.1"): on older Django the idiom is skipped as not available.
     gate_since_django(items)
+
+
+@pytest.fixture
+def cached_db_key():
+    """``cached_db_key(session_key)``: the cache key of the session's cached_db copy, as the
+    patterns that evict it (``cache.delete``) need it.
+
+    An engine built on Django's cached_db keeps its copy under its own ``cache_key_prefix``
+    (django-qsessions: ``qsessions.q_cached_db``), so Django's ``KEY_PREFIX`` would evict
+    nothing there. Any other engine keeps no cached_db copy: the key is Django's, which names
+    none of its entries.
+    """
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    prefix = store.cache_key_prefix if issubclass(store, CachedDBStore) else CACHED_DB_PREFIX
+    return lambda session_key: prefix + session_key
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from importlib import import_module
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_PREFIX
 from django.core.cache import cache
 
 pytestmark = [pytest.mark.async_session, pytest.mark.django_db(transaction=True)]
@@ -210,7 +209,7 @@ async def test_store_aflush():
 
 
 @pytest.mark.since_django("5.0", reason="Client.asession() arrived in Django 5.0")
-async def test_asession_read_with_getitem_after_cache_eviction(async_client):
+async def test_asession_read_with_getitem_after_cache_eviction(async_client, cached_db_key):
     """the same read, after the session's cached_db cache entry is evicted (cache.adelete)
 
     Expect: the test reads what the view stored.
@@ -225,12 +224,14 @@ async def test_asession_read_with_getitem_after_cache_eviction(async_client):
     """
     await async_client.post("/session/colour/", {"value": "blue"})
     key = async_client.cookies[settings.SESSION_COOKIE_NAME].value
-    await cache.adelete(CACHED_DB_PREFIX + key)
+    await cache.adelete(cached_db_key(key))
     session = await async_client.asession()
     assert session["colour"] == "blue"
 
 
-async def test_async_view_reads_session_synchronously_after_cache_eviction(async_client):
+async def test_async_view_reads_session_synchronously_after_cache_eviction(
+    async_client, cached_db_key
+):
     """the same async view, after the session's cached_db cache entry is evicted (cache.adelete)
 
     Expect: the async view reads what an earlier request stored.
@@ -246,6 +247,6 @@ async def test_async_view_reads_session_synchronously_after_cache_eviction(async
     """
     await async_client.post("/session/colour/", {"value": "blue"})
     key = async_client.cookies[settings.SESSION_COOKIE_NAME].value
-    await cache.adelete(CACHED_DB_PREFIX + key)
+    await cache.adelete(cached_db_key(key))
     response = await async_client.get("/async/session/colour/")
     assert response.json()["value"] == "blue"

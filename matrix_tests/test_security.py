@@ -2,7 +2,6 @@
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_PREFIX
 from django.core.cache import cache
 from django.test import Client
 
@@ -142,7 +141,9 @@ def test_secret_key_rotation_without_fallback(client, settings):
     assert client.get("/session/basket/").json()["present"] is False
 
 
-def test_secret_key_rotation_without_fallback_after_cache_eviction(client, settings):
+def test_secret_key_rotation_without_fallback_after_cache_eviction(
+    client, settings, cached_db_key
+):
     """the same rotation, after the session's cached_db cache entry is evicted (cache.delete(...))
 
     Expect: the old session is no longer valid: the visitor's data is gone.
@@ -156,7 +157,7 @@ def test_secret_key_rotation_without_fallback_after_cache_eviction(client, setti
     Twin: test_secret_key_rotation_without_fallback
     """
     client.post("/session/basket/", {"value": "3 apples"})
-    cache.delete(CACHED_DB_PREFIX + client.cookies[settings.SESSION_COOKIE_NAME].value)
+    cache.delete(cached_db_key(client.cookies[settings.SESSION_COOKIE_NAME].value))
     settings.SECRET_KEY = "rotated-" + settings.SECRET_KEY
     settings.SECRET_KEY_FALLBACKS = []
     assert client.get("/session/basket/").json()["present"] is False

@@ -113,3 +113,23 @@ def test_a_dotted_path_that_does_not_import_is_a_bad_record_and_writes_nothing(t
         done.stdout + done.stderr
     )
     assert raw is None
+
+
+def test_the_eviction_patterns_evict_a_third_party_cached_db_engines_copy(tmp_path):
+    """django-qsessions keeps its cache copy under a prefix of its own (qsessions.q_cached_db):
+    the patterns that evict the copy must evict that one, or the qsessions column reads as if
+    it never lost its cache entry. Evicted, it behaves as cached_db does."""
+    nox(
+        tmp_path,
+        "-s",
+        f"matrix(cached_db-qsessions-dj{NEWEST})",
+        "--",
+        "-k",
+        "after_cache_eviction and (secret_key or async_view)",
+    )
+    raw = read_raw(tmp_path / "raw" / f"cached_db-qsessions-dj{NEWEST}.json")
+    rows = {node.rpartition("::")[2]: row for node, row in raw.tests.items()}
+    rotation = rows["test_secret_key_rotation_without_fallback_after_cache_eviction"]
+    assert rotation.outcome == "passed"  # the signed row was read: the rotation ended it
+    sync_read = rows["test_async_view_reads_session_synchronously_after_cache_eviction"]
+    assert (sync_read.outcome, sync_read.exception) == ("failed", "SynchronousOnlyOperation")
