@@ -149,6 +149,34 @@ def test_an_absent_database_server_is_not_run(name, variable, monkeypatch):
     provision_fails([name], re.escape("127.0.0.1:1"))
 
 
+@pytest.mark.parametrize(
+    ("name", "variable", "url", "refusal"),
+    [
+        (
+            "postgres",
+            "POSTGRES_URL",
+            "postgresql://sm_no_such_role@127.0.0.1:5432/test",
+            'role "sm_no_such_role" does not exist',
+        ),
+        ("mysql", "MYSQL_URL", "mysql://root:sm-wrong@127.0.0.1:3306/test", "Access denied"),
+    ],
+)
+def test_wrong_credentials_are_not_run_with_the_servers_refusal(
+    name, variable, url, refusal, monkeypatch
+):
+    """The real server, a user or password it rejects: not run, saying the server is there
+    and what to check, never "no server at" (nor "start one")."""
+    monkeypatch.setenv(variable, url)
+    with pytest.raises(services.ServiceUnavailable) as caught, services.provision([name], "x"):
+        pass
+    reason = str(caught.value)
+    assert " rejected the connection (" in reason
+    assert refusal in reason
+    assert "check the user and password" in reason or "check the user, password" in reason
+    assert not reason.startswith("no ")
+    assert "sm-wrong" not in reason  # the password stays out of messages
+
+
 def test_sigterm_releases_the_lease_and_removes_the_directory(redis_url, tmp_path):
     """A process killed politely (nox sends SIGTERM after Ctrl-C) cleans up after itself."""
     script = (

@@ -25,6 +25,7 @@ import functools
 import importlib
 import os
 import pkgutil
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -36,6 +37,7 @@ __all__ = [
     "Provider",
     "ServiceLost",
     "ServiceUnavailable",
+    "listening",
     "optional",
     "placeholders",
     "provision",
@@ -121,6 +123,18 @@ def public_url(url: str) -> str:
     userinfo, _, host = parts.netloc.rpartition("@")
     user = userinfo.partition(":")[0]
     return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host))
+
+
+def listening(host: str, port: int) -> bool:
+    """Whether a server accepts TCP connections at ``host:port``: told apart, a refused login
+    (wrong user or password: a server is there) is not reported as no server at all."""
+    if not host or host.startswith("/"):  # a Unix socket: no port to knock on
+        return False
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
 
 
 @functools.cache

@@ -16,6 +16,7 @@ from session_matrix.services import (
     Given,
     ServiceLost,
     ServiceUnavailable,
+    listening,
     public_url,
 )
 from session_matrix.services.postgres import connection_settings, database_name, too_old
@@ -86,10 +87,15 @@ class MariaDB(EnvAddress):
         try:
             version, started = self._status(url)
         except MySQLdb.Error as exc:
-            msg = (
-                f"no MariaDB/MySQL at {shown} ({type(exc).__name__}: {exc}); "
-                "start one or set MYSQL_URL"
-            )
+            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+            where = connection_settings(url)
+            if listening(where["HOST"], int(where["PORT"] or 3306)):
+                msg = (
+                    f"MariaDB/MySQL at {shown} rejected the connection ({reason}); check the "
+                    "user and password in MYSQL_URL"
+                )
+            else:
+                msg = f"no MariaDB/MySQL at {shown} ({reason}); start one or set MYSQL_URL"
             raise ServiceUnavailable(msg) from exc
         number = tuple(int(part) for part in version.split("-")[0].split(".")[:2])
         mariadb = "mariadb" in version.lower()

@@ -21,6 +21,7 @@ from session_matrix.services import (
     Given,
     ServiceLost,
     ServiceUnavailable,
+    listening,
     public_url,
 )
 
@@ -84,11 +85,15 @@ class Postgres(EnvAddress):
                 started = conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0]
                 number = conn.info.server_version  # e.g. 150020
         except psycopg.Error as exc:
-            reason = " ".join(str(exc).split())
-            msg = (
-                f"no PostgreSQL at {shown} ({type(exc).__name__}: {reason}); "
-                "start one or set POSTGRES_URL"
-            )
+            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+            where = connection_settings(url)
+            if listening(where["HOST"], int(where["PORT"] or 5432)):
+                msg = (
+                    f"PostgreSQL at {shown} rejected the connection ({reason}); check the "
+                    "user, password and database in POSTGRES_URL"
+                )
+            else:
+                msg = f"no PostgreSQL at {shown} ({reason}); start one or set POSTGRES_URL"
             raise ServiceUnavailable(msg) from exc
         from django.db.backends.postgresql.features import DatabaseFeatures
 
