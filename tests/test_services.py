@@ -1,5 +1,6 @@
 """Providers: each run gets a private namespace on the real service, released on every exit."""
 
+import functools
 import os
 import re
 import signal
@@ -216,3 +217,26 @@ def test_a_server_older_than_django_supports_is_not_run_with_djangos_minimum():
     assert reason.startswith("PostgreSQL 12 at postgresql://u@h:5432/x is too old for Django ")
     assert reason.endswith("(needs 15+)")
     assert too_old((15,), (15,), "PostgreSQL", "x") == ""
+
+
+@pytest.mark.parametrize("name", ["postgres", "mysql"])
+def test_the_real_server_below_djangos_minimum_is_not_run(name, monkeypatch):
+    """The real server's reported version against a minimum raised above it (no old server is
+    at hand): not run, with the server's version and Django's minimum; for MariaDB, the
+    minimum Django states for MariaDB, not MySQL's."""
+    if name == "postgres":
+        from django.db.backends.postgresql.features import DatabaseFeatures
+
+        monkeypatch.setattr(DatabaseFeatures, "minimum_database_version", (99,))
+        expected = r"PostgreSQL \d+ at \S+ is too old for Django \S+ \(needs 99\+\)"
+    else:
+        from django.db.backends.mysql.features import DatabaseFeatures
+
+        def minimum(features):
+            return (99, 1) if features.connection.mysql_is_mariadb else (1, 0)
+
+        monkeypatch.setattr(
+            DatabaseFeatures, "minimum_database_version", functools.cached_property(minimum)
+        )
+        expected = r"MariaDB \d+\.\d+ at \S+ is too old for Django \S+ \(needs 99\.1\+\)"
+    provision_fails([name], expected)
