@@ -147,3 +147,42 @@ def test_a_failure_message_reaches_the_detail_as_text(matrix):
     page = html_report(matrix)
     assert f"{SAMPLE}::test_key_error" in page
     assert HOSTILE_MESSAGE.replace("<", "&lt;").replace(">", "&gt;").split("`")[0] in page
+
+
+def test_a_column_header_names_the_backend_and_tells_a_server_from_its_client():
+    """cache (django-redis) and cache-redis-builtin (Django's RedisCache) both use a class
+    called RedisCache; the Redis server and redis-py are both called redis."""
+    from session_matrix import config, records
+    from session_matrix.catalogue import read_catalogue
+    from session_matrix.fingerprint import fingerprint
+    from session_matrix.merge import build_matrix
+    from tests.helpers import RESOURCES, fixture_raws
+
+    names = ["cache", "cache-redis-builtin", "cache-redis-json"]
+    raws = fixture_raws(configurations=names)
+    for raw in raws.values():
+        if raw.results:
+            raw.results.environment["services"] = {"redis": "7.0.15"}
+            raw.results.environment["packages"] = {"redis": "8.1.0", "django-redis": "7.0.0"}
+    every = [records.load(name) for name in names]
+    page = html_report(
+        build_matrix(
+            raws=raws,
+            catalogue=read_catalogue(RESOURCES / "patterns", config.themes()),
+            configurations=every,
+            django=config.django_versions(),
+            themes=config.themes(),
+            fingerprints={r.name: fingerprint(r) for r in every},
+        )
+    )
+    envs = dict(re.findall(r'data-config="([^"]+)">.*?<div class="env">(.*?)</th>', page, re.S))
+    assert "cache default: django_redis.cache.RedisCache</div>" in envs["cache"]
+    assert "cache default: Django&#39;s RedisCache</div>" in envs["cache-redis-builtin"]
+    assert (
+        "cache default: django_redis.cache.RedisCache, JSONSerializer</div>"
+        in envs["cache-redis-json"]
+    )
+    for name in names:
+        assert "<div>redis server 7.0.15</div>" in envs[name]
+        assert "<div>redis 8.1.0</div>" in envs[name]
+    assert "django-redis 7.0.0" not in envs["cache-redis-builtin"]

@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from session_matrix import records, rollup
+from session_matrix import records, rollup, services
 from session_matrix.merge import summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.paths import PACKAGE
@@ -46,11 +46,26 @@ def _packages(configuration: Configuration) -> list[str]:
     return [*dict.fromkeys(found), *map(records.requirement_name, configuration.requires)]
 
 
+def _backend(path: str) -> str:
+    """A cache backend as a header names it: Django's own by class (``Django's RedisCache``),
+    a package's by its dotted path (``django_redis.cache.RedisCache``), so that the two
+    RedisCaches never read alike."""
+    module, _, name = path.rpartition(".")
+    return f"Django's {name}" if module.startswith("django.core.cache.backends") else path
+
+
+def _service(name: str) -> str:
+    """``redis server``: a server the column talked to, told apart from the client package
+    of the same name (``redis`` is redis-py too)."""
+    provider = services.registry().get(name)
+    return f"{name} server" if provider is not None and not provider.optional else name
+
+
 def _stores(configuration: Configuration) -> list[str]:
     """What holds the sessions besides the engine: cache backends and serializers."""
     lines = []
     for alias, cache in configuration.settings.get("CACHES", {}).items():
-        backend = str(cache.get("BACKEND", "")).rsplit(".", 1)[-1]
+        backend = _backend(str(cache.get("BACKEND", "")))
         serializer = str(cache.get("OPTIONS", {}).get("SERIALIZER", "")).rsplit(".", 1)[-1]
         lines.append(f"cache {alias}: {backend}" + (f", {serializer}" if serializer else ""))
     return lines
@@ -81,8 +96,9 @@ def _header(configuration: Configuration, columns: list[Column]) -> dict[str, An
     envs = [column.environment for column in columns]
 
     def versions_of(kind: str, names: list[str]) -> list[str]:
+        label = _service if kind == "services" else str
         return [
-            f"{name} {grouped}"
+            f"{label(name)} {grouped}"
             for name in names
             if (grouped := _grouped(versions, [env.get(kind, {}).get(name, "") for env in envs]))
         ]
