@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,43 @@ def test_memcached_is_private_and_stopped(tmp_path):
         given.check()
     with pytest.raises(ConnectionRefusedError):
         stats(port)
+
+
+def test_a_port_another_memcached_took_is_never_shared(monkeypatch):
+    """The free port is chosen before memcached binds it: if another run's memcached took it
+    in between, its answers are not taken for ours (a flush_all would empty the other run's
+    sessions); the run starts its own server on another port."""
+    import shutil
+
+    from session_matrix.services import memcached
+    from tests.helpers import free_port
+
+    binary = shutil.which(services.registry()["memcached"].address())
+    if binary is None:
+        pytest.fail("memcached is not installed (apt-get install memcached): .ci/run installs it")
+    taken = free_port()
+    command = [binary, "-l", "127.0.0.1", "-p", str(taken), "-U", "0", "-t", "1"]
+    other = subprocess.Popen(command + (["-u", "root"] if os.geteuid() == 0 else []))
+    try:
+        for _ in range(200):
+            try:
+                memcached.stats(taken)
+                break
+            except OSError:
+                time.sleep(0.02)
+        ports = iter([taken])
+        real_free_port = memcached.free_port
+        monkeypatch.setattr(memcached, "free_port", lambda: next(ports, None) or real_free_port())
+        with services.provision(["memcached"], "mc") as given:
+            port = int(given.values["memcached_location"].rsplit(":", 1)[1])
+            assert port != taken
+            assert memcached.stats(port)["pid"] != memcached.stats(taken)["pid"]
+            given.reset()
+            given.check()
+        assert memcached.stats(taken)["pid"] == str(other.pid)  # the other server lives on
+    finally:
+        other.terminate()
+        other.wait(timeout=10)
 
 
 def test_no_memcached_binary_is_not_run(monkeypatch):

@@ -4,6 +4,10 @@
 one. ``MEMCACHED`` names the binary (default: ``memcached`` on the PATH); without it the
 column is *not run*. The server is stopped on every exit path; a server that died during
 the run is ``ServiceLost``.
+
+The free port is found before memcached binds it, so another run may take it in between:
+a server is ours only if the ``pid`` its ``stats`` report is our process's; on a port
+someone else took, ours cannot bind, and the run starts one on another port.
 """
 
 from __future__ import annotations
@@ -20,6 +24,12 @@ from typing import ClassVar
 from session_matrix.services import EnvAddress, Given, ServiceLost, ServiceUnavailable
 
 __all__ = ["Memcached", "free_port", "stats"]
+
+_ATTEMPTS = 3
+
+
+class _PortTaken(ServiceUnavailable):
+    """Another server holds the port we chose: try another one."""
 
 
 def free_port() -> int:
@@ -77,14 +87,24 @@ class Memcached(EnvAddress):
                 "MEMCACHED to its path)"
             )
             raise ServiceUnavailable(msg)
-        port = free_port()
-        command = [binary, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-t", "1"]
-        command += ["-m", str(memory_mb)]
-        if os.geteuid() == 0:  # memcached refuses to run as root unless told which user
-            command += ["-u", "root"]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for attempt in range(1, _ATTEMPTS + 1):
+            port = free_port()
+            command = [binary, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-t", "1"]
+            command += ["-m", str(memory_mb)]
+            if os.geteuid() == 0:  # memcached refuses to run as root unless told which user
+                command += ["-u", "root"]
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                pid = self._wait(process, port)
+                break
+            except _PortTaken:
+                _stop(process)
+                if attempt == _ATTEMPTS:
+                    raise
+            except BaseException:
+                _stop(process)
+                raise
         try:
-            pid = self._wait(process, port)
             version = stats(port).get("version", "")
 
             def check() -> None:
@@ -104,25 +124,37 @@ class Memcached(EnvAddress):
                 check=check,
             )
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process)
 
     def _wait(self, process: subprocess.Popen[bytes], port: int) -> str:
+        """The pid of our server once it answers on ``port``; ``_PortTaken`` if another
+        server holds the port (its answers are never taken for ours)."""
         deadline = time.monotonic() + 10
+        taken = False
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 error = (process.stderr.read() if process.stderr else b"").decode().strip()
                 msg = f"memcached did not start on port {port}: {error or process.returncode}"
+                if taken or "already in use" in error:
+                    raise _PortTaken(msg)
                 raise ServiceUnavailable(msg)
-            with contextlib.suppress(OSError):
-                return stats(port)["pid"]
+            with contextlib.suppress(OSError, KeyError):
+                pid = stats(port)["pid"]
+                if pid == str(process.pid):
+                    return pid
+                taken = True  # another run's server: ours cannot bind this port
             time.sleep(0.02)
         msg = f"memcached did not answer on port {port} within 10 s"
-        raise ServiceUnavailable(msg)
+        raise (_PortTaken if taken else ServiceUnavailable)(msg)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 PROVIDER = Memcached()
