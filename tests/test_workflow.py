@@ -92,3 +92,15 @@ def test_every_service_a_record_can_need_is_provided_in_ci():
         n for n in ("redis", "postgres", "mysql", "memcached") if f"needs-{n}" in text
     }
     assert needed <= in_ci
+
+
+def test_every_service_container_is_waited_for_until_it_answers():
+    """Without a health check the job starts as soon as the container does: a column then
+    meets a database still initialising and reads not run."""
+    text = WORKFLOW.read_text(encoding="utf-8")
+    block = re.search(r"^    services:\n(.*?)^    env:", text, re.MULTILINE | re.DOTALL)
+    assert block, "the column job no longer declares services"
+    containers = re.split(r"^      (?=\w+:\n)", block.group(1), flags=re.MULTILINE)[1:]
+    assert {c.partition(":")[0] for c in containers} == {"redis", "postgres", "mysql"}
+    for container in containers:
+        assert "--health-cmd " in container, container
