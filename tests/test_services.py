@@ -178,6 +178,19 @@ def test_a_database_server_gives_a_private_test_database(name):
         given.check()
 
 
+@pytest.mark.parametrize("name", ["postgres", "mysql"])
+def test_the_same_column_run_twice_at_once_gets_two_databases(name):
+    """Two checkouts running the same column at the same time on one server."""
+    placeholder = services.registry()[name].placeholders[0]
+    with (
+        services.provision([name], f"db-{name}-dj6.1") as one,
+        services.provision([name], f"db-{name}-dj6.1") as two,
+    ):
+        first, second = one.values[placeholder], two.values[placeholder]
+        assert first["NAME"] != second["NAME"]
+        assert first["TEST"]["NAME"] != second["TEST"]["NAME"]
+
+
 @pytest.mark.parametrize(
     ("name", "variable"), [("postgres", "POSTGRES_URL"), ("mysql", "MYSQL_URL")]
 )

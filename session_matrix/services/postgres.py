@@ -1,10 +1,10 @@
 """PostgreSQL: a test database of its own for every run, on the server in ``POSTGRES_URL``.
 
 The run gets ``DATABASES["default"]`` through ``{postgres_database}``, with a ``NAME``
-unique to the run (its column, this checkout, a random token), so parallel runs and two
-checkouts never collide. pytest-django creates and drops ``test_<NAME>``; the provider
-drops it too, after the run, in case the run died first. A server older than the installed
-Django supports is *not run*, with Django's own minimum in the reason.
+unique to the run (its column and a random token), so parallel runs, and two checkouts
+running the same column, never collide. pytest-django creates and drops ``test_<NAME>``;
+the provider drops it too, after the run, in case the run died first. A server older than
+the installed Django supports is *not run*, with Django's own minimum in the reason.
 """
 
 from __future__ import annotations
