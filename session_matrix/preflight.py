@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
+import traceback
 from dataclasses import asdict, dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from session_matrix.records import Record, requirement_name
@@ -70,24 +73,53 @@ def _required(record: Record) -> set[str]:
 
 
 def _first_line(exc: BaseException) -> str:
+    """The error's first line, without the file path an ImportError appends (a path on the
+    machine that ran the column says nothing to a reader of the table)."""
     text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    text = re.sub(r" \((?:/|[A-Za-z]:\\)[^()]*\)$", "", text)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _problem(record: Record, where: str, path: str, exc: BaseException) -> Problem:
+def _unavailable(record: Record, top: str, exc: BaseException) -> Problem | None:
+    """*not available*, if the top-level module ``top`` belongs to a required package."""
     import django
 
-    top = path.split(".")[0]
     owners = {d.lower() for d in metadata.packages_distributions().get(top, [])}
     required = owners & _required(record)
-    if required:
-        package = sorted(required)[0]
-        version = metadata.version(package)
-        return Problem(
-            "unavailable",
-            f"not available: {package} {version} does not support Django "
-            f"{django.get_version()} ({_first_line(exc)})",
-        )
+    if not required:
+        return None
+    package = sorted(required)[0]
+    version = metadata.version(package)
+    return Problem(
+        "unavailable",
+        f"not available: {package} {version} does not support Django "
+        f"{django.get_version()} ({_first_line(exc)})",
+    )
+
+
+def _raised_in(exc: BaseException) -> str:
+    """The top-level module whose code raised ``exc``: its innermost frame outside Django
+    and the import machinery (a third-party models module importing a name Django removed
+    raises there, while Django imports it). ``""`` when no such frame is installed code."""
+    import django
+
+    django_dir = Path(django.__file__).resolve().parent
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename)
+        if frame.filename.startswith("<") or path.resolve().is_relative_to(django_dir):
+            continue
+        parts = path.parts
+        if "site-packages" not in parts:
+            return ""
+        below = parts[parts.index("site-packages") + 1 :]
+        return below[0].removesuffix(".py") if below else ""
+    return ""
+
+
+def _problem(record: Record, where: str, path: str, exc: BaseException) -> Problem:
+    unavailable = _unavailable(record, path.split(".")[0], exc)
+    if unavailable:
+        return unavailable
     return Problem(
         "invalid",
         f"{record.path}: {where} {path!r} does not import ({_first_line(exc)}); fix the "
@@ -116,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
-    except Exception:
+    except Exception as setup_error:
         # Only an app the record adds can make it the record's doing; anything else is a
         # broken environment, which the runner reports as such.
         for where, path in dotted_paths(record):
@@ -126,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
                 except Exception as exc:
                     problem = _problem(record, where, path, exc)
                     break
+        if problem is None:
+            # The app imports, but setting it up does not (its models, its ready()): a
+            # required package's own code raising is that package not supporting Django.
+            problem = _unavailable(record, _raised_in(setup_error), setup_error)
     else:
         problem = check(record)
     result: dict[str, Any] | None = asdict(problem) if problem else None

@@ -133,3 +133,17 @@ def test_the_eviction_patterns_evict_a_third_party_cached_db_engines_copy(tmp_pa
     assert rotation.outcome == "passed"  # the signed row was read: the rotation ended it
     sync_read = rows["test_async_view_reads_session_synchronously_after_cache_eviction"]
     assert (sync_read.outcome, sync_read.exception) == ("failed", "SynchronousOnlyOperation")
+
+
+def test_a_required_package_whose_app_does_not_set_up_reads_not_available(tmp_path):
+    """django-qsessions 0.5 installs beside the newest Django and its engine imports, but its
+    models import ugettext_lazy (removed in Django 4.0), so Django's setup fails: that is
+    the package not supporting this Django, never a broken column."""
+    text = 'extends = "cached_db-qsessions"\nrequires = ["django-qsessions<1.0"]\n'
+    _, raw = run_record(tmp_path, "cached_db-oldq", text)
+    assert raw.last_run.status == "unavailable"
+    assert raw.last_run.reason.startswith("not available: django-qsessions 0.")
+    assert f"does not support Django {NEWEST}" in raw.last_run.reason
+    assert "cannot import name 'ugettext_lazy'" in raw.last_run.reason
+    assert "site-packages" not in raw.last_run.reason  # no path of the machine that ran it
+    assert raw.tests == {}
