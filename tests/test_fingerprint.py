@@ -35,3 +35,15 @@ def test_the_record_and_the_records_it_extends_count(tmp_path):
     base = root / "engines" / f"{variant.extends}.toml"
     base.write_text(base.read_text() + "\n# a comment is a change to the file\n")
     assert fingerprint(records.load(variant.name, [root / "engines"]), root) != before
+
+
+def test_a_docstring_that_grows_a_line_keeps_the_fingerprint(tmp_path):
+    root = _tree(tmp_path)
+    record = records.load("db", [root / "engines"])
+    before = fingerprint(record, root)
+    module = root / "matrix_tests" / "test_before_request.py"
+    text = module.read_text()
+    grown = text.replace("    Expect: ", "    Expect: (a line more)\n    ", 1)
+    assert grown != text
+    module.write_text(grown)
+    assert fingerprint(record, root) == before
