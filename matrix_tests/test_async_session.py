@@ -54,7 +54,10 @@ async def test_asession_read_with_getitem(async_client):
     Redis and passes; cache, file and signed_cookies do no ORM query).
     Fix: await s.aget("colour") (Django 5.1+), or await sync_to_async(s.__getitem__)("colour").
     Depends: for cached_db, the session's Redis copy being there (once it is evicted the read
-    goes to the database, as on db).
+    goes to the database, as on db); for cache, the cache backend: a database cache
+    (DatabaseCache) reaches the ORM, and the cache engine's load() swallows the
+    SynchronousOnlyOperation (it resets the session on any cache error): the data reads as
+    missing.
     Twin: test_asession_read_with_getitem_after_cache_eviction
     """
     await async_client.post("/session/colour/", {"value": "blue"})
@@ -120,7 +123,10 @@ async def test_async_view_reads_session_synchronously(async_client):
     Fix: await request.session.aget(key) (Django 5.1+); on 4.2
     await sync_to_async(request.session.get)(key).
     Depends: for cached_db, the session's Redis copy being there (once it is evicted the read
-    goes to the database, as on db).
+    goes to the database, as on db); for cache, the cache backend: a database cache
+    (DatabaseCache) reaches the ORM, and the cache engine's load() swallows the
+    SynchronousOnlyOperation (it resets the session on any cache error): the data reads as
+    missing.
     Twin: test_async_view_reads_session_synchronously_after_cache_eviction
     """
     await async_client.post("/session/colour/", {"value": "blue"})
@@ -217,7 +223,8 @@ async def test_asession_read_with_getitem_after_cache_eviction(async_client, cac
     ORM inside the event loop, as db does: SynchronousOnlyOperation. cache, file and
     signed_cookies make no ORM query (the delete touches only a cached_db entry).
     Depends: the cache backend for cache: a database cache (DatabaseCache) reaches the ORM,
-    which raises SynchronousOnlyOperation from async code as db does.
+    and the cache engine's load() swallows the SynchronousOnlyOperation (it resets the
+    session on any cache error): the data reads as missing.
     Fix: await s.aget("colour") (Django 5.1+), or await sync_to_async(s.__getitem__)("colour").
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
     Twin: test_asession_read_with_getitem
@@ -239,7 +246,8 @@ async def test_async_view_reads_session_synchronously_after_cache_eviction(
     ORM inside the async view, as db does: SynchronousOnlyOperation. cache, file and
     signed_cookies make no ORM query (the delete touches only a cached_db entry).
     Depends: the cache backend for cache: a database cache (DatabaseCache) reaches the ORM,
-    which raises SynchronousOnlyOperation from async code as db does.
+    and the cache engine's load() swallows the SynchronousOnlyOperation (it resets the
+    session on any cache error): the data reads as missing.
     Fix: await request.session.aget(key) (Django 5.1+); on 4.2
     await sync_to_async(request.session.get)(key).
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
