@@ -12,7 +12,7 @@ from session_matrix import overlay, records, schemas, services
 from session_matrix.suite import settings as suite_settings
 from session_matrix.suite.catalogue import Catalogue, Idiom
 from session_matrix.suite.discovery import find_settings
-from session_matrix.suite.explain import Observed, explain
+from session_matrix.suite.explain import Observed, explain, telling
 from session_matrix.suite.page import html_page
 from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, BadInput, outcome_word
 from session_matrix.suite.scratch import DIR_VAR, SETTINGS_ERROR
@@ -331,13 +331,38 @@ def test_an_assertion_needs_the_idioms_calls_in_the_test():
     assert _explain(failing, source=None, catalogue=catalogue) is None
 
 
+NO_SESSION = ("AttributeError", "'WSGIRequest' object has no attribute 'session'")
+
+
 def test_other_exceptions_match_on_the_message_shape_without_the_code():
-    found = _explain(source=None)
+    cells = {"a": ("passed", "", ""), "b": ("failed", "AttributeError", NO_SESSION[1])}
+    catalogue = _catalogue({SEED.id: cells, SEED_PYTEST.id: cells}, [SEED_PYTEST, SEED])
+    failing = {
+        "a": Observed("passed"),
+        "b": Observed("failed", NO_SESSION[0], "'ASGIRequest' object has no attribute 'session'"),
+    }
+    found = _explain(failing, source=None, catalogue=catalogue)
     assert found["pattern"] == SEED.id  # no code: the style, then the catalogue's order
     assert "same message shape" in found["because"]
-    assert _explain(source=None, node="t.py::test")["pattern"] == SEED_PYTEST.id
-    other_shape = {"a": Observed("passed"), "b": Observed("failed", "KeyError", "cart")}
-    assert _explain(other_shape, source=None) is None
+    test_function = _explain(failing, source=None, catalogue=catalogue, node="t.py::test")
+    assert test_function["pattern"] == SEED_PYTEST.id
+    other_shape = {"a": Observed("passed"), "b": Observed("failed", "AttributeError", "no")}
+    assert _explain(other_shape, source=None, catalogue=catalogue) is None
+
+
+def test_a_bare_key_names_no_cause():
+    """``KeyError: 'cart'`` has the shape of the seed's ``KeyError: 'foo'``, and so has every
+    missing key, whatever lost it: a view that files data under the session key, which
+    signed_cookies changes with the data, fails so too. The message alone claims nothing;
+    the idiom's calls in the test still do."""
+    job = "def test_job(client):\n    client.get('/job/')\n    client.get('/job/status/')\n"
+    assert _explain(source=None) is None
+    assert _explain(source=job) is None
+    assert _explain()["pattern"] == SEED.id
+    assert not telling("'eyJqb2IiOjF9:1xZ5MK:fk25yBRnB'")
+    assert not telling("42")
+    assert telling(NO_SESSION[1])
+    assert telling("Object of type Decimal is not JSON serializable")
 
 
 def test_only_what_reads_as_code_in_a_fix_counts():

@@ -28,6 +28,9 @@ SEEDED = "tests/test_cart.py::CheckoutTests::test_checkout_with_a_seeded_cart"
 CACHE_CLEARED = "tests/test_cart.py::test_cart_survives_clearing_the_cache"
 NO_QUERIES = "tests/test_pages.py::HomeQueryTests::test_home_page_needs_no_database"
 WELCOME = "tests/test_pages.py::test_home_says_welcome"
+# Fails on signed_cookies with a KeyError shaped like the seed idiom's, for another reason (a
+# job filed under a session key that changes with the data): no idiom may be claimed for it.
+EXPORT = "tests/test_export.py::test_export_status_after_starting"
 PORTABLE = [
     "tests/test_cart.py::CheckoutTests::test_checkout_with_a_seeded_cart_and_cookie",
     "tests/test_cart.py::test_add_then_view_cart",
@@ -104,6 +107,7 @@ def test_sample_project_reports_exactly_the_engine_dependent_tests(venv, project
         SEEDED: {n for n in DEFAULTS if backend(n) == "signed_cookies"},
         CACHE_CLEARED: {n for n in DEFAULTS if backend(n) == "cache"},
         NO_QUERIES: {n for n in DEFAULTS if backend(n) in ("db", "cached_db")},
+        EXPORT: {n for n in DEFAULTS if backend(n) == "signed_cookies"},
     }
     assert report["engine_dependent"] == sorted(failing)
     for node, where in failing.items():
@@ -112,18 +116,21 @@ def test_sample_project_reports_exactly_the_engine_dependent_tests(venv, project
         assert {n for n, outcome in outcomes.items() if outcome == "passed"} == set(
             DEFAULTS
         ) - where
-    assert {name: text.split(":")[0] for name, text in report["failures"][SEEDED].items()} == (
-        dict.fromkeys(failing[SEEDED], "KeyError")
-    )
+    for node in (SEEDED, EXPORT):
+        assert {name: text.split(":")[0] for name, text in report["failures"][node].items()} == (
+            dict.fromkeys(failing[node], "KeyError")
+        ), node
     assert report["fails_everywhere"] == [WELCOME]
     assert report["passes_everywhere"] == PORTABLE
     assert report["skipped_everywhere"] == []
 
     # Explained: the seed's idiom and the cache.clear() idiom, with the catalogue's own
-    # texts and a link to their rows; the query count is nobody's idiom.
+    # texts and a link to their rows; the query count is nobody's idiom, and the export's
+    # KeyError is the seed's only in shape.
     explanations = report["explanations"]
     assert set(explanations) == set(failing)
     assert explanations[NO_QUERIES] is None
+    assert explanations[EXPORT] is None
     for node, idiom in ((SEEDED, SEED_IDIOM), (CACHE_CLEARED, CACHE_CLEAR_IDIOM)):
         found = explanations[node]
         assert found["pattern"] == idiom
@@ -144,7 +151,7 @@ def test_sample_project_reports_exactly_the_engine_dependent_tests(venv, project
         assert f"\n{name}: started\n" in done.stdout
         assert f"\n{name}: " in done.stdout.split(f"{name}: started", 1)[1]
     assert f"of {len(DEFAULTS)} done)" in done.stdout
-    assert "Depends on the engine: 3 of 8 tests" in done.stdout
+    assert "Depends on the engine: 4 of 9 tests" in done.stdout
     assert CATALOGUE[SEED_IDIOM].fix.split(",")[0] in done.stdout
     assert "no catalogued idiom matches" in done.stdout
 

@@ -12,7 +12,10 @@ published matrix) that is justified twice over, never by similarity alone:
    ``save()``, ``force_login``, ``cycle_key``... a fixed vocabulary) appears in the test's
    source, its setUp or its same-module fixtures, and the test does not already apply the
    idiom's fix; or, for an exception other than AssertionError, the message has the same
-   shape (quoted values and numbers aside: ``KeyError: 'cart'`` is ``KeyError: 'foo'``).
+   shape (quoted values and numbers aside: ``'Request' object has no attribute 'session'``
+   is ``'View' object has no attribute 'session'``) and that shape says something: a
+   message that is only a quoted value or a number (a ``KeyError``'s key) names no cause, so
+   ``KeyError: 'cart'`` is never explained by ``KeyError: 'foo'`` alone.
 
 Among several, the idiom with the most of the test's calls wins, then the same message
 shape, then the same style (a ``TestCase`` method or a function), then the catalogue's
@@ -29,7 +32,7 @@ from session_matrix.suite.catalogue import Catalogue, Idiom, link
 from session_matrix.suite.source import session_terms
 from session_matrix.vocabulary import CellStatus
 
-__all__ = ["Observed", "explain", "shape"]
+__all__ = ["Observed", "explain", "shape", "telling"]
 
 
 @dataclass
@@ -49,6 +52,12 @@ def shape(message: str) -> str:
     """A message with its quoted values and numbers masked."""
     masked = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", message)
     return re.sub(r"\b0x[0-9a-f]+\b|\b\d+(\.\d+)?\b", "0", masked).strip()
+
+
+def telling(message: str) -> bool:
+    """Whether a message's shape names a cause: a word outside its quoted values and numbers
+    (``KeyError: 'cart'`` has none: any missing key reads so, whatever lost it)."""
+    return re.search(r"[^\W\d_]", shape(message).replace("'…'", "")) is not None
 
 
 def explain(
@@ -77,7 +86,11 @@ def explain(
         if fix and fix <= terms:
             continue  # the test already writes the fix
         by_code = bool(idiom.terms) and idiom.terms <= terms
-        by_message = same_shape and "AssertionError" not in exceptions
+        by_message = (
+            same_shape
+            and "AssertionError" not in exceptions
+            and all(telling(seen.message) for seen in failing.values())
+        )
         if not (by_code or by_message):
             continue
         same_style = idiom.in_class == (node.count("::") > 1)

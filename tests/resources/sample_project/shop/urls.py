@@ -8,4 +8,6 @@ urlpatterns = [
     path("cart/add/", views.add_to_cart),
     path("checkout/", views.checkout),
     path("account/", views.account),
+    path("export/", views.start_export),
+    path("export/status/", views.export_status),
 ]

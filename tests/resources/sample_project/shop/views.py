@@ -26,3 +26,18 @@ def checkout(request):
 @login_required
 def account(request):
     return HttpResponse(f"Account of {request.user.username}")
+
+
+# Export jobs, filed under the session they belong to (as django-axes files a login).
+JOBS = {}
+
+
+def start_export(request):
+    request.session.save()  # a key to file the job under
+    JOBS[request.session.session_key] = "queued"
+    request.session["exporting"] = True
+    return JsonResponse({"started": True})
+
+
+def export_status(request):
+    return JsonResponse({"status": JOBS[request.session.session_key]})
