@@ -5,6 +5,7 @@ test_suite_end_to_end.py and test_suite_third_party.py."""
 
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from session_matrix.suite.page import html_page
 from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, BadInput, outcome_word
 from session_matrix.suite.scratch import DIR_VAR, SETTINGS_ERROR
 from session_matrix.suite.source import SESSION_TERMS, fix_terms, session_terms
+from session_matrix.suite.summary import summary
 from session_matrix.vocabulary import Outcome
 
 EVERY = records.load_all()
@@ -386,19 +388,21 @@ def test_the_suite_schema_speaks_the_vocabulary():
 # ----------------------------------------------------------------------------- the page
 
 
-def test_page_shows_test_output_as_text():
-    hostile = "<script>alert(1)</script>"
-    run = {
+def _run(description="Sessions in the database."):
+    return {
         "status": "ran",
         "reason": "",
         "engine": "db",
         "label": "x",
-        "description": hostile,
+        "description": description,
         "seconds": 1.0,
         "counts": {"failed": 1},
         "django": "5.2",
         "log": "",
     }
+
+
+def _report(runs, tests, failures, **groups):
     report = {
         "format": 1,
         "generated_by": "t",
@@ -411,18 +415,55 @@ def test_page_shows_test_output_as_text():
             "python": "3.11",
         },
         "catalogue": {"source": "", "django": ""},
-        "configurations": ["db"],
-        "runs": {"db": run},
-        "tests": {f"t.py::test[{hostile}]": {"db": "failed"}},
-        "failures": {f"t.py::test[{hostile}]": {"db": f"ValueError: {hostile}"}},
+        "configurations": list(runs),
+        "runs": runs,
+        "tests": tests,
+        "failures": failures,
         "engine_dependent": [],
-        "fails_everywhere": [f"t.py::test[{hostile}]"],
+        "fails_everywhere": [],
         "passes_everywhere": [],
         "skipped_everywhere": [],
         "explanations": {},
-    }
+    } | groups
     schemas.validate(report, "suite", "report")
+    return report
+
+
+def test_page_shows_test_output_as_text():
+    hostile = "<script>alert(1)</script>"
+    node = f"t.py::test[{hostile}]"
+    report = _report(
+        {"db": _run(hostile)},
+        {node: {"db": "failed"}},
+        {node: {"db": f"ValueError: {hostile}"}},
+        fails_everywhere=[node],
+    )
     page = html_page(report)
     assert hostile not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "script-src 'none'" in page
+
+
+def test_one_configuration_compares_nothing():
+    """What fails on the one configuration that ran may be its engine's doing: neither the
+    terminal nor the page calls it "not the engine's doing" or "every configuration"."""
+    tests = {"t.py::test_a": {"db": "failed"}, "t.py::test_b": {"db": "passed"}}
+    failures = {"t.py::test_a": {"db": "AssertionError: 4 != 0"}}
+    groups = {"fails_everywhere": ["t.py::test_a"], "passes_everywhere": ["t.py::test_b"]}
+    broken = _run() | {"status": "broken", "reason": "collection failed under file: x"}
+    alone = _report({"db": _run(), "file": broken}, tests, failures, **groups)
+    text = summary(alone, Path("r"))
+    assert "Depends on the engine: cannot tell: only db ran, nothing to compare it with" in text
+    assert "Fails on db, the only configuration that ran: 1" in text
+    assert "Passes on db, the only configuration that ran: 1" in text
+    assert "not the engine's doing" not in text
+    assert "every configuration" not in text
+    assert 'id="nothing-compared"' in html_page(alone)
+    assert "only db ran" in html_page(alone)
+
+    both = {node: by | {"file": by["db"]} for node, by in tests.items()}
+    two = _report({"db": _run(), "file": _run()}, both, failures, **groups)
+    text = summary(two, Path("r"))
+    assert "Fails on every configuration (not the engine's doing): 1" in text
+    assert "compared across db, file" in text
+    assert 'id="nothing-compared"' not in html_page(two)

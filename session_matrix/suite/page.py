@@ -63,6 +63,8 @@ def page_context(report: dict[str, Any]) -> dict[str, Any]:
     runs = report["runs"]
     return {
         "report": report,
+        # Fewer than two configurations that ran compare nothing: the page says so.
+        "ran": [name for name in report["configurations"] if runs[name]["status"] == RAN],
         "configurations": [
             runs[name] | {"name": name, "term": _RUN_TERMS[runs[name]["status"]].term}
             if runs[name]["status"] in _RUN_TERMS

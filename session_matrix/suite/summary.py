@@ -61,19 +61,28 @@ def summary(report: dict[str, Any], directory: Path) -> str:
     """The terminal's account of the report."""
     ran = [name for name, run in report["runs"].items() if run["status"] == RAN]
     dependent = report["engine_dependent"]
-    lines = [
-        "",
-        f"Depends on the engine: {len(dependent)} of {len(report['tests'])} tests "
-        f"(compared across {', '.join(ran) or 'no configuration'})",
-    ]
+    lines = [""]
+    if len(ran) == 1:
+        # One configuration is no comparison: its failures may be its engine's doing.
+        lines.append(
+            f"Depends on the engine: cannot tell: only {ran[0]} ran, nothing to compare it with"
+        )
+        everywhere_is = f"on {ran[0]}, the only configuration that ran"
+        not_ours = ""
+    else:
+        lines.append(
+            f"Depends on the engine: {len(dependent)} of {len(report['tests'])} tests "
+            f"(compared across {', '.join(ran) or 'no configuration'})"
+        )
+        everywhere_is, not_ours = "on every configuration", " (not the engine's doing)"
     for node in dependent:
         lines += _dependent(report, node, ran, directory)
     everywhere = report["fails_everywhere"]
-    lines.append(f"Fails on every configuration (not the engine's doing): {len(everywhere)}")
+    lines.append(f"Fails {everywhere_is}{not_ours}: {len(everywhere)}")
     lines += _shown(everywhere)
-    lines.append(f"Passes on every configuration: {len(report['passes_everywhere'])}")
+    lines.append(f"Passes {everywhere_is}: {len(report['passes_everywhere'])}")
     if report["skipped_everywhere"]:
-        lines.append(f"Skipped on every configuration: {len(report['skipped_everywhere'])}")
+        lines.append(f"Skipped {everywhere_is}: {len(report['skipped_everywhere'])}")
     for name, run in report["runs"].items():
         if run["status"] == NOT_RUN:
             lines.append(f"{name}: {run['reason']}")
