@@ -12,10 +12,11 @@ import pytest
 from session_matrix import overlay, records, schemas, services
 from session_matrix.suite import settings as suite_settings
 from session_matrix.suite.catalogue import Catalogue, Idiom
+from session_matrix.suite.classify import classify
 from session_matrix.suite.discovery import find_settings
 from session_matrix.suite.explain import Observed, explain, telling
 from session_matrix.suite.page import html_page
-from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, BadInput, outcome_word
+from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, BadInput, Plan, Run, outcome_word
 from session_matrix.suite.scratch import DIR_VAR, SETTINGS_ERROR
 from session_matrix.suite.source import SESSION_TERMS, fix_terms, session_terms
 from session_matrix.suite.summary import summary
@@ -202,6 +203,67 @@ def test_settings_that_do_not_import_leave_one_line_for_the_runner(monkeypatch, 
         suite_settings._settings("no_such_package_here.settings")
     line = (tmp_path / SETTINGS_ERROR).read_text()
     assert line == "ModuleNotFoundError: No module named 'no_such_package_here'"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            "SECRET_KEY = 'x'\nDEBUG = = True\n",
+            "(SyntaxError: invalid syntax, at {site}/settings.py line 2); "
+            "fix your settings module",
+        ),
+        (
+            "SECRET_KEY = 'x'\n\nimport no_such_dependency_here\n",
+            "(ModuleNotFoundError: No module named 'no_such_dependency_here', at "
+            "{site}/settings.py line 3); fix your settings module",
+        ),
+        (
+            "raise RuntimeError('SECRET_KEY is not set')\n",
+            "(RuntimeError: SECRET_KEY is not set, at {site}/settings.py line 1); fix your",
+        ),
+    ],
+    ids=["syntax-error", "missing-dependency", "raises"],
+)
+def test_settings_failing_inside_name_their_line_and_the_fix(
+    monkeypatch, tmp_path, request, text, says
+):
+    """Settings that exist but fail to import are not the wrong module: the line says where
+    they fail and to fix them, not to pass another --settings."""
+    site = f"site_{request.node.callspec.id.replace('-', '_')}"
+    (tmp_path / site).mkdir()
+    (tmp_path / site / "__init__.py").write_text("")
+    (tmp_path / site / "settings.py").write_text(text)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv(DIR_VAR, str(scratch))
+    with pytest.raises((SyntaxError, ImportError, RuntimeError)):
+        suite_settings._settings(f"{site}.settings")
+    run = Run(_engine(".db"), scratch=scratch)
+    with pytest.raises(BadInput) as caught:
+        classify(run, 1, Plan(tmp_path, f"{site}.settings", [], [], None))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"your settings module '{site}.settings' does not import (")
+    assert says.format(site=site) in message
+    assert "--settings" not in message
+
+
+def test_settings_that_are_not_there_name_the_fix(tmp_path):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    for missing in ("shop", "shop.settings_local"):
+        line = f"ModuleNotFoundError: No module named '{missing}'"
+        (scratch / SETTINGS_ERROR).write_text(line)
+        plan = Plan(tmp_path, "shop.settings_local", [], [], None)
+        with pytest.raises(BadInput) as caught:
+            classify(Run(_engine(".db"), scratch=scratch), 1, plan)
+        assert str(caught.value).endswith(
+            f"({line}); pass --settings with the module your tests use, or run this where it "
+            "imports"
+        )
 
 
 # ----------------------------------------------------------------------------- explanations

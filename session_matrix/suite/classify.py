@@ -63,18 +63,26 @@ def _last_error(output: str) -> str:
     return found[-1].strip() if found else ""
 
 
+def _settings_error(settings: str, error: str) -> str:
+    """The one line for settings that do not import: a module that is not there is the wrong
+    name (or the wrong directory); one that fails inside is to be fixed where it fails."""
+    parts = settings.split(".")
+    absent = {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
+    missing = re.match(r"ModuleNotFoundError: No module named '([\w.]+)'", error)
+    if missing and missing.group(1) in absent:
+        fix = "pass --settings with the module your tests use, or run this where it imports"
+    else:
+        fix = "fix your settings module"
+    return f"your settings module {settings!r} does not import ({error}); {fix}"
+
+
 def classify(run: Run, code: int, plan: Plan) -> None:
     """Set ``run.status`` and ``run.reason``, or raise ``BadInput``."""
     name, directory = run.record.name, run.scratch
     assert directory is not None
     error = directory / scratch.SETTINGS_ERROR
     if error.is_file():
-        msg = (
-            f"your settings module {plan.settings!r} does not import "
-            f"({error.read_text(encoding='utf-8').strip()}); pass --settings with the module "
-            "your tests use"
-        )
-        raise BadInput(msg)
+        raise BadInput(_settings_error(plan.settings, error.read_text(encoding="utf-8").strip()))
     if code == column.USAGE_ERROR and "while loading conftest" not in run.output:
         msg = (
             f"pytest rejected the arguments {shlex.join(plan.pytest_args) or '(none)'}: "

@@ -107,6 +107,24 @@ def lay(namespace: dict[str, Any]) -> records.Record:
     return record
 
 
+def _where(exc: BaseException) -> str:
+    """``shop/settings.py line 12``: the line of your project's code the import failed at (a
+    syntax error's own line), relative to it; "" when it failed elsewhere (no such module)."""
+    root = Path.cwd().resolve()  # each run's pytest runs in your project's directory
+    ours = Path(__file__).resolve().parent.parent
+    found = [(frame.filename, frame.lineno) for frame in traceback.extract_tb(exc.__traceback__)]
+    if isinstance(exc, SyntaxError) and exc.filename:
+        found.append((exc.filename, exc.lineno))
+    for filename, line in reversed(found):
+        if filename.startswith("<"):  # <frozen importlib._bootstrap>, <string>
+            continue
+        path = Path(filename).resolve()
+        theirs = path.is_relative_to(root) and not path.is_relative_to(ours)
+        if line is not None and theirs and "site-packages" not in path.parts:
+            return f"{path.relative_to(root)} line {line}"
+    return ""
+
+
 def _settings(theirs: str) -> dict[str, Any]:
     """Your module's names with the configuration laid over them, in a dict of their own
     (binding them here first could shadow what this module still needs)."""
@@ -116,7 +134,9 @@ def _settings(theirs: str) -> dict[str, Any]:
         directory = scratch.directory()
         if directory is not None:
             last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            (directory / scratch.SETTINGS_ERROR).write_text(last, encoding="utf-8")
+            where = _where(exc)
+            text = f"{last}, at {where}" if where else last
+            (directory / scratch.SETTINGS_ERROR).write_text(text, encoding="utf-8")
         raise
     namespace = exported(module)
     namespace["SESSION_MATRIX_CONFIGURATION"] = lay(namespace).name
