@@ -3,6 +3,7 @@ session settings over them, and the rules an explanation must pass. The end-to-e
 (a fresh virtualenv, the sample project, bad input, a third-party suite) are in
 test_suite_end_to_end.py and test_suite_third_party.py."""
 
+import argparse
 import json
 import textwrap
 from pathlib import Path
@@ -529,3 +530,34 @@ def test_one_configuration_compares_nothing():
     assert "Fails on every configuration (not the engine's doing): 1" in text
     assert "compared across db, file" in text
     assert 'id="nothing-compared"' not in html_page(two)
+
+
+# ----------------------------------------------------------------------------- your records
+
+
+def test_a_record_of_yours_may_not_take_a_built_in_name(tmp_path, monkeypatch, capsys):
+    """It would replace the built-in record, and the report would read its outcomes against
+    the matrix's column of that name: one line, nothing written; renamed, it runs."""
+    from session_matrix import suite
+
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "my_engines"
+    mine.mkdir()
+    builtin = _engine(".db").name
+    engine = _engine(".db").settings["SESSION_ENGINE"]
+    (mine / f"{builtin}.toml").write_text(
+        f'description = "mine"\n[settings]\nSESSION_ENGINE = "{engine}"\n'
+    )
+    args = ["--settings", "shop.settings", "--engines-dir", "my_engines", "--engines", builtin]
+    assert suite.main(args) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        f"error: --engines-dir my_engines: {builtin}.toml has the name of a built-in record; "
+        f'rename it (e.g. mine.toml, with extends = "<that record>" to start from it); '
+        "nothing written"
+    ]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted([mine.name, f"{builtin}.toml"])
+
+    (mine / f"{builtin}.toml").rename(mine / "mine.toml")
+    parsed = argparse.Namespace(engines_dir=Path("my_engines"), engines="mine", all=False)
+    assert [record.name for record in suite._records(parsed)] == ["mine"]

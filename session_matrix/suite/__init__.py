@@ -93,6 +93,18 @@ def _records(args: argparse.Namespace) -> list[records.Record]:
         msg = f"--engines-dir {args.engines_dir}: no such directory; name one holding *.toml"
         raise BadInput(msg)
     dirs = records.directories(args.engines_dir.resolve() if args.engines_dir else None)
+    if args.engines_dir is not None:
+        # A record of yours under a built-in name would replace it, and the report would
+        # read its outcomes against the matrix's column of that name.
+        builtin = {path.stem for path in dirs[-1].glob("*.toml")}
+        taken = sorted(p.name for p in args.engines_dir.glob("*.toml") if p.stem in builtin)
+        if taken:
+            msg = (
+                f"--engines-dir {args.engines_dir}: {', '.join(taken)} has the name of a "
+                'built-in record; rename it (e.g. mine.toml, with extends = "<that record>" '
+                "to start from it)"
+            )
+            raise BadInput(msg)
     try:
         if args.engines:
             names = [name.strip() for name in args.engines.split(",") if name.strip()]
