@@ -236,6 +236,13 @@ def test_collection_failing_under_one_engine_is_a_break_named_by_configuration(v
         ("shop", ["--engines", "db,no_such_engine"], "unknown configuration 'no_such_engine'"),
         ("shop", ["--engines", "db", "--", "--no-such-option"], "pytest rejected the arguments"),
         ("shop", ["--engines", "db", "--", "tests", "-k", "nothing_is_named_so"], "no tests"),
+        # pytest-django takes the last --ds: every configuration would run the same settings.
+        (
+            "shop",
+            ["--engines", "db", "--", "tests", "--ds", "shop.settings"],
+            "Django ran your tests with 'shop.settings', not your settings with the "
+            "configuration laid over them",
+        ),
     ],
     ids=[
         "outside-a-project",
@@ -243,6 +250,7 @@ def test_collection_failing_under_one_engine_is_a_break_named_by_configuration(v
         "unknown-record",
         "pytest-rejects",
         "nothing-collected",
+        "settings-replaced",
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(venv, project, tmp_path, where, args, says):

@@ -19,8 +19,8 @@ Exit status: 0 when the runs happened (differences are data; a configuration who
 is missing reads *not run*); 1 when a run itself broke (a collection error under one
 engine, a service lost mid-run), named per configuration, or when no configuration could
 run; 2 on bad input (no Django project here, a settings module that does not import, an
-unknown record, pytest arguments pytest rejects): one line, nothing written; 130 when
-interrupted.
+unknown record, pytest arguments pytest rejects, a ``--ds`` after ``--`` that replaces the
+laid settings): one line, nothing written; 130 when interrupted.
 
 The modules: ``discovery`` finds your settings module; ``runs`` holds what a run is and
 what became of it; ``runner`` runs them (``classify`` says what became of each, ``terminal``

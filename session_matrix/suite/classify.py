@@ -83,6 +83,15 @@ def classify(run: Run, code: int, plan: Plan) -> None:
     error = directory / scratch.SETTINGS_ERROR
     if error.is_file():
         raise BadInput(_settings_error(plan.settings, error.read_text(encoding="utf-8").strip()))
+    replaced = directory / scratch.SETTINGS_REPLACED
+    if replaced.is_file():
+        msg = (
+            f"Django ran your tests with {replaced.read_text(encoding='utf-8')!r}, not your "
+            "settings with the configuration laid over them: a --ds after -- (or a conftest "
+            "that configures Django itself) replaced them; name your settings with --settings, "
+            "before --"
+        )
+        raise BadInput(msg)
     if code == column.USAGE_ERROR and "while loading conftest" not in run.output:
         msg = (
             f"pytest rejected the arguments {shlex.join(plan.pytest_args) or '(none)'}: "

@@ -1,20 +1,44 @@
-"""The pytest plugin loaded into every run (``-p session_matrix.suite.plugin``): it reports
-how many tests will run and where each one's source is (for the explanations), and one byte
-per finished test (for the status line), in the run's scratch directory. Outside a suite run
-it does nothing.
+"""The pytest plugin loaded into every run (``-p session_matrix.suite.plugin``): it stops the
+run when Django's settings are not the configuration's, reports how many tests will run and
+where each one's source is (for the explanations), and one byte per finished test (for the
+status line), in the run's scratch directory. Outside a suite run it does nothing.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+import os
 
+import pytest
+
+from session_matrix.overlay import ENGINE_VAR
 from session_matrix.suite import scratch
 
-if TYPE_CHECKING:
-    import pytest
+__all__ = ["pytest_collection_finish", "pytest_runtest_logfinish", "pytest_sessionstart"]
 
-__all__ = ["pytest_collection_finish", "pytest_runtest_logfinish"]
+REPLACED_EXIT = 14  # the settings are not the configuration's: nothing ran
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop before any test when Django runs other settings than the configuration's (a
+    ``--ds`` after ``--``, a conftest that configures its own): every configuration would
+    run the same settings, and nothing would seem to depend on the engine."""
+    directory = scratch.directory()
+    if directory is None:
+        return
+    try:
+        from django.conf import settings
+
+        if not settings.configured:
+            return
+        laid = getattr(settings, "SESSION_MATRIX_CONFIGURATION", None)
+        module = str(getattr(settings, "SETTINGS_MODULE", None) or "settings.configure()")
+    except Exception:  # no Django, or settings that do not import: reported elsewhere
+        return
+    if laid != os.environ.get(ENGINE_VAR):
+        (directory / scratch.SETTINGS_REPLACED).write_text(module, encoding="utf-8")
+        pytest.exit(f"Django runs {module}, not {scratch.SETTINGS_MODULE}", REPLACED_EXIT)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
