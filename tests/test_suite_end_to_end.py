@@ -243,6 +243,13 @@ def test_collection_failing_under_one_engine_is_a_break_named_by_configuration(v
             "Django ran your tests with 'shop.settings', not your settings with the "
             "configuration laid over them",
         ),
+        # Each configuration would stop at its own first failure: the tests after it would
+        # read as depending on the engine.
+        (
+            "shop",
+            ["--engines", "db", "--", "tests", "-x"],
+            "pytest stopped early under db (stopping after 1 failures: -x or --maxfail",
+        ),
     ],
     ids=[
         "outside-a-project",
@@ -251,12 +258,15 @@ def test_collection_failing_under_one_engine_is_a_break_named_by_configuration(v
         "pytest-rejects",
         "nothing-collected",
         "settings-replaced",
+        "stopped-early",
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(venv, project, tmp_path, where, args, says):
     cwd = project if where == "shop" else tmp_path / where
     cwd.mkdir(exist_ok=True)
-    args = [a.replace("db", next(n for n in DEFAULTS if backend(n) == "db")) for a in args]
+    db = next(n for n in DEFAULTS if backend(n) == "db")
+    args = [a.replace("db", db) for a in args]
+    says = says.replace("under db", f"under {db}")
     before = sorted(p.relative_to(cwd) for p in cwd.rglob("*") if "__pycache__" not in p.parts)
     done = suite(venv, cwd, *args)
     assert done.returncode == 2, output(done)

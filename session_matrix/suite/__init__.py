@@ -20,7 +20,8 @@ is missing reads *not run*); 1 when a run itself broke (a collection error under
 engine, a service lost mid-run), named per configuration, or when no configuration could
 run; 2 on bad input (no Django project here, a settings module that does not import, an
 unknown record, pytest arguments pytest rejects, a ``--ds`` after ``--`` that replaces the
-laid settings): one line, nothing written; 130 when interrupted.
+laid settings, ``-x`` or ``--maxfail`` stopping a run early): one line, nothing written; 130
+when interrupted.
 
 The modules: ``discovery`` finds your settings module; ``runs`` holds what a run is and
 what became of it; ``runner`` runs them (``classify`` says what became of each, ``terminal``

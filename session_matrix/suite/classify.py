@@ -128,6 +128,14 @@ def classify(run: Run, code: int, plan: Plan) -> None:
             broken = f"{name}: {broken}"
         run.status, run.reason = BROKEN, broken
         return
+    stopped = directory / scratch.STOPPED
+    if stopped.is_file():
+        msg = (
+            f"pytest stopped early under {name} ({stopped.read_text(encoding='utf-8')}: -x or "
+            "--maxfail, after -- or in your pytest configuration's addopts); every test must run "
+            "on every configuration to compare them: drop it, or add --maxfail=0 after --"
+        )
+        raise BadInput(msg)
     run.status = RAN
 
 

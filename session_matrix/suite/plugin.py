@@ -1,7 +1,8 @@
 """The pytest plugin loaded into every run (``-p session_matrix.suite.plugin``): it stops the
 run when Django's settings are not the configuration's, reports how many tests will run and
-where each one's source is (for the explanations), and one byte per finished test (for the
-status line), in the run's scratch directory. Outside a suite run it does nothing.
+where each one's source is (for the explanations), one byte per finished test (for the
+status line), and why pytest stopped before the last test if it did (``-x``, ``--maxfail``),
+in the run's scratch directory. Outside a suite run it does nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ import pytest
 from session_matrix.overlay import ENGINE_VAR
 from session_matrix.suite import scratch
 
-__all__ = ["pytest_collection_finish", "pytest_runtest_logfinish", "pytest_sessionstart"]
+__all__ = [
+    "pytest_collection_finish",
+    "pytest_runtest_logfinish",
+    "pytest_sessionfinish",
+    "pytest_sessionstart",
+]
 
 REPLACED_EXIT = 14  # the settings are not the configuration's: nothing ran
 
@@ -61,6 +67,15 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str])
     if directory is not None:
         with (directory / scratch.PROGRESS).open("a", encoding="utf-8") as handle:
             handle.write(".")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Say why pytest stopped early (``-x``, ``--maxfail``): each configuration would stop at
+    its own first failures, and the tests after them would seem to depend on the engine."""
+    directory = scratch.directory()
+    stopped = session.shouldfail or session.shouldstop
+    if directory is not None and stopped:
+        (directory / scratch.STOPPED).write_text(str(stopped), encoding="utf-8")
 
 
 def __dir__() -> list[str]:

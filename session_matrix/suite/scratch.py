@@ -4,7 +4,8 @@ The runner starts pytest with ``SETTINGS_MODULE`` as the settings, ``PLUGIN`` lo
 settings module in ``THEIRS_VAR`` and a scratch directory of the run's own in ``DIR_VAR``.
 The process leaves its findings there: the recorder's rows, pytest's output, the settings
 module's one line when yours do not import, and the plugin's count, locations and progress,
-or the settings module Django runs when it is not ``SETTINGS_MODULE``.
+the settings module Django runs when it is not ``SETTINGS_MODULE``, and why pytest stopped
+early when it did.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "SETTINGS_ERROR",
     "SETTINGS_MODULE",
     "SETTINGS_REPLACED",
+    "STOPPED",
     "THEIRS_VAR",
     "directory",
 ]
@@ -32,6 +34,7 @@ THEIRS_VAR = "SESSION_MATRIX_SUITE_SETTINGS"  # your settings module, for SETTIN
 DIR_VAR = "SESSION_MATRIX_SUITE_DIR"  # one run's scratch directory
 SETTINGS_ERROR = "settings-error.txt"  # SETTINGS_MODULE writes it when yours do not import
 SETTINGS_REPLACED = "settings-replaced.txt"  # the plugin: Django runs other settings than ours
+STOPPED = "stopped.txt"  # the plugin: why pytest stopped before the last test (-x, --maxfail)
 COLLECTED = "collected.json"  # the plugin: how many tests, and where each one's source is
 PROGRESS = "progress"  # the plugin: one byte per finished test
 ROWS = "rows.json"  # the recorder's rows
