@@ -250,6 +250,8 @@ def test_collection_failing_under_one_engine_is_a_break_named_by_configuration(v
             ["--engines", "db", "--", "tests", "-x"],
             "pytest stopped early under db (stopping after 1 failures: -x or --maxfail",
         ),
+        # Found only once the runs are over, it was a traceback after them.
+        ("shop", ["--engines", "db", "--report", "manage.py/out"], "manage.py is a file"),
     ],
     ids=[
         "outside-a-project",
@@ -259,6 +261,7 @@ def test_collection_failing_under_one_engine_is_a_break_named_by_configuration(v
         "nothing-collected",
         "settings-replaced",
         "stopped-early",
+        "report-is-a-file",
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(venv, project, tmp_path, where, args, says):

@@ -119,6 +119,20 @@ def _records(args: argparse.Namespace) -> list[records.Record]:
     return every if args.all else [record for record in every if record.default]
 
 
+def _check_report_dir(path: Path) -> None:
+    """The report directory can be made: no file stands where it or a parent would be (found
+    after the runs, it was a traceback)."""
+    for where in [path, *path.parents]:
+        if where.exists():
+            if not where.is_dir():
+                msg = (
+                    f"--report {path}: {where} is a file, not a directory; name a directory "
+                    f"for the report (default {REPORT_DIR})"
+                )
+                raise BadInput(msg)
+            return
+
+
 def _order(pytest_args: list[str]) -> list[str]:
     """One random order for every configuration, when pytest-randomly shuffles the tests:
     a test that depends on the order must not look like one that depends on the engine."""
@@ -148,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     status = StatusLine(sys.stdout)
     try:
         settings, source = find_settings(root, args.settings)
+        _check_report_dir(args.report)
         if importlib.util.find_spec("pytest_django") is None:
             msg = "pytest-django is not installed here: pip install pytest-django"
             raise BadInput(msg)
