@@ -396,6 +396,28 @@ def test_an_assertion_needs_the_idioms_calls_in_the_test():
     assert _explain(failing, source=None, catalogue=catalogue) is None
 
 
+HANDLE_CODE = """
+def test_session_handle_kept_across_a_request(client):
+    session = client.session
+    client.post("/colour/", {"value": "blue"})
+    assert session["colour"] == "blue"
+"""
+
+
+def test_reaching_the_session_is_no_sign_of_an_idiom():
+    """Every idiom reaches a session: one whose only call is ``client.session`` says nothing
+    about a test that reads ``client.session`` too and fails with an assertion on the same
+    engine (a view losing a job filed under the session key)."""
+    handle = _idiom("m/test_after.py::test_session_handle_kept_across_a_request", HANDLE_CODE)
+    assert handle.terms == {"session"}
+    cells = {"a": ("passed", "", ""), "b": ("failed", "AssertionError", "assert 'red' == 'blue'")}
+    catalogue = _catalogue({handle.id: cells}, [handle])
+    failing = {"a": Observed("passed"), "b": Observed("failed", "AssertionError", "assert 1")}
+    reads = "def test_x(client):\n    client.post('/x/')\n    assert client.session['x']\n"
+    assert _explain(failing, source=reads, catalogue=catalogue, node="t.py::test_x") is None
+    assert _explain(failing, source=HANDLE_CODE, catalogue=catalogue, node="t.py::t") is None
+
+
 NO_SESSION = ("AttributeError", "'WSGIRequest' object has no attribute 'session'")
 
 

@@ -11,11 +11,13 @@ published matrix) that is justified twice over, never by similarity alone:
 2. and either the code: every session call the idiom's code makes (``client.session``,
    ``save()``, ``force_login``, ``cycle_key``... a fixed vocabulary) appears in the test's
    source, its setUp or its same-module fixtures, and the test does not already apply the
-   idiom's fix; or, for an exception other than AssertionError, the message has the same
-   shape (quoted values and numbers aside: ``'Request' object has no attribute 'session'``
-   is ``'View' object has no attribute 'session'``) and that shape says something: a
-   message that is only a quoted value or a number (a ``KeyError``'s key) names no cause, so
-   ``KeyError: 'cart'`` is never explained by ``KeyError: 'foo'`` alone.
+   idiom's fix (reaching the session, ``client.session``, is not enough: every idiom does,
+   so an idiom that makes no other call is never claimed by the code); or, for an exception
+   other than AssertionError, the message has the same shape (quoted values and numbers
+   aside: ``'Request' object has no attribute 'session'`` is ``'View' object has no
+   attribute 'session'``) and that shape says something: a message that is only a quoted
+   value or a number (a ``KeyError``'s key) names no cause, so ``KeyError: 'cart'`` is
+   never explained by ``KeyError: 'foo'`` alone.
 
 Among several, the idiom with the most of the test's calls wins, then the same message
 shape, then the same style (a ``TestCase`` method or a function), then the catalogue's
@@ -33,6 +35,9 @@ from session_matrix.suite.source import session_terms
 from session_matrix.vocabulary import CellStatus
 
 __all__ = ["Observed", "explain", "shape", "telling"]
+
+# How every idiom reaches a session: in a test's code, no sign of one idiom more than another.
+_ANY_SESSION = frozenset({"session", "asession"})
 
 
 @dataclass
@@ -85,7 +90,7 @@ def explain(
         fix = idiom.fix_terms - idiom.terms - {"session"}  # what the fix adds to the idiom
         if fix and fix <= terms:
             continue  # the test already writes the fix
-        by_code = bool(idiom.terms) and idiom.terms <= terms
+        by_code = bool(idiom.terms - _ANY_SESSION) and idiom.terms <= terms
         by_message = (
             same_shape
             and "AssertionError" not in exceptions

@@ -10,4 +10,5 @@ urlpatterns = [
     path("account/", views.account),
     path("export/", views.start_export),
     path("export/status/", views.export_status),
+    path("export/page/", views.export_page),
 ]

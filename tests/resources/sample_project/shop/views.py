@@ -41,3 +41,8 @@ def start_export(request):
 
 def export_status(request):
     return JsonResponse({"status": JOBS[request.session.session_key]})
+
+
+def export_page(request):
+    # The page shows no status, rather than an error, for a job it cannot find.
+    return JsonResponse({"status": JOBS.get(request.session.session_key)})
