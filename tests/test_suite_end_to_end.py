@@ -158,6 +158,7 @@ def test_sample_project_reports_exactly_the_engine_dependent_tests(venv, project
     assert f"of {len(DEFAULTS)} done)" in done.stdout
     assert "Depends on the engine: 5 of 10 tests" in done.stdout
     assert CATALOGUE[SEED_IDIOM].fix.split(",")[0] in done.stdout
+    assert "because it fails with KeyError on signed_cookies and passes on" in done.stdout
     assert "no catalogued idiom matches" in done.stdout
 
 

@@ -51,6 +51,8 @@ def _dependent(report: dict[str, Any], node: str, ran: list[str], directory: Pat
         lines.append(_wrap("why: ", explanation["why"]))
     if explanation["fix"]:
         lines.append(_wrap("fix: ", explanation["fix"]))
+    if explanation.get("because"):  # what the match rests on: a likely reason, not a proof
+        lines.append(_wrap("because it ", explanation["because"]))
     url = explanation["url"]
     if not url.startswith(("http://", "https://")):
         url = str(directory / url)
