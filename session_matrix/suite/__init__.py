@@ -120,17 +120,15 @@ def _records(args: argparse.Namespace) -> list[records.Record]:
 
 
 def _check_report_dir(path: Path) -> None:
-    """The report directory can be made: no file stands where it or a parent would be (found
-    after the runs, it was a traceback)."""
-    for where in [path, *path.parents]:
-        if where.exists():
-            if not where.is_dir():
-                msg = (
-                    f"--report {path}: {where} is a file, not a directory; name a directory "
-                    f"for the report (default {REPORT_DIR})"
-                )
-                raise BadInput(msg)
-            return
+    """No file stands where the report directory or a parent of it would be (found after the
+    runs, it was a traceback)."""
+    where = next(folder for folder in [path, *path.parents] if folder.exists())  # "." at worst
+    if not where.is_dir():
+        msg = (
+            f"--report {path}: {where} is a file, not a directory; name a directory for the "
+            f"report (default {REPORT_DIR})"
+        )
+        raise BadInput(msg)
 
 
 def _order(pytest_args: list[str]) -> list[str]:
