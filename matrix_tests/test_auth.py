@@ -145,7 +145,7 @@ def test_force_login_with_a_permission_backend_first(client, user, settings):
     Fix: client.force_login(user, backend="django.contrib.auth.backends.ModelBackend"), or
     list ModelBackend first.
     Source: https://code.djangoproject.com/ticket/27542
-    Kind: django-limitation
+    Kind: test-tool-limitation
     """
     settings.AUTHENTICATION_BACKENDS = [
         "project.sessions_app.backends.ObjectPermissionBackend",
