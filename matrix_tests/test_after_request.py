@@ -102,7 +102,9 @@ def test_edit_after_view_flushed_session(client):
     `Set-Cookie: sessionid=""; Max-Age=0`; the test client ignores expiry and keeps a morsel
     whose value is "". That morsel is truthy, so Client.session builds SessionStore("") (no
     key) instead of creating a session and setting the cookie; save() stores under a new key
-    the cookie never gets, and the request sends the empty cookie.
+    the cookie never gets, and the request sends the empty cookie. django-user-sessions passes:
+    its own SessionMiddleware (a copy of an older Django's) never deletes the cookie, it saves
+    the flushed, empty session under a new key and sets that cookie, which client.session loads.
     Fix: after save(), client.cookies[settings.SESSION_COOKIE_NAME] = s.session_key (deleting
     the morsel first is not enough on signed_cookies).
     Kind: test-tool-limitation

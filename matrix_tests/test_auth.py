@@ -196,11 +196,13 @@ def test_delete_session_rows_logs_user_out(client, user):
     Why: only db and cached_db keep Session rows. cached_db reads its cache copy first, and a
     queryset delete() never touches the cache, so the session keeps loading from Redis until
     its cache entry expires. The cache, file and signed_cookies engines have no rows to
-    delete: the login is untouched.
+    delete: the login is untouched. An engine with its own session model in place of
+    django.contrib.sessions (django-qsessions, django-user-sessions) leaves Django's Session
+    model uninstalled: importing it raises RuntimeError.
     Fix: delete through the engine (SessionStore(key).delete() clears cached_db's copy; keep
-    the keys of a user's sessions, e.g. with a user_logged_in receiver), or change the
-    user's password hash (a session whose HASH_SESSION_KEY no longer matches is logged out
-    on every engine).
+    the keys of a user's sessions, e.g. with a user_logged_in receiver; a third-party engine's
+    own model where it has one), or change the user's password hash (a session whose
+    HASH_SESSION_KEY no longer matches is logged out on every engine).
     Source: https://stackoverflow.com/questions/6656708
     """
     from django.contrib.sessions.models import Session

@@ -41,7 +41,9 @@ async def test_store_overriding_save_with_aforce_login(async_client, user):
     acreate()) on their own, without calling save(): the async login path of the test client
     (asession(), then alogin() and asave()) never reaches the override, so the audit misses
     the session. The file and signed_cookies engines' asave() just calls save(), so their
-    subclasses see it. Async views calling await request.session.asave() skip it the same way.
+    subclasses see it, as do those of a third-party engine that implements save() only
+    (django-user-sessions): SessionBase.asave() runs save() in a thread. Async views calling
+    await request.session.asave() skip the override the same way.
     Fix: override the async twin too: async def asave(self, must_create=False): await
     super().asave(must_create); record it (and acreate() for the creation path).
     Source: https://github.com/jazzband/django-user-sessions/pull/194

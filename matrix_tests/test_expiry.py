@@ -108,7 +108,8 @@ def test_clearsessions_removes_expired_session():
     Expect: the expired session is removed: exists(key) is False and the key loads nothing.
     Why: cache: clear_expired() is a no-op; Redis drops keys by TTL on its real clock, which
     time_machine does not move. cached_db: clear_expired() is the db engine's, it deletes expired
-    rows only; the Redis copy stays and exists() checks the cache first. signed_cookies stores
+    rows only; the Redis copy stays and exists() checks the cache first (django-qsessions'
+    queryset delete() also deletes the cache copies, so it passes). signed_cookies stores
     nothing (exists() is always False), and the cookie still loads: custom expiry is ignored.
     Fix: expect clearsessions to remove sessions on db and file only; on Redis-backed engines
     the TTL removes them in real time; an issued signed cookie cannot be removed.

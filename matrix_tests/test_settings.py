@@ -41,9 +41,9 @@ def test_override_session_engine_before_the_first_request():
 
     Expect: the view and client.session both use cookie sessions: the test reads what the
     view stored.
-    Why: a third-party SessionMiddleware (django-qsessions) builds the store with arguments its
-    own engine takes (ip=, user_agent=); a stock engine named by the override rejects them with
-    TypeError. With Django's middleware this works on every engine.
+    Why: a third-party SessionMiddleware (django-qsessions', django-user-sessions') builds the
+    store with arguments its own engine takes (ip=, user_agent=); a stock engine named by the
+    override rejects them with TypeError. With Django's middleware this works on every engine.
     Fix: override MIDDLEWARE together with SESSION_ENGINE (Django's SessionMiddleware with a
     stock engine), or leave SESSION_ENGINE alone when a third-party middleware is installed.
     Source: https://docs.djangoproject.com/en/5.2/topics/testing/tools/#overriding-settings
@@ -169,8 +169,10 @@ def test_vary_cookie_with_save_every_request(client, settings):
     Why: Django 4.2's SessionMiddleware adds Vary: Cookie only when the view accessed the
     session or the cookie is deleted; a cookie set only because of SESSION_SAVE_EVERY_REQUEST
     goes out without it. 5.2+ adds Vary: Cookie whenever the middleware sets the cookie.
-    Fix: on 4.2 decorate cacheable views with @vary_on_cookie (or
-    patch_vary_headers(response, ["Cookie"])).
+    django-user-sessions' own SessionMiddleware keeps the old rule (Vary only when the view
+    accessed the session), so with it the header is missing on every Django version.
+    Fix: on 4.2, or with a third-party SessionMiddleware, decorate cacheable views with
+    @vary_on_cookie (or patch_vary_headers(response, ["Cookie"])).
     Source: https://docs.djangoproject.com/en/5.2/ref/settings/#session-save-every-request
     Kind: django-limitation
     """
