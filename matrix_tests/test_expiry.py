@@ -237,10 +237,12 @@ def test_clear_expired_called_directly():
 
     Expect: the expired session is stored until clear_expired() runs, and gone after it;
     a live session next to it is kept.
-    Why: clear_expired() is a no-op on cache and signed_cookies. The cache engine never
-    stores a session whose expiry has passed (django-redis deletes a key set with a timeout
-    of 0 or less), so there is nothing to clean up; signed_cookies stores nothing at all
-    (exists() is always False). db and cached_db delete the expired row, file the expired
+    Why: clear_expired() is a no-op on cache and signed_cookies. The cache engine passes the
+    session's remaining lifetime as the cache timeout, here zero or less, and no cache backend
+    keeps such an entry (django-redis and RedisCache delete the key; LocMemCache, memcached
+    and DatabaseCache store it already expired), so exists() is False from the start and
+    there is nothing to clean up; signed_cookies stores nothing at all (exists() is always
+    False). db and cached_db delete the expired row, file the expired
     file (the file cleanup is #22938).
     Fix: assert what the user sees (the expired key loads nothing) rather than what is
     stored; expect clear_expired() to matter on db, cached_db and file only.
