@@ -20,7 +20,7 @@ from session_matrix.model import (
 )
 from session_matrix.profile import orchestrate, picks, readme_summary, section
 from session_matrix.profile.client import parse_set_cookie
-from session_matrix.profile.guarantee_cells import GUARANTEES
+from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
 from session_matrix.profile.measures import FIGURES
 from session_matrix.profile.stats import percentile, ratio, spread
 from session_matrix.vocabulary import CellStatus, Verdict
@@ -308,3 +308,12 @@ def test_every_version_goes_under_versions_with_the_newest_on_top():
     assert set(document["versions"]) == {"5.2"}
     assert document["versions"]["5.2"]["django"] == "5.2.19"
     assert "Also measured on Django 5.2" in str(section(document))
+
+
+def test_only_a_store_that_keeps_nothing_server_side_says_the_cookie_carries_it():
+    cookie = {"value": 0, "server_side": False, "cookie_bytes_each": 219}
+    table = {"value": 3768320, "server_side": True, "database_bytes": 3768320}
+    assert guarantee_cell("storage_per_10000", cookie)["text"] == "0 B (the cookie carries 219 B)"
+    assert "cookie" not in guarantee_cell("storage_per_10000", table)["text"]
+    unknown = {"value": None, "error": "the store holds the sessions, but nothing measured grew"}
+    assert guarantee_cell("storage_per_10000", unknown)["text"] == "not measured"

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from session_matrix import overlay, records, schemas, services
-from session_matrix.profile import djangoproc
+from session_matrix import config, overlay, records, schemas, services
+from session_matrix.profile import djangoproc, orchestrate
+from session_matrix.profile.guarantees_cache import storage_guarantee
 from session_matrix.profile.worker_process import WorkerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,23 @@ REDIS_CACHE = record_where(
 )
 
 
+def python_for(record):
+    """The tests' own interpreter, or for a record that requires packages of its own the
+    environment the profile measures it in (newest Django, built as ``nox -s profile``
+    builds it)."""
+    if not record.requires:
+        return sys.executable
+    python, reason = orchestrate.environment(
+        config.newest_release().version,
+        record,
+        orchestrate.dependency_group("matrix"),
+        orchestrate.dependency_group("profile"),
+    )
+    if not python:
+        pytest.skip(reason)
+    return python
+
+
 def start_worker(record, tmp_path, bundle):
     tmp_path.mkdir(parents=True, exist_ok=True)
     env = djangoproc.environment(
@@ -46,7 +64,7 @@ def start_worker(record, tmp_path, bundle):
         overlay.Provided.of(record.name, bundle),
         {"mode": "create", "sqlite": str(tmp_path / "db.sqlite3")},
     )
-    worker = WorkerProcess(sys.executable, env, tmp_path / f"{record.name}.log")
+    worker = WorkerProcess(python_for(record), env, tmp_path / f"{record.name}.log")
     worker.hello(timeout=120)
     return worker
 
@@ -121,6 +139,50 @@ def test_the_largest_session_a_browser_keeps(tmp_path):
     assert cookie["cookie_bytes_at_largest_browser"] <= 4096
     assert database["capped"]
     assert database["largest_round_trip_bytes"] == 16384
+
+
+IN_DATABASE = [r for r in records.load_all() if r.engine in ("db", "cached_db")]
+
+
+@pytest.mark.slow_harness
+@pytest.mark.parametrize("record", IN_DATABASE, ids=lambda r: r.name)
+def test_storage_is_measured_in_the_table_the_engine_writes(record, tmp_path):
+    """Every database-backed record, third-party stores included (django-user-sessions'
+    has no get_model_class): its sessions' table grows, and the storage is never 0 B."""
+    try:
+        (answer,) = measure(record, tmp_path, ("storage", {"count": 300, "size": 100}))
+    except services.ServiceUnavailable as exc:
+        pytest.skip(str(exc))
+    assert "error" not in answer, answer
+    assert answer["server_side"] is True
+    assert answer["kept"] == 300
+    assert answer["database_bytes"] > 0
+    assert storage_guarantee(answer, None)["value"] >= answer["database_bytes"]
+
+
+def test_a_cookie_store_holds_nothing_server_side(tmp_path):
+    (answer,) = measure(COOKIE, tmp_path, ("storage", {"count": 20, "size": 100}))
+    assert answer["server_side"] is False
+    assert answer["kept"] is None
+    found = storage_guarantee(answer, None)
+    assert found["value"] == 0
+    assert found["cookie_bytes_each"] > 100
+
+
+def test_storage_nobody_saw_grow_is_unknown_not_zero():
+    answer = {
+        "server_side": True,
+        "database_bytes": None,
+        "files_bytes": None,
+        "files_allocated_bytes": None,
+        "cookie_bytes": 42,
+        "kept": 10000,
+    }
+    found = storage_guarantee(answer, None)
+    assert found["value"] is None
+    assert found["error"].endswith("(measured: nothing)")
+    assert storage_guarantee(answer | {"database_bytes": 0}, None)["value"] is None
+    assert storage_guarantee(answer | {"database_bytes": 4096}, 100)["value"] == 4196
 
 
 # ----------------------------------------------------------------------------- whole runs

@@ -1,5 +1,5 @@
 """The session engine as the worker reaches it without a request: its ``SessionStore``, the
-cache, model or directory it keeps sessions in, and the bytes each of them takes.
+cache, models or directory it keeps sessions in, and the bytes each of them takes.
 
 Runs in the worker, after ``djangoproc.setup()``; Django is imported where it is needed.
 """
@@ -7,10 +7,15 @@ Runs in the worker, after ``djangoproc.setup()``; Django is imported where it is
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "Probe",
     "database_bytes",
     "describe",
     "engine",
@@ -19,9 +24,9 @@ __all__ = [
     "local_cache_bytes",
     "new_store",
     "one_transaction",
+    "probe",
     "session_cache",
     "session_directory",
-    "session_model",
 ]
 
 _ARGUMENTS = {"user_agent": "session-matrix profile", "ip": "127.0.0.1"}
@@ -64,10 +69,47 @@ def session_cache() -> Any:
     return getattr(new_store(), "_cache", None)
 
 
-def session_model(store_class: Any) -> Any:
-    """The model a database-backed store keeps sessions in, or None."""
-    getter = getattr(store_class, "get_model_class", None)
-    return getter() if getter is not None else None
+@dataclass(frozen=True)
+class Probe:
+    """What saving one session does, seen from outside the engine."""
+
+    server_side: bool  # the store holds the session it saved (a signed cookie's never does)
+    models: tuple[Any, ...]  # the models whose tables the save wrote to
+
+
+_WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE)\s+([`\"]?)([^\s`\"(]+)\1", re.IGNORECASE)
+
+
+@functools.cache
+def probe() -> Probe:
+    """Save one session through the engine, watching the SQL it sends; ask the store whether
+    it now holds it; delete it again. The models come from the tables the SQL wrote to, not
+    from the engine's API: django-user-sessions' store keeps sessions in a model of its own
+    and has no ``get_model_class``."""
+    from django.apps import apps
+    from django.db import connections
+
+    written: set[str] = set()
+
+    def watch(execute: Callable[..., Any], sql: Any, *rest: Any) -> Any:
+        found = _WRITE.match(str(sql))
+        if found:
+            written.add(found.group(2))
+        return execute(sql, *rest)
+
+    store = filled_store("probe", 0)
+    with contextlib.ExitStack() as stack:
+        for alias in connections:
+            stack.enter_context(connections[alias].execute_wrapper(watch))
+        store.save()
+    server_side = bool(new_store().exists(store.session_key))
+    store.delete()
+    models = tuple(
+        model
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.db_table in written
+    )
+    return Probe(server_side, models)
 
 
 def session_directory(store_class: Any) -> Path | None:
@@ -88,8 +130,8 @@ def describe() -> dict[str, Any]:
     """Where the engine keeps sessions: its cache (backend, ``MAX_ENTRIES``, whether it is
     one of Django's own), a database model, files."""
     cache = session_cache()
-    store_class = engine().SessionStore
-    directory = session_directory(store_class)
+    directory = session_directory(engine().SessionStore)
+    found = probe()
     return {
         "cache": None
         if cache is None
@@ -99,8 +141,9 @@ def describe() -> dict[str, Any]:
             "local": type(cache).__module__.startswith("django.core.cache.backends.")
             and not any(w in type(cache).__module__ for w in ("redis", "memcached")),
         },
-        "database": session_model(store_class) is not None,
+        "database": bool(found.models),
         "files": directory is not None,
+        "server_side": found.server_side,
     }
 
 
@@ -121,14 +164,16 @@ def local_cache_bytes(cache: Any) -> int | None:
     return None
 
 
-def database_bytes(model: Any = None, table: str = "") -> int:
-    """Bytes a table (the sessions model's, or ``table``) takes, as the database reports it
-    (after compacting it, so that freed pages do not hide growth)."""
-    if model is None and not table:
-        return 0
+def database_bytes(models: tuple[Any, ...] = (), table: str = "") -> int:
+    """Bytes the tables of ``models`` (or ``table``) take, as the database reports it
+    (after compacting them, so that freed pages do not hide growth)."""
+    tables = [model._meta.db_table for model in models] or ([table] if table else [])
+    return sum(_table_bytes(name) for name in tables)
+
+
+def _table_bytes(table: str) -> int:
     from django.db import connection
 
-    table = table or model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             with contextlib.suppress(Exception):  # dbstat is a compile-time option

@@ -93,7 +93,7 @@ def guarantee_cell(name: str, found: dict[str, Any] | None) -> dict[str, str]:
             )
             if found.get(key)
         ]
-        if not parts:
+        if found.get("server_side") is False:
             text += f" (the cookie carries {found.get('cookie_bytes_each')} B)"
         title = ", ".join(parts)
         tone = "na"

@@ -13,13 +13,14 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from session_matrix.profile.cache_servers import PrivateMemcached, PrivateRedis, PrivateServer
 from session_matrix.profile.measures import SIZES, STORAGE_SESSIONS
 from session_matrix.profile.targets import Target, log, ready
 from session_matrix.profile.worker_process import WorkerFailed, WorkerProcess
 
-__all__ = ["CACHE_LIMIT_MB", "GUARANTEES", "phase_private_guarantees"]
+__all__ = ["CACHE_LIMIT_MB", "GUARANTEES", "phase_private_guarantees", "storage_guarantee"]
 
 GUARANTEES = (
     "storage_per_10000",
@@ -97,9 +98,29 @@ def _storage(target: Target, twin: Target, servers: list[PrivateServer]) -> None
         cache = sum(server.used_memory() for server in servers) - before
     else:
         cache = answer.get("local_cache_bytes")
-    parts = [answer["database_bytes"], answer["files_allocated_bytes"], cache]
-    target.guarantees["storage_per_10000"] = {
-        "value": sum(part for part in parts if part),
+    target.guarantees["storage_per_10000"] = storage_guarantee(answer, cache)
+
+
+def storage_guarantee(answer: dict[str, Any], cache: int | None) -> dict[str, Any]:
+    """The guarantee from the worker's ``storage`` answer and what the cache grew by (None:
+    not measured). A store that holds the sessions (``server_side``) while nothing measured
+    grew kept them where the run did not look: its storage is unknown, never 0 B."""
+    parts = {
+        "database tables": answer["database_bytes"],
+        "files": answer["files_allocated_bytes"],
+        "cache": cache,
+    }
+    grown = sum(part for part in parts.values() if part is not None and part > 0)
+    if answer["server_side"] and not grown:
+        looked = ", ".join(name for name, part in parts.items() if part is not None)
+        return {
+            "value": None,
+            "error": "the store holds the sessions, but nothing measured grew "
+            f"(measured: {looked or 'nothing'})",
+        }
+    return {
+        "value": grown,
+        "server_side": answer["server_side"],
         "database_bytes": answer["database_bytes"],
         "files_bytes": answer["files_bytes"],
         "files_allocated_bytes": answer["files_allocated_bytes"],

@@ -28,7 +28,7 @@ from session_matrix.profile.assemble import described
 from session_matrix.profile.measures import DEFAULTS, HEADLINE, measured, most_workers
 from session_matrix.profile.processes import harness_env, spawn, stop
 
-__all__ = ["Failed", "build", "dependency_group", "main", "run", "summary_lines"]
+__all__ = ["Failed", "build", "dependency_group", "environment", "main", "run", "summary_lines"]
 
 FORMAT = 1
 
@@ -59,6 +59,31 @@ def _log(message: str) -> None:
     print(f"profile: {message}", flush=True)
 
 
+def environment(
+    django: str,
+    record: records.Record,
+    matrix_group: Sequence[str],
+    profile_group: Sequence[str],
+    upgrade: bool = False,
+) -> tuple[str, str]:
+    """(the interpreter a configuration is measured with, "") or ("", why it has none): its
+    column's environment (the same Django, drivers and cache clients) plus the profile
+    group, in an environment of its own beside the column's."""
+    spec = nox_columns.env_spec(django, record, list(matrix_group))
+    if isinstance(spec, str):
+        return "", spec
+    spec = dataclasses.replace(
+        spec,
+        requirements=(*spec.requirements, *profile_group),
+        requires=(*spec.requires, *profile_group),
+    )
+    try:
+        return str(envs.ensure(spec, upgrade=upgrade)), ""
+    except envs.InstallFailed as exc:
+        last = str(exc).splitlines()[-1] if str(exc) else "no output"
+        return "", f"not run: installing failed: {last}"
+
+
 def _plan(
     django: str,
     matrix_group: Sequence[str],
@@ -72,20 +97,9 @@ def _plan(
     for record in records.load_all():
         if names and record.name not in names:
             continue
-        spec = nox_columns.env_spec(django, record, list(matrix_group))
-        if isinstance(spec, str):
-            plan.append({"name": record.name, "reason": spec})
-            continue
-        spec = dataclasses.replace(
-            spec,
-            requirements=(*spec.requirements, *profile_group),
-            requires=(*spec.requires, *profile_group),
-        )
-        try:
-            python = str(envs.ensure(spec, upgrade=upgrade))
-        except envs.InstallFailed as exc:
-            last = str(exc).splitlines()[-1] if str(exc) else "no output"
-            plan.append({"name": record.name, "reason": f"not run: installing failed: {last}"})
+        python, reason = environment(django, record, matrix_group, profile_group, upgrade)
+        if not python:
+            plan.append({"name": record.name, "reason": reason})
             continue
         plan.append({"name": record.name, "python": python})
         if not base and not record.requires:

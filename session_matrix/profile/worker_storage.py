@@ -14,9 +14,9 @@ from session_matrix.profile.engine_store import (
     local_cache_bytes,
     new_store,
     one_transaction,
+    probe,
     session_cache,
     session_directory,
-    session_model,
 )
 from session_matrix.profile.worker_visitors import Visitors, payload
 
@@ -28,11 +28,10 @@ class StorageCommands(Visitors):
         """Store ``count`` sessions of ``size`` bytes through the engine's ``SessionStore``
         and measure what the database and the files grew by (the cache server's growth is
         measured by the coordinator, from the server's own statistics)."""
-        store_class = engine().SessionStore
-        model = session_model(store_class)
-        if model is not None:
+        found = probe()
+        for model in found.models:
             model.objects.all().delete()
-        directory = session_directory(store_class)
+        directory = session_directory(engine().SessionStore)
         if directory is not None:
             for path in directory.glob(f"{self.site.session_cookie}*"):
                 path.unlink()
@@ -40,32 +39,32 @@ class StorageCommands(Visitors):
         if cache is not None and local_cache_bytes(cache) is not None:
             cache.clear()
         before_cache = local_cache_bytes(cache)
-        before_db = database_bytes(model)
+        before_db = database_bytes(found.models)
         before_files = files_bytes(directory)
         data = payload(size)
         cookie = 0
         keys: list[str] = []
-        with one_transaction(model is not None):
+        with one_transaction(bool(found.models)):
             for number in range(count):
                 store = filled_store(data, number)
                 store.save()
                 keys.append(str(store.session_key))
                 if number == 0:
                     cookie = self.site.session_cookie_bytes(store.session_key or "")
-        after_db = database_bytes(model)
+        after_db = database_bytes(found.models)
         after_files = files_bytes(directory)
         after_cache = local_cache_bytes(cache)
         # Whether the store still holds them all (a cache may have culled some): a sample.
         sample = keys[:: max(1, len(keys) // 500)]
         held = sum(1 for key in sample if new_store().exists(key))
-        kept = None if store_class.__module__.endswith("signed_cookies") else held
         return {
-            "kept": None if kept is None else round(kept / len(sample) * count),
+            "server_side": found.server_side,
+            "kept": round(held / len(sample) * count) if found.server_side else None,
             "local_cache_bytes": None
             if after_cache is None or before_cache is None
             else after_cache - before_cache,
             "sessions": count,
-            "database_bytes": None if model is None else after_db - before_db,
+            "database_bytes": after_db - before_db if found.models else None,
             "files_bytes": None if directory is None else after_files[0] - before_files[0],
             "files_allocated_bytes": None
             if directory is None
@@ -89,7 +88,7 @@ class StorageCommands(Visitors):
         first = ""
         # One transaction for a database-backed store: a commit per session would measure
         # the disk's flushes, not the cache filling up.
-        with one_transaction(session_model(engine().SessionStore) is not None):
+        with one_transaction(bool(probe().models)):
             for number in range(count):
                 store = filled_store(data, number)
                 try:
