@@ -317,3 +317,11 @@ def test_only_a_store_that_keeps_nothing_server_side_says_the_cookie_carries_it(
     assert "cookie" not in guarantee_cell("storage_per_10000", table)["text"]
     unknown = {"value": None, "error": "the store holds the sessions, but nothing measured grew"}
     assert guarantee_cell("storage_per_10000", unknown)["text"] == "not measured"
+
+
+def test_a_store_that_holds_nothing_does_not_claim_to_expire_sessions():
+    nothing = {"value": 0, "expired": 20, "stored_before": 0, "server_side": False}
+    expiring = {"value": 0, "expired": 20, "stored_before": 0, "server_side": True}
+    cell = guarantee_cell("clearsessions", nothing)
+    assert cell["text"] == "none (nothing is stored server-side)"
+    assert guarantee_cell("clearsessions", expiring)["text"] == "none (the store expires them)"

@@ -306,3 +306,16 @@ def test_servers_and_load_generator_stop_on_a_signal(tmp_path, how):
         time.sleep(0.2)
     left = {pid: command_line(pid) for pid in seen if alive(pid)}
     assert not left, f"still running after the run stopped: {left}"
+
+
+def test_clearsessions_on_a_store_that_holds_nothing_says_so(tmp_path):
+    (made, cleared) = measure(
+        COOKIE, tmp_path, ("expiring", {"count": 2, "seconds": 1}), ("clearsessions", {})
+    )
+    assert made == {"created": 2}
+    assert cleared["server_side"] is False
+    (made, cleared) = measure(
+        DATABASE, tmp_path / "d", ("expiring", {"count": 2, "seconds": 1}), ("clearsessions", {})
+    )
+    assert cleared["server_side"] is True
+    assert cleared["stored_before"] == 2  # not expired yet: the database still holds them

@@ -87,10 +87,11 @@ GUARANTEES = (
         "clearsessions",
         lambda g: None if g["value"] is None else g["value"] == 0,
         lambda g: (
-            f"{g['value']} of {g.get('expired', '?')} expired sessions still stored "
-            "after clearsessions"
+            f"{g['value']} of {g.get('expired', '?')} sessions past their set_expiry(1) "
+            "still stored after clearsessions"
         ),
-        "no expired session left after clearsessions (or the store expires them itself)",
+        "no expired session left after clearsessions (or the store expires them itself, "
+        "or stores none server-side)",
     ),
 )
 IDIOMS = (  # need, the patterns behind it, what fails when they do

@@ -74,7 +74,9 @@ def guarantee_cell(name: str, found: dict[str, Any] | None) -> dict[str, str]:
         tone = "ok" if (value or 0) >= LARGE_SESSION else "warn"
         title = f"session cookie at that size: {found.get('cookie_bytes')} bytes"
     elif name == "clearsessions":
-        if value == 0 and found.get("stored_before") == 0:
+        if value == 0 and found.get("server_side") is False:
+            text = "none (nothing is stored server-side)"
+        elif value == 0 and found.get("stored_before") == 0:
             text = "none (the store expires them)"
         elif value == 0:
             text = "none"

@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from session_matrix.profile.engine_store import new_store, session_cache
+from session_matrix.profile.engine_store import new_store, probe, session_cache
 from session_matrix.profile.measures import BROWSER_COOKIE_LIMIT
 from session_matrix.profile.worker_visitors import CREDENTIALS, Visitors, payload
 
@@ -131,7 +131,8 @@ class GuaranteeCommands(Visitors):
 
     def clearsessions(self) -> dict[str, Any]:
         """How many of the expired sessions the store still holds, before and after
-        ``manage.py clearsessions``."""
+        ``manage.py clearsessions``; ``server_side`` false: it holds no session at all, so
+        both are 0 whatever clearsessions does."""
         from django.core.management import call_command
 
         keys = [client.session_cookie for client in self.kept.pop("expiring", [])]
@@ -149,6 +150,7 @@ class GuaranteeCommands(Visitors):
             error = f"{type(exc).__name__}: {exc}"
         return {
             "expired": len(keys),
+            "server_side": probe().server_side,
             "stored_before": before,
             "stored_after": stored(),
             "command_error": error or " ".join(output.getvalue().split())[:200],
