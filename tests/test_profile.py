@@ -325,3 +325,13 @@ def test_a_store_that_holds_nothing_does_not_claim_to_expire_sessions():
     cell = guarantee_cell("clearsessions", nothing)
     assert cell["text"] == "none (nothing is stored server-side)"
     assert guarantee_cell("clearsessions", expiring)["text"] == "none (the store expires them)"
+
+
+def test_no_cache_server_is_not_counted_as_surviving_its_restart():
+    document = sample_profile()
+    for name, value in zip(NAMES, (True, False, None), strict=True):
+        restart = document["configurations"][name]["guarantees"]["survives_cache_restart"]
+        restart |= {"value": value}
+    line = next(p for p in picks(document) if "restart of the cache server" in p.need)
+    assert line.choose == [NAMES[0]]
+    assert [name for name, _ in line.avoid] == [NAMES[1]]
