@@ -335,3 +335,20 @@ def test_no_cache_server_is_not_counted_as_surviving_its_restart():
     line = next(p for p in picks(document) if "restart of the cache server" in p.need)
     assert line.choose == [NAMES[0]]
     assert [name for name, _ in line.avoid] == [NAMES[1]]
+
+
+def test_a_need_nobody_meets_says_so_and_lists_the_failures_once():
+    document = sample_profile()
+    for entry in document["configurations"].values():
+        entry["guarantees"]["lost_updates"] |= {"value": 7, "lost": 7}
+    text = readme_summary(document)
+    line = next(line for line in text.splitlines() if "lose each other" in line)
+    assert "→ no configuration measured meets it: " in line
+    assert "not `" not in line
+    assert "none of the configurations" not in line
+    assert line.count("7 of 50 writes lost") == len(NAMES)
+    html = str(section(document))
+    item = next(li for li in html.split("<li>") if "lose each other" in li)
+    assert "no configuration measured meets it: " in item
+    assert "not <code>" not in item
+    assert item.count("7 of 50 writes lost") == len(NAMES)

@@ -23,7 +23,7 @@ from session_matrix.profile.measures import (
     human_bytes,
     measured,
 )
-from session_matrix.profile.pick import Pick
+from session_matrix.profile.pick import NONE_MEETS, Pick
 from session_matrix.render.html import environment
 
 __all__ = ["context", "section"]
@@ -131,6 +131,7 @@ def context(profile: dict[str, Any], matrix: Matrix | None = None) -> dict[str, 
         "machine": machine | profile.get("machine", {}),
         "method": _method(profile),
         "picks": [_pick(p) for p in picks(profile, matrix)],
+        "none_meets": NONE_MEETS,
         "kinds": FIGURES,
         "headline": HEADLINE,
         "sizes": [human_bytes(int(s)) for s in sizes],

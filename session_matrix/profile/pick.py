@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Evidence", "Pick"]
+__all__ = ["NONE_MEETS", "Evidence", "Pick"]
+
+
+# What a line says when every configuration with data fails the need; the failures follow,
+# each with its reason (not "not x", which would read as a second list of choices).
+NONE_MEETS = "no configuration measured meets it"
 
 
 @dataclass(frozen=True)

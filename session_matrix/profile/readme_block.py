@@ -8,7 +8,7 @@ from typing import Any
 from session_matrix.model import Matrix
 from session_matrix.profile.advice import picks
 from session_matrix.profile.measures import HEADLINE, measured, most_workers
-from session_matrix.profile.pick import Pick
+from session_matrix.profile.pick import NONE_MEETS, Pick
 from session_matrix.render import md
 
 __all__ = ["readme_summary"]
@@ -16,16 +16,14 @@ __all__ = ["readme_summary"]
 
 def _line(pick: Pick, page: str) -> str:
     """One "which engine" line, linking its evidence on ``page``."""
-    choose = (
-        f"{', '.join(md.code(name) for name in pick.choose)} ({md.text(pick.detail)})"
-        if pick.choose
-        else "none of the configurations measured"
-    )
-    avoid = "; ".join(f"not {md.code(n)} ({md.text(why)})" for n, why in pick.avoid)
     links = ", ".join(md.link(md.text(e.label), f"{page}#{e.target}") for e in pick.evidence)
-    line = f"- {md.text(pick.need)} → {choose}"
-    if avoid:
-        line += f"; {avoid}"
+    line = f"- {md.text(pick.need)} → "
+    if pick.choose:
+        line += f"{', '.join(md.code(name) for name in pick.choose)} ({md.text(pick.detail)})"
+        line += "".join(f"; not {md.code(n)} ({md.text(why)})" for n, why in pick.avoid)
+    else:
+        failing = ", ".join(f"{md.code(n)} ({md.text(why)})" for n, why in pick.avoid)
+        line += f"{NONE_MEETS}: {failing}"
     return f"{line} ({links})" if links else line
 
 
