@@ -352,3 +352,10 @@ def test_a_need_nobody_meets_says_so_and_lists_the_failures_once():
     assert "no configuration measured meets it: " in item
     assert "not <code>" not in item
     assert item.count("7 of 50 writes lost") == len(NAMES)
+
+
+def test_a_size_search_that_reached_its_cap_reads_at_least():
+    capped = {"value": 2097152, "capped": True, "cookie_bytes": 42}
+    found = {"value": 3968, "capped": False, "cookie_bytes": 4089}
+    assert guarantee_cell("largest_browser_keeps", capped)["text"] == "≥ 2.0 MiB"
+    assert guarantee_cell("largest_browser_keeps", found)["text"] == "3.9 KiB"

@@ -137,7 +137,9 @@ def test_the_largest_session_a_browser_keeps(tmp_path):
     (database,) = measure(DATABASE, tmp_path / "d", ("largest", {"cap": 16384}))
     assert cookie["largest_browser_keeps_bytes"] < 4096 < database["largest_browser_keeps_bytes"]
     assert cookie["cookie_bytes_at_largest_browser"] <= 4096
+    assert not cookie["browser_capped"]
     assert database["capped"]
+    assert database["browser_capped"]  # it stopped at the cap, not at a limit it found
     assert database["largest_round_trip_bytes"] == 16384
 
 

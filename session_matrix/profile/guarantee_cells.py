@@ -70,7 +70,7 @@ def guarantee_cell(name: str, found: dict[str, Any] | None) -> dict[str, str]:
             title = f"{human_bytes(failure.get('bytes', 0))}: {failure.get('how', '')}"
             tone = "warn"
     elif name == "largest_browser_keeps":
-        text = human_bytes(int(value or 0))
+        text = ("≥ " if found.get("capped") else "") + human_bytes(int(value or 0))
         tone = "ok" if (value or 0) >= LARGE_SESSION else "warn"
         title = f"session cookie at that size: {found.get('cookie_bytes')} bytes"
     elif name == "clearsessions":

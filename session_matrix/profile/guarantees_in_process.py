@@ -39,6 +39,8 @@ def _largest(target: Target) -> None:
     }
     target.guarantees["largest_browser_keeps"] = {
         "value": answer["largest_browser_keeps_bytes"],
+        "capped": answer["browser_capped"],
+        "cap": LARGEST_CAP,
         "cookie_bytes": answer["cookie_bytes_at_largest_browser"],
         "limit": BROWSER_COOKIE_LIMIT,
     }

@@ -78,11 +78,14 @@ class GuaranteeCommands(Visitors):
             return low, high
 
         largest, failed_at = search(lambda r: bool(r["ok"]))
-        browser, _ = search(lambda r: bool(r["ok"]) and r["cookie"] <= BROWSER_COOKIE_LIMIT)
+        browser, browser_failed_at = search(
+            lambda r: bool(r["ok"]) and r["cookie"] <= BROWSER_COOKIE_LIMIT
+        )
         result: dict[str, Any] = {
             "largest_round_trip_bytes": largest,
             "capped": failed_at is None,
             "largest_browser_keeps_bytes": browser,
+            "browser_capped": browser_failed_at is None,
             "cookie_bytes_at_largest_browser": trial(browser)["cookie"] if browser else None,
         }
         if failed_at is not None:
