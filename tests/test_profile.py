@@ -20,6 +20,7 @@ from session_matrix.model import (
 )
 from session_matrix.profile import orchestrate, picks, readme_summary, section
 from session_matrix.profile.client import parse_set_cookie
+from session_matrix.profile.cost import NOISE_BOUND, figure_of
 from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
 from session_matrix.profile.measures import FIGURES
 from session_matrix.profile.stats import percentile, ratio, spread
@@ -359,3 +360,28 @@ def test_a_size_search_that_reached_its_cap_reads_at_least():
     found = {"value": 3968, "capped": False, "cookie_bytes": 4089}
     assert guarantee_cell("largest_browser_keeps", capped)["text"] == "≥ 2.0 MiB"
     assert guarantee_cell("largest_browser_keeps", found)["text"] == "3.9 KiB"
+
+
+def test_a_figure_whose_rounds_disagree_is_flagged_noisy():
+    def rounds(*medians_us):
+        return [[[int(m * 1000), 0, 0, 0, 42, 200] for _ in range(5)] for m in medians_us]
+
+    steady = figure_of(rounds(100, 104, 98, 101))
+    assert not steady["noisy"]
+    assert steady["spread"] < NOISE_BOUND
+    drifting = figure_of(rounds(100, 100, 100, 100 * (1 + NOISE_BOUND) + 20))
+    assert drifting["noisy"]
+    assert drifting["spread"] > NOISE_BOUND
+
+
+def test_the_readme_table_marks_a_noisy_figure_as_the_page_does():
+    document = sample_profile()
+    assert "≈" not in readme_summary(document)
+    document["configurations"][NAMES[1]]["request"]["write"]["noisy"] = True
+    text = readme_summary(document)
+    row = next(line for line in text.splitlines() if line.startswith(f"| `{NAMES[1]}`"))
+    assert row.split(" | ")[2].endswith("≈ ×4.0")
+    assert "≈ noisy" in text
+    html = str(section(document))
+    assert "≈" in html
+    assert "more than 50% (requests/s: 25%)" in html

@@ -16,7 +16,7 @@ from session_matrix.profile.stats import compare, percentile, spread
 from session_matrix.profile.targets import Target, log, ready, rotated
 from session_matrix.profile.worker_process import WorkerFailed
 
-__all__ = ["NOISE_BOUND", "phase_cost", "request_figures"]
+__all__ = ["NOISE_BOUND", "figure_of", "phase_cost", "request_figures"]
 
 NOISE_BOUND = 0.5  # (max - min) / median of the rounds' medians above this: flagged noisy
 
@@ -56,7 +56,9 @@ def phase_cost(targets: list[Target], requests: int, warmup: int, rounds: int) -
     )
 
 
-def _figure(blocks: list[list[list[int]]]) -> dict[str, Any]:
+def figure_of(blocks: list[list[list[int]]]) -> dict[str, Any]:
+    """One kind and size: the figures from its rounds' blocks of samples, flagged noisy when
+    the rounds' medians spread beyond ``NOISE_BOUND``."""
     samples = [sample for block in blocks for sample in block]
     times = [sample[0] / 1000 for sample in samples]
     medians = [statistics.median(s[0] / 1000 for s in block) for block in blocks if block]
@@ -88,7 +90,7 @@ def request_figures(targets: list[Target]) -> None:
         request: dict[str, Any] = {}
         for name in FIGURES:
             by_size = {
-                str(size): _figure(target.samples[(name, size)])
+                str(size): figure_of(target.samples[(name, size)])
                 for size in SIZES
                 if (name, size) in target.samples
             }

@@ -103,6 +103,7 @@ def _method(profile: dict[str, Any]) -> dict[str, Any]:
         "connections": "?",
         "seconds_per_round": "?",
         "rounds": "?",
+        "noise_bound": 0.25,
     }
     method["throughput"] = throughput_defaults | method.get("throughput", {})
     return method
