@@ -191,3 +191,47 @@ def fixture_matrix():
         themes=config.themes(),
         fingerprints={r.name: fingerprint(r) for r in every},
     )
+
+
+def undocumented(schema, document):
+    """Every key of ``document`` its JSON Schema does not name with a description (a
+    property without one, or a key only an open ``additionalProperties`` lets through), as
+    dotted paths; a mapping's own keys (``additionalProperties`` with a schema) need none."""
+
+    def resolve(node):
+        """``node`` with what its ``$ref`` and ``allOf`` bring: their properties, and any
+        key ``node`` does not set itself."""
+        merged = {k: v for k, v in node.items() if k not in ("$ref", "allOf")}
+        parts = [*node.get("allOf", []), *([{"$ref": node["$ref"]}] if "$ref" in node else [])]
+        for part in parts:
+            target = part
+            if "$ref" in part:
+                target = schema
+                for step in part["$ref"].removeprefix("#/").split("/"):
+                    target = target[step]
+            target = resolve(target)
+            properties = target.get("properties", {}) | merged.get("properties", {})
+            merged = target | merged | {"properties": properties}
+        return merged
+
+    def walk(node, value, path):
+        node = resolve(node)
+        if isinstance(value, list):
+            for item in value:
+                yield from walk(node.get("items", {}), item, f"{path}[]")
+            return
+        if not isinstance(value, dict):
+            return
+        properties = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        for key, item in value.items():
+            if key in properties:
+                if "description" not in resolve(properties[key]):
+                    yield f"{path}.{key}"
+                yield from walk(properties[key], item, f"{path}.{key}")
+            elif isinstance(extra, dict):
+                yield from walk(extra, item, f"{path}.*")
+            else:
+                yield f"{path}.{key}"
+
+    return sorted(set(walk(schema, document, "$")))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from session_matrix import records, schemas
+from session_matrix import paths, records, schemas
 from session_matrix.model import (
     Cell,
     Column,
@@ -25,6 +25,7 @@ from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
 from session_matrix.profile.measures import FIGURES
 from session_matrix.profile.stats import percentile, ratio, spread
 from session_matrix.vocabulary import CellStatus, Verdict
+from tests.helpers import undocumented
 
 NAMES = [record.name for record in records.load_all() if record.default][:3]
 SERIES = "6.1"
@@ -385,3 +386,23 @@ def test_the_readme_table_marks_a_noisy_figure_as_the_page_does():
     html = str(section(document))
     assert "≈" in html
     assert "more than 50% (requests/s: 25%)" in html
+
+
+def test_the_schema_names_every_field_a_profile_holds():
+    schema = schemas.schema("profile")
+    published = schemas.load_json(paths.ROOT / "results" / "profile.json")  # a real run's
+    assert undocumented(schema, published) == []
+    assert undocumented(schema, sample_profile()) == []
+    assert undocumented(schema, {"configurations": {"x": {"surprise": 1}}}) == [
+        "$.configurations.*.surprise"
+    ]
+
+
+def test_a_guarantee_field_the_schema_does_not_name_is_refused():
+    document = sample_profile()
+    storage = document["configurations"][NAMES[0]]["guarantees"]["storage_per_10000"]
+    storage |= {"server_side": True, "kept": 10000}
+    schemas.validate(document, "profile", "profile.json")
+    storage["table_bytes"] = 1
+    with pytest.raises(schemas.InvalidInput, match="table_bytes"):
+        schemas.validate(document, "profile", "profile.json")

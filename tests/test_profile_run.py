@@ -19,6 +19,7 @@ from session_matrix import config, overlay, records, schemas, services
 from session_matrix.profile import djangoproc, orchestrate
 from session_matrix.profile.guarantees_cache import storage_guarantee
 from session_matrix.profile.worker_process import WorkerProcess
+from tests.helpers import undocumented
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -212,6 +213,7 @@ def test_a_profile_run_measures_and_says_what_it_could_not(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     document = json.loads(out.read_text(encoding="utf-8"))
     schemas.validate(document, "profile", out)
+    assert undocumented(schemas.schema("profile"), document) == []
     configurations = document["configurations"]
     assert configurations[REDIS_CACHE.name]["status"] == "not run"
     assert configurations[REDIS_CACHE.name]["reason"].startswith("not run: no Redis")
