@@ -3,6 +3,7 @@ section and the README summary. Configuration names come from the records; the f
 made up here, so each test says what the code must make of them."""
 
 import copy
+import dataclasses
 import re
 
 import pytest
@@ -406,3 +407,20 @@ def test_a_guarantee_field_the_schema_does_not_name_is_refused():
     storage["table_bytes"] = 1
     with pytest.raises(schemas.InvalidInput, match="table_bytes"):
         schemas.validate(document, "profile", "profile.json")
+
+
+def test_the_lines_read_as_sentences_for_one_of_a_kind():
+    document = sample_profile()
+    for entry in document["configurations"].values():
+        entry["request"]["read"] |= {"queries": 1, "cache_commands": 1}
+    read = next(p for p in picks(document) if p.need == "Lowest cost per read")
+    assert ", 1 query, 1 cache command" in read.detail
+    matrix = sample_matrix()
+    row = matrix.patterns[0]
+    naive = row.id.replace("test_replay_cookie_after_logout", "test_naive_save")
+    one = dataclasses.replace(row, id=naive)
+    matrix.patterns.append(one)
+    matrix.cells[one.id] = matrix.cells[row.id]
+    line = next(p for p in picks(document, matrix) if "edits client.session" in p.need)
+    assert line.detail == "the idiom works"
+    assert dict(line.avoid)[NAMES[2]] == "the idiom fails"

@@ -73,7 +73,8 @@ GUARANTEES = (
             f"{g['value']} of {g.get('of', '?')} live sessions evicted"
             + (" without an error" if g.get("silent") else "")
         ),
-        "every live session survived a cache filled three times over",
+        "no live session lost while other visitors' sessions filled the cache three times "
+        "over (or the store has no cache to fill)",
     ),
     GuaranteeNeed(
         "Concurrent requests must not lose each other's writes",

@@ -60,12 +60,14 @@ def matrix_pick(
             row for row, status in zip(found, statuses, strict=True) if status and status.failed
         ]
         if failing:
-            avoid.append((name, f"{what}: {len(failing)} of {len(found)} fail"))
+            fails = f"{len(failing)} of {len(found)} fail" if len(found) > 1 else "fails"
+            avoid.append((name, f"{what}: {fails}" if len(found) > 1 else f"{what} {fails}"))
         else:
             choose.append(name)
     if not choose and not avoid:
         return None
-    return Pick(need, choose, f"every one of {len(found)} idioms works", avoid, evidence(found))
+    works = "the idiom works" if len(found) == 1 else f"every one of {len(found)} idioms works"
+    return Pick(need, choose, works, avoid, evidence(found))
 
 
 def most_idioms(ok: dict[str, dict[str, Any]], matrix: Matrix | None) -> Pick | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from session_matrix.profile.measures import STORAGE_SESSIONS, human_bytes, most_workers
-from session_matrix.profile.pick import Evidence, Pick
+from session_matrix.profile.pick import Evidence, Pick, counted
 
 __all__ = ["GuaranteeNeed", "busiest", "fastest", "guarantee_pick", "least_storage"]
 
@@ -82,7 +82,8 @@ def fastest(ok: Measured, need: str, kind: str) -> Pick | None:
     noisy = " (noisy: read with care)" if any(figures[n].get("noisy") for n in close) else ""
     detail = (
         f"{best['median_us']:.0f} µs median per {kind} on a {human_bytes(best['session_bytes'])} "
-        f"session, {best['queries']} queries, {best['cache_commands']} cache commands{span}{noisy}"
+        f"session, {counted(best['queries'], 'query', 'queries')}, "
+        f"{counted(best['cache_commands'], 'cache command')}{span}{noisy}"
         f"{_caveats(ok, close)}"
     )
     return Pick(need, close, detail, [], [Evidence("cost per request", "profile-cost")])

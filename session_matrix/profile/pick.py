@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["NONE_MEETS", "Evidence", "Pick"]
+__all__ = ["NONE_MEETS", "Evidence", "Pick", "counted"]
 
 
 # What a line says when every configuration with data fails the need; the failures follow,
 # each with its reason (not "not x", which would read as a second list of choices).
 NONE_MEETS = "no configuration measured meets it"
+
+
+def counted(number: int, noun: str, plural: str = "") -> str:
+    """``1 cache command``, ``3 cache commands``: a line's counts read as sentences."""
+    return f"{number} {noun}" if number == 1 else f"{number} {plural or noun + 's'}"
 
 
 @dataclass(frozen=True)
