@@ -424,3 +424,16 @@ def test_the_lines_read_as_sentences_for_one_of_a_kind():
     line = next(p for p in picks(document, matrix) if "edits client.session" in p.need)
     assert line.detail == "the idiom works"
     assert dict(line.avoid)[NAMES[2]] == "the idiom fails"
+
+
+def test_a_choice_resting_on_a_noisy_figure_says_so():
+    document = sample_profile()
+    entry = document["configurations"][NAMES[0]]
+    assert not [p for p in picks(document) if "noisy" in p.detail]
+    entry["request"]["read"]["noisy"] = True
+    entry["throughput"]["read_heavy"]["2"]["noisy"] = True
+    noisy = {p.need for p in picks(document) if "(noisy: read with care)" in p.detail}
+    assert noisy == {
+        "Lowest cost per read",
+        "Most requests per second, read-heavy, through a real server",
+    }

@@ -65,6 +65,11 @@ def _caveats(ok: Measured, names: list[str]) -> str:
     return f"; but {', '.join(lost)} {verb} every session when the app server restarts"
 
 
+def _noisy(figures: dict[str, dict[str, Any]], chosen: list[str]) -> str:
+    """A warning when a figure behind the choice was flagged noisy."""
+    return " (noisy: read with care)" if any(figures[n].get("noisy") for n in chosen) else ""
+
+
 def fastest(ok: Measured, need: str, kind: str) -> Pick | None:
     """The configurations within 10% of the lowest median time of ``kind``."""
     figures = {
@@ -79,11 +84,10 @@ def fastest(ok: Measured, need: str, kind: str) -> Pick | None:
     close = [n for n in ordered if figures[n]["median_us"] <= best["median_us"] * 1.1]
     others = [figures[n]["ratio"] for n in ordered if n not in close]
     span = f"; the others take {min(others):.1f}–{max(others):.1f}× as long" if others else ""
-    noisy = " (noisy: read with care)" if any(figures[n].get("noisy") for n in close) else ""
     detail = (
         f"{best['median_us']:.0f} µs median per {kind} on a {human_bytes(best['session_bytes'])} "
         f"session, {counted(best['queries'], 'query', 'queries')}, "
-        f"{counted(best['cache_commands'], 'cache command')}{span}{noisy}"
+        f"{counted(best['cache_commands'], 'cache command')}{span}{_noisy(figures, close)}"
         f"{_caveats(ok, close)}"
     )
     return Pick(need, close, detail, [], [Evidence("cost per request", "profile-cost")])
@@ -107,7 +111,7 @@ def busiest(ok: Measured, need: str, mix: str) -> Pick | None:
     span = f"; the others reach {min(rest):.2f}–{max(rest):.2f} of that" if rest else ""
     detail = (
         f"{best['rps']:.0f} requests/s with {best['workers']} workers, "
-        f"p99 {best['p99_ms']:.1f} ms{span}{_caveats(ok, close)}"
+        f"p99 {best['p99_ms']:.1f} ms{span}{_noisy(figures, close)}{_caveats(ok, close)}"
     )
     return Pick(need, close, detail, [], [Evidence("throughput", "profile-throughput")])
 
