@@ -437,3 +437,18 @@ def test_a_choice_resting_on_a_noisy_figure_says_so():
         "Lowest cost per read",
         "Most requests per second, read-heavy, through a real server",
     }
+
+
+def test_a_figure_whose_requests_failed_cannot_be_the_fastest():
+    document = sample_profile()
+    failing = document["configurations"][NAMES[1]]
+    failing["request"]["write"] |= {"median_us": 10.0, "errors": 1000}  # 403s answer fast
+    failing["throughput"]["write_heavy"]["2"] |= {"rps": 99999.0, "errors": 17}
+    lines = {p.need: p for p in picks(document)}
+    write = lines["Lowest cost per write"]
+    assert write.choose == [NAMES[0]]
+    assert dict(write.avoid)[NAMES[1]] == "1,000 of 1,000 requests failed"
+    assert "the others take 2.0–2.0× as long" in write.detail  # ratios to the real best
+    busy = lines["Most requests per second, write-heavy"]
+    assert NAMES[1] not in busy.choose
+    assert dict(busy.avoid)[NAMES[1]] == "17 of 50 requests failed"

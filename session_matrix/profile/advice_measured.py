@@ -15,6 +15,7 @@ from session_matrix.profile.pick import Evidence, Pick, counted
 __all__ = ["GuaranteeNeed", "busiest", "fastest", "guarantee_pick", "least_storage"]
 
 Measured = dict[str, dict[str, Any]]
+Avoid = list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -70,19 +71,36 @@ def _noisy(figures: dict[str, dict[str, Any]], chosen: list[str]) -> str:
     return " (noisy: read with care)" if any(figures[n].get("noisy") for n in chosen) else ""
 
 
+def _failed(figure: dict[str, Any]) -> str:
+    """Why a figure cannot win: some of its requests failed (an error answers fast)."""
+    errors = int(figure.get("errors") or 0)
+    return f"{errors:,} of {figure.get('requests', 0):,} requests failed" if errors else ""
+
+
+def _usable(figures: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], Avoid]:
+    """(the figures whose requests all succeeded, the others and why)."""
+    avoid = [(name, _failed(figure)) for name, figure in figures.items() if _failed(figure)]
+    return {n: f for n, f in figures.items() if not _failed(f)}, avoid
+
+
 def fastest(ok: Measured, need: str, kind: str) -> Pick | None:
-    """The configurations within 10% of the lowest median time of ``kind``."""
-    figures = {
+    """The configurations within 10% of the lowest median time of ``kind``, among those
+    whose requests all succeeded."""
+    measured = {
         name: entry["request"][kind]
         for name, entry in ok.items()
         if kind in entry.get("request", {})
     }
-    if not figures:
+    if not measured:
         return None
+    evidence = [Evidence("cost per request", "profile-cost")]
+    figures, avoid = _usable(measured)
+    if not figures:
+        return Pick(need, [], "", avoid, evidence)
     ordered = sorted(figures, key=lambda name: figures[name]["median_us"])
     best = figures[ordered[0]]
     close = [n for n in ordered if figures[n]["median_us"] <= best["median_us"] * 1.1]
-    others = [figures[n]["ratio"] for n in ordered if n not in close]
+    others = [figures[n]["median_us"] / best["median_us"] for n in ordered if n not in close]
     span = f"; the others take {min(others):.1f}–{max(others):.1f}× as long" if others else ""
     detail = (
         f"{best['median_us']:.0f} µs median per {kind} on a {human_bytes(best['session_bytes'])} "
@@ -90,30 +108,34 @@ def fastest(ok: Measured, need: str, kind: str) -> Pick | None:
         f"{counted(best['cache_commands'], 'cache command')}{span}{_noisy(figures, close)}"
         f"{_caveats(ok, close)}"
     )
-    return Pick(need, close, detail, [], [Evidence("cost per request", "profile-cost")])
+    return Pick(need, close, detail, avoid, evidence)
 
 
 def busiest(ok: Measured, need: str, mix: str) -> Pick | None:
     """The configurations within 10% of the most requests per second under ``mix``, each
-    at its largest number of workers."""
-    figures = {}
+    at its largest number of workers, among those whose requests all succeeded."""
+    measured = {}
     for name, entry in ok.items():
         most = most_workers(entry.get("throughput", {}).get(mix) or {})
         if most is not None:
             workers, figure = most
-            figures[name] = figure | {"workers": workers}
-    if not figures:
+            measured[name] = figure | {"workers": workers}
+    if not measured:
         return None
+    evidence = [Evidence("throughput", "profile-throughput")]
+    figures, avoid = _usable(measured)
+    if not figures:
+        return Pick(need, [], "", avoid, evidence)
     ordered = sorted(figures, key=lambda name: -figures[name]["rps"])
     best = figures[ordered[0]]
     close = [n for n in ordered if figures[n]["rps"] >= best["rps"] * 0.9]
-    rest = [figures[n]["ratio"] for n in ordered if n not in close]
+    rest = [figures[n]["rps"] / best["rps"] for n in ordered if n not in close]
     span = f"; the others reach {min(rest):.2f}–{max(rest):.2f} of that" if rest else ""
     detail = (
         f"{best['rps']:.0f} requests/s with {best['workers']} workers, "
         f"p99 {best['p99_ms']:.1f} ms{span}{_noisy(figures, close)}{_caveats(ok, close)}"
     )
-    return Pick(need, close, detail, [], [Evidence("throughput", "profile-throughput")])
+    return Pick(need, close, detail, avoid, evidence)
 
 
 def least_storage(ok: Measured) -> Pick | None:
