@@ -24,7 +24,7 @@ from session_matrix.profile.client import parse_set_cookie
 from session_matrix.profile.cost import NOISE_BOUND, figure_of
 from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
 from session_matrix.profile.measures import FIGURES
-from session_matrix.profile.stats import percentile, ratio, spread
+from session_matrix.profile.stats import compare, percentile, ratio, spread
 from session_matrix.vocabulary import CellStatus, Verdict
 from tests.helpers import undocumented
 
@@ -452,3 +452,12 @@ def test_a_figure_whose_requests_failed_cannot_be_the_fastest():
     busy = lines["Most requests per second, write-heavy"]
     assert NAMES[1] not in busy.choose
     assert dict(busy.avoid)[NAMES[1]] == "17 of 50 requests failed"
+
+
+def test_ratios_are_to_the_fastest_that_succeeded():
+    good, failing, slow = figure(200.0), figure(10.0, errors=5), figure(400.0)
+    compare([good, failing, slow], "median_us", "p99_us")
+    assert (good["ratio"], slow["ratio"], failing["ratio"]) == (1.0, 2.0, 0.05)
+    everything_failed = [figure(200.0, errors=1), figure(100.0, errors=1)]
+    compare(everything_failed, "median_us", "p99_us")
+    assert [f["ratio"] for f in everything_failed] == [2.0, 1.0]

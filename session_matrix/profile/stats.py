@@ -44,9 +44,11 @@ def compare(
 ) -> None:
     """Give each of ``figures`` (one per configuration, alike) its ``ratio`` to the best
     ``key`` (a share of it where higher is better) and its ``p99_ratio`` to the lowest
-    ``p99_key``."""
-    best = (max if higher_is_better else min)(figure[key] for figure in figures)
-    best_p99 = min(figure[p99_key] for figure in figures)
+    ``p99_key``; the best among the figures whose requests all succeeded (an error answers
+    fast), unless none did."""
+    succeeded = [figure for figure in figures if not figure.get("errors")] or figures
+    best = (max if higher_is_better else min)(figure[key] for figure in succeeded)
+    best_p99 = min(figure[p99_key] for figure in succeeded)
     for figure in figures:
         figure["ratio"] = (share if higher_is_better else ratio)(figure[key], best)
         figure["p99_ratio"] = ratio(figure[p99_key], best_p99)
