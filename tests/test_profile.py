@@ -1,10 +1,17 @@
-"""The engine profile's pure parts: figures, the schema, the "which engine" lines, the page
-section and the README summary. Configuration names come from the records; the figures are
+"""The engine profile's parts that need no Django: figures, the schema, the "which engine"
+lines, the page section, the README summary, and the lost-update count (against a small
+HTTP server of the test's own). Configuration names come from the records; the figures are
 made up here, so each test says what the code must make of them."""
 
 import copy
 import dataclasses
+import http.server
+import json
 import re
+import threading
+import time
+from typing import ClassVar
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -20,9 +27,10 @@ from session_matrix.model import (
     column_id,
 )
 from session_matrix.profile import orchestrate, picks, readme_summary, section
-from session_matrix.profile.client import parse_set_cookie
+from session_matrix.profile.client import Site, parse_set_cookie
 from session_matrix.profile.cost import NOISE_BOUND, figure_of
 from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
+from session_matrix.profile.guarantees_served import lost_updates
 from session_matrix.profile.measures import FIGURES
 from session_matrix.profile.stats import compare, percentile, ratio, spread
 from session_matrix.vocabulary import CellStatus, Verdict
@@ -349,12 +357,12 @@ def test_a_need_nobody_meets_says_so_and_lists_the_failures_once():
     assert "→ no configuration measured meets it: " in line
     assert "not `" not in line
     assert "none of the configurations" not in line
-    assert line.count("7 of 50 writes lost") == len(NAMES)
+    assert line.count("7 of 50 acknowledged writes lost") == len(NAMES)
     html = str(section(document))
     item = next(li for li in html.split("<li>") if "lose each other" in li)
     assert "no configuration measured meets it: " in item
     assert "not <code>" not in item
-    assert item.count("7 of 50 writes lost") == len(NAMES)
+    assert item.count("7 of 50 acknowledged writes lost") == len(NAMES)
 
 
 def test_a_size_search_that_reached_its_cap_reads_at_least():
@@ -461,3 +469,54 @@ def test_ratios_are_to_the_fastest_that_succeeded():
     everything_failed = [figure(200.0, errors=1), figure(100.0, errors=1)]
     compare(everything_failed, "median_us", "p99_us")
     assert [f["ratio"] for f in everything_failed] == [2.0, 1.0]
+
+
+class _Store(http.server.BaseHTTPRequestHandler):
+    """A session app over HTTP whose writes load the session, wait, and save it whole (the
+    last save wins), except writes to the key ``refused``, which it answers with a 400."""
+
+    session: ClassVar[dict[str, str]] = {}
+    refused: ClassVar[str] = ""
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, body=b"{}"):
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Set-Cookie", "sessionid=one; Path=/")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        key = self.path.strip("/").split("/")[-1]
+        self.answer(200, json.dumps({"value": self.session.get(key)}).encode())
+
+    def do_POST(self):
+        key = self.path.strip("/").split("/")[-1]
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        if key == self.refused:
+            self.answer(400)
+            return
+        loaded = dict(self.session)
+        time.sleep(0.05)
+        self.session.clear()
+        self.session.update(loaded | {key: parse_qs(body)["value"][0]})
+        self.answer(200)
+
+
+@pytest.mark.parametrize("refused", ["", "a"])
+def test_lost_updates_count_acknowledged_writes_only(refused):
+    handler = type("Store", (_Store,), {"session": {}, "refused": refused})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        found = lost_updates(server.server_address[1], Site(), 4)
+    finally:
+        server.shutdown()
+        server.server_close()
+    if refused:  # one write of each round refused: told, not lost; the other one kept
+        assert (found["lost"], found["of"], found["failed_writes"]) == (0, 4, 4)
+    else:  # both acknowledged, the later save erased the earlier one's key
+        assert (found["lost"], found["of"], found["failed_writes"]) == (4, 8, 0)
+    assert found["writes"] == 8

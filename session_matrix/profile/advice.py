@@ -80,7 +80,7 @@ GUARANTEES = (
         "Concurrent requests must not lose each other's writes",
         "lost_updates",
         lambda g: None if g["value"] is None else g["value"] == 0,
-        lambda g: f"{g['value']} of {g.get('of', '?')} writes lost",
+        lambda g: f"{g['value']} of {g.get('of', '?')} acknowledged writes lost",
         "no write lost when two requests write one session at once",
     ),
     GuaranteeNeed(

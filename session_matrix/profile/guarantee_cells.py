@@ -17,7 +17,7 @@ __all__ = ["GUARANTEES", "guarantee_cell"]
 
 GUARANTEES = {
     "replay_after_logout": "A cookie copied before logout still authenticates",
-    "lost_updates": "Two concurrent requests writing different keys: writes lost",
+    "lost_updates": "Two concurrent requests writing different keys: acknowledged writes lost",
     "survives_app_restart": "A session survives an app-server restart",
     "survives_cache_restart": "A session survives a restart of the cache server",
     "survives_cache_flush": "A session survives a flush of the cache",
@@ -57,6 +57,8 @@ def guarantee_cell(name: str, found: dict[str, Any] | None) -> dict[str, str]:
     elif name == "lost_updates":
         text = f"{value} of {found.get('of')}"
         tone = "ok" if value == 0 else "bad"
+        if found.get("failed_writes"):
+            title = f"{found['failed_writes']} more answered with an error (not lost: told)"
     elif name == "eviction_when_full":
         silent = ", silently" if found.get("silent") else ""
         text = "none" if value == 0 else f"{value} of {found.get('of')}{silent}"
