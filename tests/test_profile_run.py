@@ -36,6 +36,15 @@ def engine_of(record):
 
 DATABASE = record_where(lambda r: engine_of(r) == "db" and not r.needs and not r.requires)
 COOKIE = record_where(lambda r: engine_of(r) == "signed_cookies" and not r.requires)
+
+
+def cache_backend(record):
+    return record.settings.get("CACHES", {}).get("default", {}).get("BACKEND", "")
+
+
+LOCAL_CACHE = record_where(
+    lambda r: engine_of(r) == "cache" and not r.needs and cache_backend(r).endswith("LocMemCache")
+)
 REDIS_CACHE = record_where(
     lambda r: engine_of(r) == "cache" and tuple(r.needs) == ("redis",) and not r.requires
 )
@@ -325,3 +334,15 @@ def test_clearsessions_on_a_store_that_holds_nothing_says_so(tmp_path):
     )
     assert cleared["server_side"] is True
     assert cleared["stored_before"] == 2  # not expired yet: the database still holds them
+
+
+def test_a_full_cache_loses_live_sessions_silently_and_a_database_does_not(tmp_path):
+    calls = [
+        ("live", {"count": 20, "size": 4096}),
+        ("flood", {"count": 1000, "size": 4096}),  # past LocMemCache's MAX_ENTRIES (300)
+        ("live_check", {"size": 4096}),
+    ]
+    *_, cache = measure(LOCAL_CACHE, tmp_path / "c", *calls)
+    *_, database = measure(DATABASE, tmp_path / "d", *calls)
+    assert cache == {"live": 20, "present": 0, "lost": 20, "errors": 0}
+    assert database == {"live": 20, "present": 20, "lost": 0, "errors": 0}

@@ -178,13 +178,13 @@ def _full(target: Target, twin: Target, servers: list[PrivateServer]) -> None:
         return
     flooded = twin.call("flood", count=flood, size=FULL_SESSION_BYTES)
     checked = twin.call("live_check", size=FULL_SESSION_BYTES)
-    lost = checked["live"] - checked["present"]
+    lost = checked["lost"]
     target.guarantees["eviction_when_full"] = {
         "value": lost,
         "lost": lost,
         "of": checked["live"],
         "errors": checked["errors"] + flooded.get("errors", 0),
-        "silent": lost > 0 and checked["errors"] == 0,
+        "silent": lost > 0 and checked["errors"] + flooded.get("errors", 0) == 0,
         "flood_sessions": flood,
         "session_bytes": FULL_SESSION_BYTES,
         "limit": limit,

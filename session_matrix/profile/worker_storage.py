@@ -99,15 +99,20 @@ class StorageCommands(Visitors):
         return {"stored": count - errors, "errors": errors, "first_error": first[:200]}
 
     def live_check(self, size: int) -> dict[str, Any]:
+        """The live sessions still holding their data; ``lost``: answered 200 without it (the
+        visitor silently logged out); ``errors``: answered with an error (told, not lost)."""
         expected = payload(size)
-        present = errors = 0
+        present = lost = errors = 0
         for client in self.kept.get("live", []):
             reply = client.copy().request("GET", "/session/token/")
             if reply.status != 200:
                 errors += 1
             elif json.loads(reply.body).get("value") == expected:
                 present += 1
-        return {"live": len(self.kept.get("live", [])), "present": present, "errors": errors}
+            else:
+                lost += 1
+        live = len(self.kept.get("live", []))
+        return {"live": live, "present": present, "lost": lost, "errors": errors}
 
 
 def __dir__() -> list[str]:
