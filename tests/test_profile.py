@@ -520,3 +520,26 @@ def test_lost_updates_count_acknowledged_writes_only(refused):
     else:  # both acknowledged, the later save erased the earlier one's key
         assert (found["lost"], found["of"], found["failed_writes"]) == (4, 8, 0)
     assert found["writes"] == 8
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        ("--rounds=0", "--rounds must be at least 1, not 0"),
+        ("--requests=-5", "--requests must be at least 1, not -5"),
+        ("--warmup=-1", "--warmup must be at least 0, not -1"),
+        ("--throughput-rounds=0", "--throughput-rounds must be at least 1, not 0"),
+        ("--seconds=0", "--seconds must be at least 1, not 0"),
+        ("--seconds=1.5", "--seconds must be a whole number (wrk runs whole seconds), not 1.5"),
+    ],
+)
+def test_a_count_the_run_cannot_use_is_one_line_before_anything_is_built(
+    option, said, monkeypatch
+):
+    def build(*args, **kwargs):
+        pytest.fail("an environment was prepared for input the run refuses")
+
+    monkeypatch.setattr(orchestrate, "_plan", build)
+    with pytest.raises(orchestrate.Failed) as refused:
+        orchestrate.run([], [], [option, "--out", "/nonexistent/profile.json"])
+    assert str(refused.value) == said

@@ -200,6 +200,7 @@ def run(
     """Measure, publish ``results/profile.json``; returns its path. ``Failed`` if nothing
     could be measured."""
     args = _parser().parse_args(list(argv))
+    _check_bounds(args)
     versions = config.django_versions()
     chosen = versions if args.all_versions else [config.newest_release()]
     names = [n for n in (args.configurations or "").split(",") if n]
@@ -251,6 +252,23 @@ def run(
         msg = "no configuration could be measured (see the reasons above)"
         raise Failed(msg)
     return target
+
+
+_LEAST = {"requests": 1, "warmup": 0, "rounds": 1, "seconds": 1, "throughput_rounds": 1}
+
+
+def _check_bounds(args: argparse.Namespace) -> None:
+    """``Failed`` (one line, before any environment is built) for a count or length the run
+    cannot use: no rounds, no requests, a load-generator run shorter than wrk's second."""
+    for option, least in _LEAST.items():
+        value = getattr(args, option)
+        if value is not None and value < least:
+            msg = f"--{option.replace('_', '-')} must be at least {least}, not {value:g}"
+            raise Failed(msg)
+    if args.seconds is not None and args.seconds != int(args.seconds):
+        # wrk's -d counts whole seconds: 1.5 would run 2 s and be published as 1.5.
+        msg = f"--seconds must be a whole number (wrk runs whole seconds), not {args.seconds:g}"
+        raise Failed(msg)
 
 
 def _parser() -> argparse.ArgumentParser:
