@@ -111,3 +111,29 @@ def test_memcached_is_installed_from_a_fresh_package_index():
     step = re.search(r"if: \$\{\{ matrix\.memcached \}\}\n\s+run: (.*)", text)
     assert step, "the column job no longer installs memcached for the columns that need it"
     assert re.search(r"apt-get update.*&& .*apt-get install -y memcached", step.group(1))
+
+
+def _job(text, name):
+    """One job's block of the workflow: from ``  name:`` to the next job or the end."""
+    found = re.search(rf"^  {name}:\n(.*?)(?=^  [\w-]+:\n|\Z)", text, re.MULTILINE | re.DOTALL)
+    assert found, f"no job {name!r} in the workflow"
+    return found.group(1)
+
+
+def test_pushes_to_main_publish_the_results_directory_to_pages():
+    text = WORKFLOW.read_text(encoding="utf-8")
+    report, pages = _job(text, "report"), _job(text, "pages")
+    uploaded = re.search(r"name: (\S+)\n\s+path: results/?\n", report)
+    assert uploaded, "the report job no longer uploads results/ as an artifact"
+    assert "needs: report" in pages
+    condition = re.search(r"^    if: \$\{\{ (.*) \}\}$", pages, re.MULTILINE)
+    assert condition
+    assert "github.event_name == 'push'" in condition.group(1)
+    assert "github.ref == 'refs/heads/main'" in condition.group(1)
+    assert re.search(r"^      pages: write$", pages, re.MULTILINE)
+    assert re.search(r"^      id-token: write$", pages, re.MULTILINE)
+    assert re.search(rf"name: {re.escape(uploaded.group(1))}\n\s+path: results\n", pages)
+    assert re.search(
+        r"uses: actions/upload-pages-artifact@\S+\n\s+with:\n\s+path: results\n", pages
+    )
+    assert "uses: actions/deploy-pages@" in pages
