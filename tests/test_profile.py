@@ -543,3 +543,16 @@ def test_a_count_the_run_cannot_use_is_one_line_before_anything_is_built(
     with pytest.raises(orchestrate.Failed) as refused:
         orchestrate.run([], [], [option, "--out", "/nonexistent/profile.json"])
     assert str(refused.value) == said
+
+
+def test_the_printed_summary_says_why_a_configuration_was_not_run_once():
+    document = sample_profile()
+    document["configurations"][NAMES[1]] = {
+        "status": "not run",
+        "reason": "not run: no Redis at redis://127.0.0.1:1/0",
+        "engine": NAMES[1],
+        "label": "x",
+    }
+    lines = orchestrate.summary_lines(document)
+    row = next(line for line in lines if line.startswith(NAMES[1]))
+    assert row.split(None, 1)[1] == "not run: no Redis at redis://127.0.0.1:1/0"

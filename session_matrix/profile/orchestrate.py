@@ -172,7 +172,9 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
     lines.append(header)
     for name, entry in document.get("configurations", {}).items():
         if entry.get("status") != "ok":
-            lines.append(f"{name:<24}{entry.get('status')}: {entry.get('reason', '')}")
+            status, reason = str(entry.get("status")), str(entry.get("reason", ""))
+            said = reason if reason.startswith(status) else f"{status}: {reason}"
+            lines.append(f"{name:<24}{said}")
             continue
         cells = []
         for kind in HEADLINE:
