@@ -16,8 +16,8 @@ report imports it without Django):
 - shared: ``measures`` (what is measured, named once; reading a profile), ``stats``
   (percentiles, spreads, ratios), ``client`` (a browser's cookies and CSRF token, in process
   or over HTTP);
-- ``session-matrix profile``: ``orchestrate`` (environments, a run per Django version,
-  publishing);
+- ``session-matrix profile``: ``options`` (its options, checked), ``orchestrate``
+  (environments, a run per Django version, publishing);
 - one run, ``coordinator``: ``targets`` (the configurations, their services and workers),
   ``worker_process`` (a worker's line protocol), ``cost`` (phase 1), ``serving`` and
   ``throughput`` (phase 2), ``guarantees_served``, ``guarantees_in_process`` and

@@ -10,7 +10,6 @@ environment of its own beside the column's so the matrix's are left alone), then
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import os
@@ -24,6 +23,7 @@ from types import FrameType
 from typing import Any
 
 from session_matrix import __version__, config, envs, nox_columns, paths, records, schemas
+from session_matrix.profile import options
 from session_matrix.profile.assemble import described
 from session_matrix.profile.measures import DEFAULTS, HEADLINE, measured, most_workers
 from session_matrix.profile.processes import harness_env, spawn, stop
@@ -201,8 +201,10 @@ def run(
 ) -> Path:
     """Measure, publish ``results/profile.json``; returns its path. ``Failed`` if nothing
     could be measured."""
-    args = _parser().parse_args(list(argv))
-    _check_bounds(args)
+    try:
+        args = options.parse(argv)
+    except options.InvalidOption as exc:
+        raise Failed(str(exc)) from None
     versions = config.django_versions()
     chosen = versions if args.all_versions else [config.newest_release()]
     names = [n for n in (args.configurations or "").split(",") if n]
@@ -254,57 +256,6 @@ def run(
         msg = "no configuration could be measured (see the reasons above)"
         raise Failed(msg)
     return target
-
-
-_LEAST = {"requests": 1, "warmup": 0, "rounds": 1, "seconds": 1, "throughput_rounds": 1}
-
-
-def _check_bounds(args: argparse.Namespace) -> None:
-    """``Failed`` (one line, before any environment is built) for a count or length the run
-    cannot use: no rounds, no requests, a load-generator run shorter than wrk's second."""
-    for option, least in _LEAST.items():
-        value = getattr(args, option)
-        if value is not None and value < least:
-            msg = f"--{option.replace('_', '-')} must be at least {least}, not {value:g}"
-            raise Failed(msg)
-    if args.seconds is not None and args.seconds != int(args.seconds):
-        # wrk's -d counts whole seconds: 1.5 would run 2 s and be published as 1.5.
-        msg = f"--seconds must be a whole number (wrk runs whole seconds), not {args.seconds:g}"
-        raise Failed(msg)
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="session-matrix profile",
-        description="Measure every configuration's cost per request, throughput and "
-        "guarantees on the newest Django version (all with --all-versions) and write "
-        "results/profile.json.",
-    )
-    parser.add_argument("--all-versions", action="store_true", help="every Django version")
-    parser.add_argument(
-        "--configurations", help="comma-separated record names (default: every record)"
-    )
-    parser.add_argument("--out", type=Path, help="write here instead of results/profile.json")
-    parser.add_argument(
-        "--requests",
-        type=int,
-        help=f"timed requests per kind and size (default {DEFAULTS['requests']})",
-    )
-    parser.add_argument(
-        "--warmup", type=int, help=f"untimed requests first (default {DEFAULTS['warmup']})"
-    )
-    parser.add_argument(
-        "--rounds", type=int, help=f"rounds the requests are split into ({DEFAULTS['rounds']})"
-    )
-    parser.add_argument(
-        "--seconds", type=float, help=f"seconds per load-generator run ({DEFAULTS['seconds']:g})"
-    )
-    parser.add_argument(
-        "--throughput-rounds",
-        type=int,
-        help=f"load-generator rounds ({DEFAULTS['throughput_rounds']})",
-    )
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
