@@ -4,12 +4,13 @@ import io
 import subprocess
 import sys
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test import Client, TestCase
 
 pytestmark = pytest.mark.isolation
@@ -147,6 +148,49 @@ def test_session_deleted_in_rolled_back_atomic():
     with pytest.raises(PaymentFailed):
         log_device_out(session.session_key)
     assert SessionStore(session.session_key).get("colour") == "blue"
+
+
+def in_another_request(func):
+    """Run func as a request served meanwhile would be: in another thread, on a database
+    connection of its own."""
+
+    def serve():
+        try:
+            return func()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as server:
+        return server.submit(serve).result()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_session_read_while_its_delete_is_uncommitted():
+    """SessionStore(key).delete() inside transaction.atomic() while another request reads the session
+
+    Expect: once the delete commits, the session is gone: the key loads nothing.
+    Why: cached_db deletes its cache copy at once but its row only when the transaction
+    commits. A request served in between misses the cache, reads the row (still committed
+    for every other connection) and puts it back into the cache; after the commit that copy
+    goes on serving the deleted session until it times out (SESSION_COOKIE_AGE).
+    signed_cookies has nothing server-side to delete: the key is the data and keeps loading.
+    Depends: on a test database that a second connection can read while a transaction is
+    open (PostgreSQL, MariaDB, SQLite in a file). pytest-django's in-memory SQLite locks the
+    table instead, so the db-backed configurations on it fail with OperationalError
+    ("database table is locked") before the race can happen.
+    Fix: delete the session once the transaction has committed:
+    transaction.on_commit(lambda: SessionStore(key).delete()).
+    Source: https://docs.djangoproject.com/en/5.2/topics/db/transactions/#performing-actions-after-commit
+    """
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    session = SessionStore()
+    session["colour"] = "blue"
+    session.save()
+    key = session.session_key
+    with transaction.atomic():
+        SessionStore(key).delete()
+        in_another_request(lambda: SessionStore(key).get("colour"))
+    assert SessionStore(key).get("colour") is None
 
 
 @pytest.mark.django_db
