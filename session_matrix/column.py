@@ -138,7 +138,11 @@ def _pytest_once(args: list[str], env: dict[str, str], seed: int | None) -> Reco
             return Recording(exit_code=code)
         recording = Recording.read(rows_path)
     narrowed = selection.narrowing(args, paths.ROOT)
-    if code == NOTHING_COLLECTED and narrowed and not recording.collection_errors:
+    if (
+        code == NOTHING_COLLECTED
+        and (narrowed or recording.partial)
+        and not recording.collection_errors
+    ):
         msg = f"the selection {' '.join(args)} matches no pattern"
         raise BadInput(msg)
     return recording
@@ -297,7 +301,11 @@ def _record(
     timings |= {"startup": round(timings["run"] - tests_time, 3), "tests": round(tests_time, 3)}
     timings.pop("run")
     first = runs[0]
-    complete = not selection.narrowing(args.pytest_args, paths.ROOT)
+    # A run is complete only if nothing in its arguments narrows it and pytest ran all it
+    # collected: `-vx` or `-vk naive` must never replace a column with the rows they reached.
+    complete = not selection.narrowing(args.pytest_args, paths.ROOT) and not any(
+        run.partial for run in runs
+    )
     raw.tests = merge_rows(raw.tests, rows, complete=complete)
     raw.results = GoodRun(
         finished=finished,

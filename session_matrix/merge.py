@@ -67,11 +67,12 @@ def _note(raw: RawRecord) -> str:
             f"last run {last.finished[:10]}: {last.reason}; "
             f"showing results from {good.finished[:10]}"
         )
-    narrowed = selection.narrowing(good.selection, paths.ROOT)
+    narrowed = selection.narrowing(good.selection, paths.ROOT) or good.selection
     newest = sum(1 for row in raw.tests.values() if row.at == good.finished)
-    if narrowed and newest < len(raw.tests):
+    if newest < len(raw.tests):
+        what = f"the newest run ({' '.join(narrowed)})" if narrowed else "the newest run"
         return (
-            f"the newest run ({' '.join(narrowed)}) updated {newest} of "
+            f"{what} updated {newest} of "
             f"{len(raw.tests)} patterns; the others are from earlier runs"
         )
     return ""

@@ -138,6 +138,10 @@ class Recording:
     collection_errors: list[str] = field(default_factory=list)
     tests: dict[str, Row] = field(default_factory=dict)
     lost: dict[str, str] = field(default_factory=dict)  # node id -> the lost service's error
+    # Why pytest ran less than it collected from its arguments ("" when it ran all of it):
+    # a deselection (-k, -m, however spelled) or a stop (-x, --maxfail). Such a run is a
+    # selection: it updates the rows it ran and keeps the column's others.
+    partial: str = ""
     preflight: dict[str, str] | None = None  # a preflight.Problem: nothing else ran
 
     @classmethod
@@ -194,10 +198,30 @@ class Recorder:
         self.config = config
         self.recording = Recording()
         self._unavailable: dict[str, str] = {}
+        self._deselected = 0
+        self._collected = 0
         provided = json.loads(os.environ.get("SESSION_MATRIX_PROVIDED") or "{}")
         self._lost_on = frozenset(provided.get("lost_on", []))
 
-    def pytest_sessionfinish(self, exitstatus: int) -> None:
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self._deselected += len(items)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._collected = len(session.items)
+
+    def _partial(self, session: pytest.Session) -> str:
+        why = []
+        if self._deselected:
+            why.append(f"{self._deselected} deselected")
+        stopped = session.shouldstop or session.shouldfail
+        if stopped:
+            why.append(f"stopped early ({stopped})" if isinstance(stopped, str) else "stopped")
+        ran = len(self.recording.tests)
+        if ran < self._collected and not stopped:
+            why.append(f"{ran} of {self._collected} collected ran")
+        return "; ".join(why)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         try:
             import django
 
@@ -213,6 +237,7 @@ class Recorder:
         recording.packages.pop("Django", None)
         recording.services = _database_versions()
         recording.seed = seed if isinstance(seed, int) else None
+        recording.partial = self._partial(session)
         self.path.write_text(json.dumps(asdict(recording)), encoding="utf-8")
 
     def pytest_sessionstart(self) -> None:

@@ -3,6 +3,9 @@
 A run with a narrowing argument (``-k``, ``-m``, ``-x``, a path...) is a *selection*: it
 updates the rows it ran and keeps the column's others. ``-p no:randomly``, ``-v`` or
 ``--tb=long`` change nothing about which patterns run, so such a run is still complete.
+Short options may be clustered as pytest allows (``-vx``, ``-vk naive``, ``-qknaive``).
+The column runner does not rely on this alone: the recorder also reports when pytest
+deselected or stopped early (``Recording.partial``).
 """
 
 from __future__ import annotations
@@ -14,11 +17,24 @@ __all__ = ["narrowing", "paths_in"]
 # Options that take a value and narrow the run, and flags that stop it early.
 _NARROW_WITH_VALUE = ("-k", "-m", "--deselect", "--ignore", "--ignore-glob", "--maxfail")
 _NARROW_FLAGS = ("-x", "--exitfirst", "--lf", "--last-failed", "--sw", "--stepwise")
+# pytest's short options that take a value (the rest of a cluster, or the next argument).
+_SHORT_WITH_VALUE = "kmpcrWo"
 
 
 def paths_in(args: list[str], root: Path) -> list[str]:
     """The arguments that name a path or node id under ``root`` (``matrix_tests/x.py::t``)."""
     return [a for a in args if not a.startswith("-") and (root / a.split("::")[0]).exists()]
+
+
+def _short_cluster(arg: str) -> tuple[bool, bool]:
+    """For ``-vx``, ``-vk``, ``-knaive``: (does it narrow, does it take the next argument)."""
+    for index, letter in enumerate(arg[1:], start=1):
+        if letter == "x":
+            return True, False
+        if letter in _SHORT_WITH_VALUE:
+            takes_next = index == len(arg) - 1
+            return letter in "km", takes_next
+    return False, False
 
 
 def narrowing(args: list[str], root: Path) -> list[str]:
@@ -34,6 +50,9 @@ def narrowing(args: list[str], root: Path) -> list[str]:
             taking = True
         elif arg in _NARROW_FLAGS or arg.startswith(tuple(f"{o}=" for o in _NARROW_WITH_VALUE)):
             found.append(arg)
-        elif arg[:2] in ("-k", "-m") and len(arg) > 2 and not arg.startswith("--"):
-            found.append(arg)  # -knaive
+        elif arg.startswith("-") and not arg.startswith("--") and len(arg) > 1:
+            narrows, taking_next = _short_cluster(arg)  # -vx, -vk naive, -knaive
+            if narrows:
+                found.append(arg)
+                taking = taking_next
     return found + paths_in(args, root)

@@ -58,6 +58,13 @@ def test_a_selection_updates_its_rows_and_a_full_run_replaces_the_column():
         (["-m", "auth", "-x"], ["-m", "auth", "-x"]),
         (["--maxfail=2"], ["--maxfail=2"]),
         (["matrix_tests/test_auth.py"], ["matrix_tests/test_auth.py"]),
+        # pytest's short options cluster: these stop early or deselect all the same.
+        (["-vx"], ["-vx"]),
+        (["-xq"], ["-xq"]),
+        (["-vk", "naive"], ["-vk", "naive"]),
+        (["-qknaive"], ["-qknaive"]),
+        (["-vm", "auth"], ["-vm", "auth"]),
+        (["-rx", "-p", "no:randomly"], []),
     ],
 )
 def test_which_arguments_make_a_selection(args, narrowed):
@@ -208,21 +215,33 @@ def test_an_unknown_record_is_one_line_and_nothing_written(results_dir):
     assert not list((results_dir / "raw").glob("*.json"))
 
 
-def test_stopping_early_with_x_keeps_the_rows_it_did_not_reach(results_dir):
+@pytest.mark.parametrize("stop", [["-x"], ["-vx"], ["--maxfail=1"]])
+def test_stopping_early_with_x_keeps_the_rows_it_did_not_reach(results_dir, stop):
+    """`-vx` once replaced the whole column with the rows it reached before stopping."""
     run("signed_cookies", "-k", "naive or update or delete", results=results_dir, check_code=0)
     before = raw(results_dir, "signed_cookies")
-    run(
-        "signed_cookies",
-        "-x",
-        "-k",
-        "naive or update or delete",
-        results=results_dir,
-        check_code=0,
-    )
+    run("signed_cookies", *stop, results=results_dir, check_code=0)
     after = raw(results_dir, "signed_cookies")
-    assert set(after.tests) == set(before.tests)
+    assert set(after.tests) >= set(before.tests)
     newer = [node for node, r in after.tests.items() if r.at == after.last_run.finished]
-    assert 0 < len(newer) < len(after.tests), "-x stopped early; the rest is kept"
+    assert 0 < len(newer) < len(after.tests), f"{stop} stopped early; the rest is kept"
+    assert [r.outcome for r in after.tests.values() if r.at == after.last_run.finished].count(
+        "failed"
+    ) == 1
+
+
+@pytest.mark.parametrize("spelling", [["-vk", "naive"], ["-qknaive"]])
+def test_a_clustered_k_is_a_selection_that_keeps_the_other_rows(results_dir, spelling):
+    """`nox -- -vk naive` once replaced the whole column with the 2 rows it ran."""
+    run("db", "-k", "naive or update", results=results_dir, check_code=0)
+    before = raw(results_dir, "db")
+    run("db", *spelling, results=results_dir, check_code=0)
+    after = raw(results_dir, "db")
+    assert set(after.tests) == set(before.tests)
+    newer = {node for node, r in after.tests.items() if r.at == after.last_run.finished}
+    assert newer
+    assert all("naive" in node for node in newer)
+    assert len(newer) < len(after.tests)
 
 
 def test_a_path_restricts_the_run_to_it(results_dir):

@@ -1,5 +1,7 @@
 """Raw results + the catalogue -> the matrix: columns, cells, verdicts, where results came from."""
 
+import pytest
+
 from session_matrix import config, records
 from session_matrix.catalogue import read_catalogue
 from session_matrix.merge import build_matrix, summary, verdict
@@ -78,17 +80,24 @@ def test_a_column_whose_last_run_failed_shows_its_earlier_outcomes_and_says_so()
     assert matrix.cells[f"{SAMPLE}::test_passes"][column_id].status == CellStatus.PASSED
 
 
-def test_a_selection_says_how_much_of_the_column_it_updated():
+@pytest.mark.parametrize(
+    ("selection", "shown"),
+    [
+        (["-k", "a"], "the newest run (-k a)"),
+        (["-vx", "--tb=long"], "the newest run (-vx)"),
+        # pytest said it ran less than it collected, in words the parser does not know
+        (["-o", "addopts=-x"], "the newest run (-o addopts=-x)"),
+    ],
+)
+def test_a_selection_says_how_much_of_the_column_it_updated(selection, shown):
     column_id = f"{DEFAULTS[0]}-dj{VERSIONS[-1]}"
     record = raw_record(
         column_id, {"a": row(), f"{SAMPLE}::test_passes": row(at="2026-11-20T00:00:00+00:00")}
     )
-    record.results.selection = ["-k", "a"]
+    record.results.selection = selection
     matrix = build({column_id: record})
     note = next(c for c in matrix.columns if c.id == column_id).note
-    assert (
-        note == "the newest run (-k a) updated 1 of 2 patterns; the others are from earlier runs"
-    )
+    assert note == f"{shown} updated 1 of 2 patterns; the others are from earlier runs"
 
 
 def test_flaky_when_repeats_disagree():

@@ -89,3 +89,31 @@ def test_without_rows_path_the_plugin_stays_silent(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     result = pytester.runpytest_subprocess("-p", "session_matrix.recorder", "-p", "no:django")
     assert result.ret == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "partial"),
+    [
+        ((), ""),
+        (("-k", "passes"), "deselected"),
+        (("-x", "-p", "no:randomly"), "stopped early"),
+    ],
+)
+def test_a_run_that_ran_less_than_it_collected_says_so(
+    pytester, monkeypatch, tmp_path, args, partial
+):
+    """However the arguments are spelled, pytest itself tells a selection from a whole run."""
+    pytester.makepyfile(
+        test_few="def test_fails():\n    assert False\n\ndef test_passes():\n    pass\n"
+    )
+    rows_path = tmp_path / "rows.json"
+    monkeypatch.setenv("SESSION_MATRIX_ROWS", str(rows_path))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.runpytest_subprocess("-p", "session_matrix.recorder", "-p", "no:django", *args)
+    recording = Recording.read(rows_path)
+    if partial:
+        assert partial in recording.partial
+        assert len(recording.tests) == 1
+    else:
+        assert recording.partial == ""
+        assert len(recording.tests) == 2
