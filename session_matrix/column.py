@@ -361,6 +361,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     key = ColumnKey.of(record.name, args.django)
+    foreign = selection.outside(args.pytest_args, paths.ROOT, PATTERNS_DIR)
+    if foreign:
+        print(
+            f"error: {key.id}: {', '.join(foreign)}: a path after -- must be under "
+            f"{PATTERNS_DIR}/ (give an option's value as --option=value); nothing written",
+            file=sys.stderr,
+        )
+        return 2
     with _signals():
         try:
             previous = _previous(key, results)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["narrowing", "paths_in"]
+__all__ = ["narrowing", "outside", "paths_in"]
 
 # Options that take a value and narrow the run, and flags that stop it early.
 _NARROW_WITH_VALUE = ("-k", "-m", "--deselect", "--ignore", "--ignore-glob", "--maxfail")
@@ -24,6 +24,17 @@ _SHORT_WITH_VALUE = "kmpcrWo"
 def paths_in(args: list[str], root: Path) -> list[str]:
     """The arguments that name a path or node id under ``root`` (``matrix_tests/x.py::t``)."""
     return [a for a in args if not a.startswith("-") and (root / a.split("::")[0]).exists()]
+
+
+def outside(args: list[str], root: Path, folder: str) -> list[str]:
+    """The paths in ``args`` that are not under ``root / folder``: a column runs patterns
+    only, never the harness's own tests or files elsewhere."""
+    allowed = (root / folder).resolve()
+    return [
+        arg
+        for arg in paths_in(args, root)
+        if not (root / arg.split("::")[0]).resolve().is_relative_to(allowed)
+    ]
 
 
 def _short_cluster(arg: str) -> tuple[bool, bool]:

@@ -244,6 +244,18 @@ def test_a_clustered_k_is_a_selection_that_keeps_the_other_rows(results_dir, spe
     assert len(newer) < len(after.tests)
 
 
+@pytest.mark.parametrize("path", ["tests/test_drift.py", "/etc", "matrix_tests/../tests"])
+def test_a_path_outside_the_patterns_is_bad_input_and_writes_nothing(results_dir, path):
+    """`nox -- tests/test_drift.py` once recorded the harness's own tests as 6 of the db
+    column's patterns, and the report said the run had updated them."""
+    run("db", "-k", "naive", results=results_dir, check_code=0)
+    before = snapshot(results_dir)
+    done = run("db", path, results=results_dir, check_code=2)
+    assert done.stderr.strip().count("\n") == 0
+    assert f"{path}: a path after -- must be under matrix_tests/" in done.stderr
+    assert snapshot(results_dir) == before
+
+
 def test_a_path_restricts_the_run_to_it(results_dir):
     run("db", "matrix_tests/test_auth.py", results=results_dir, check_code=0)
     tests = raw(results_dir, "db").tests
