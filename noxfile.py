@@ -15,6 +15,7 @@ nox -s lint tests                     the harness's own checks
 
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -24,6 +25,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from session_matrix.drift import split_check_args
 from session_matrix.nox_columns import column_params, run_column
+
+# SIGTERM (a CI job cancelled, `timeout`, `kill <nox>`) stops nox as Ctrl-C does: it stops
+# the running columns, which release their services and record "interrupted". Left to its
+# default, SIGTERM killed nox at once; its columns ran on, and the broken pipe under them
+# was recorded as a broken run ("pytest internal error").
+signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 nox.needs_version = ">=2026.10"
 nox.options.default_venv_backend = "uv|virtualenv"

@@ -165,6 +165,9 @@ def run_column(session: nox.Session, django: str, configuration: str, group: lis
         env={"SESSION_MATRIX_T0": str(started), "PYTHONDONTWRITEBYTECODE": None},
         external=True,
         success_codes=[0, 1],
+        # Interrupted, the column releases its services and records it: wait for that
+        # rather than killing it 0.3 s after Ctrl-C (nox's default).
+        interrupt_timeout=10.0,
     )
     record_path = raw_path(column_id(configuration, django))
     if not record_path.exists():

@@ -4,10 +4,18 @@ Each test runs `nox` in a subprocess with results in a temporary directory, shar
 project's column environments (.nox/columns: one per Django version).
 """
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
+import redis
 
 from session_matrix.model import read_raw
-from tests.helpers import NEWEST, nox
+from session_matrix.services.redis import LEASE_PREFIX
+from tests.helpers import NEWEST, ROOT, nox
 
 pytestmark = pytest.mark.slow_harness
 
@@ -147,3 +155,30 @@ def test_a_required_package_whose_app_does_not_set_up_reads_not_available(tmp_pa
     assert "cannot import name 'ugettext_lazy'" in raw.last_run.reason
     assert "site-packages" not in raw.last_run.reason  # no path of the machine that ran it
     assert raw.tests == {}
+
+
+def test_sigterm_to_nox_is_an_interrupted_column_that_releases_its_lease(tmp_path, private_redis):
+    """`kill <nox>` (a cancelled CI job, `timeout`) once killed nox alone: the column ran on
+    and recorded the broken pipe under it as a broken run ("pytest internal error")."""
+    results = tmp_path / "results"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nox", "-s", f"matrix(cache-dj{NEWEST})"],
+        cwd=ROOT,
+        env=os.environ | {"SESSION_MATRIX_RESULTS": str(results), "REDIS_URL": private_redis.url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = redis.Redis.from_url(private_redis.url)
+    deadline = time.monotonic() + 600  # the column's environment may be built first
+    while not base.keys(f"{LEASE_PREFIX}*"):
+        assert process.poll() is None, process.communicate()[0][-3000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1.5)  # the patterns are running
+    process.send_signal(signal.SIGTERM)
+    output = process.communicate(timeout=120)[0]
+    assert process.returncode != 0, output[-3000:]
+    raw = read_raw(results / "raw" / f"cache-dj{NEWEST}.json")
+    assert raw.last_run.status == "interrupted", raw.last_run.reason
+    assert not base.keys(f"{LEASE_PREFIX}*"), "the lease is released"
