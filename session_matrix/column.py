@@ -306,10 +306,15 @@ def _record(
     complete = not selection.narrowing(args.pytest_args, paths.ROOT) and not any(
         run.partial for run in runs
     )
+    digest = fingerprint(record)
+    kept = [node for node in raw.tests if node not in rows] if not complete else []
+    if kept and raw.results is not None and raw.results.fingerprint != digest:
+        # Rows kept from a run of older patterns: the column stays stale until a full run.
+        digest = raw.results.fingerprint
     raw.tests = merge_rows(raw.tests, rows, complete=complete)
     raw.results = GoodRun(
         finished=finished,
-        fingerprint=fingerprint(record),
+        fingerprint=digest,
         selection=list(args.pytest_args),
         seed=first.seed,
         environment={

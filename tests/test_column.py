@@ -230,6 +230,31 @@ def test_stopping_early_with_x_keeps_the_rows_it_did_not_reach(results_dir, stop
     ) == 1
 
 
+def test_a_selection_after_the_patterns_changed_leaves_the_column_stale(
+    results_dir, tmp_path, monkeypatch
+):
+    """A selection once stamped the current fingerprint on the whole column, so rows kept
+    from a run of older patterns no longer read stale."""
+    from session_matrix import records
+    from session_matrix.fingerprint import fingerprint
+
+    engines = tmp_path / "engines"
+    engines.mkdir()
+    record = engines / "db-fp.toml"
+    record.write_text('extends = "db"\n')
+    env = {"SESSION_MATRIX_ENGINES_DIR": str(engines)}
+    monkeypatch.setenv("SESSION_MATRIX_ENGINES_DIR", str(engines))
+    run("db-fp", "-k", "naive or update", results=results_dir, env=env, check_code=0)
+    first = raw(results_dir, "db-fp").results.fingerprint
+    record.write_text('extends = "db"\n# changed since the first run\n')
+    assert fingerprint(records.load("db-fp")) != first
+    run("db-fp", "-k", "naive", results=results_dir, env=env, check_code=0)
+    assert raw(results_dir, "db-fp").results.fingerprint == first, "still stale"
+    run("db-fp", "-k", "naive or update", results=results_dir, env=env, check_code=0)
+    after = raw(results_dir, "db-fp")
+    assert after.results.fingerprint == fingerprint(records.load("db-fp")), "every row re-ran"
+
+
 @pytest.mark.parametrize("spelling", [["-vk", "naive"], ["-qknaive"]])
 def test_a_clustered_k_is_a_selection_that_keeps_the_other_rows(results_dir, spelling):
     """`nox -- -vk naive` once replaced the whole column with the 2 rows it ran."""
