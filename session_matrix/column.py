@@ -50,7 +50,7 @@ from session_matrix.model import (
     Row,
     now,
     origin,
-    read_raw,
+    previous_raw,
     write_raw,
 )
 from session_matrix.recorder import ROWS_VAR, Recording
@@ -264,19 +264,6 @@ def merge_rows(old: dict[str, Row], new: dict[str, Row], *, complete: bool) -> d
     return dict(new) if complete else old | new
 
 
-def _previous(key: ColumnKey, results: Path) -> RawRecord | None:
-    path = paths.raw_path(key.id, results)
-    if not path.exists():
-        return None
-    try:
-        return read_raw(path)
-    except schemas.InvalidInput as exc:
-        kept = path.with_name(f"{path.name}.invalid-{int(time.time())}")
-        path.replace(kept)
-        print(f"warning: {exc}; moved aside to {kept.name}", file=sys.stderr)
-        return None
-
-
 def _record(
     key: ColumnKey,
     previous: RawRecord | None,
@@ -376,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with _signals():
         try:
-            previous = _previous(key, results)
+            previous = previous_raw(key, results)
             run_started = time.perf_counter()
             try:
                 attempt = _attempt(args, record, key.id)

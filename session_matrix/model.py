@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
+import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -207,7 +209,29 @@ def read_raw(path: Path) -> RawRecord:
     if record.column.id != path.stem:
         msg = f"{path}: holds column {record.column.id!r}, not {path.stem!r}; rename or delete it"
         raise schemas.InvalidInput(msg)
+    # Outcomes without the run that produced them (versions, fingerprint) are not data.
+    if record.results is None and record.tests:
+        msg = f"{path}: {len(record.tests)} outcomes but no results (the run that produced them)"
+        raise schemas.InvalidInput(f"{msg}; re-run the column or delete the file")
+    if record.results is None and record.last_run.status == RunStatus.OK:
+        msg = f"{path}: last_run.status is ok but there are no results; re-run the column"
+        raise schemas.InvalidInput(msg)
     return record
+
+
+def previous_raw(key: ColumnKey, results: Path | None = None) -> RawRecord | None:
+    """A column's raw file before a new run writes it: None if there is none, or if it is
+    unreadable, in which case it is moved aside (``<name>.invalid-<time>``), never lost."""
+    path = paths.raw_path(key.id, results)
+    if not path.exists():
+        return None
+    try:
+        return read_raw(path)
+    except schemas.InvalidInput as exc:
+        kept = path.with_name(f"{path.name}.invalid-{int(time.time())}")
+        path.replace(kept)
+        print(f"warning: {exc}; moved aside to {kept.name}", file=sys.stderr)
+        return None
 
 
 def write_raw(record: RawRecord, results: Path | None = None) -> Path:

@@ -21,6 +21,7 @@ from session_matrix.model import (
     column_id,
     now,
     origin,
+    previous_raw,
     read_raw,
     write_raw,
 )
@@ -64,13 +65,7 @@ def column_params() -> list[Any]:
 def _stop(django: str, configuration: str, status: RunStatus, reason: str) -> None:
     """Record a run that never reached the runner; the column's earlier outcomes stay."""
     key = ColumnKey.of(configuration, django)
-    path = raw_path(key.id)
-    previous = None
-    if path.exists():
-        try:
-            previous = read_raw(path)
-        except schemas.InvalidInput:
-            previous = None
+    previous = previous_raw(key)
     last = LastRun(status, reason, now(), [], None, origin())
     raw = previous or RawRecord(column=key, last_run=last)
     raw.last_run = last

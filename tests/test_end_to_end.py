@@ -104,6 +104,18 @@ def test_a_requirement_that_rejects_this_django_reads_not_available(tmp_path):
     assert raw.tests == {}
 
 
+def test_a_column_stopped_before_its_runner_moves_an_unreadable_raw_file_aside(tmp_path):
+    """nox's side of a column (no interpreter, an install that fails) once overwrote an
+    unreadable raw file; the column runner moves it aside, and now so does it."""
+    raw_dir = tmp_path / "results" / "raw"
+    raw_dir.mkdir(parents=True)
+    (raw_dir / f"db-old-dj{NEWEST}.json").write_text('{"format": 2, "column": {')
+    _, raw = run_record(tmp_path, "db-old", 'extends = "db"\nrequires = ["Django<4"]\n')
+    assert raw.last_run.status == "unavailable"
+    (kept,) = raw_dir.glob(f"db-old-dj{NEWEST}.json.invalid-*")
+    assert kept.read_text() == '{"format": 2, "column": {'
+
+
 def test_a_required_package_whose_engine_does_not_import_reads_not_available(tmp_path):
     text = 'extends = "db"\nrequires = ["six"]\n[settings]\nSESSION_ENGINE = "six.moves.nope"\n'
     _, raw = run_record(tmp_path, "db-six", text)

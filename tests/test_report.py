@@ -70,6 +70,18 @@ def _set(path, block, key, value):
             lambda p: p.write_text(json.dumps(json.loads(p.read_text()) | {"format": 1})),
             "format: 2 was expected",
         ),
+        # Right types, wrong values: these were published as data.
+        (lambda p: _set(p, "results", "finished", "yesterday"), "results.finished: 'yesterday'"),
+        (
+            lambda p: p.write_text(json.dumps(json.loads(p.read_text()) | {"results": None})),
+            "outcomes but no results",
+        ),
+        (
+            lambda p: p.write_text(
+                json.dumps(json.loads(p.read_text()) | {"results": None, "tests": {}})
+            ),
+            "last_run.status is ok but there are no results",
+        ),
     ],
 )
 def test_a_bad_raw_file_publishes_nothing(published, damage, expected):
