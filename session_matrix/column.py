@@ -129,7 +129,12 @@ def _pytest_once(args: list[str], env: dict[str, str], seed: int | None) -> Reco
     with tempfile.TemporaryDirectory(prefix="session-matrix-rows-") as tmp:
         rows_path = Path(tmp) / "rows.json"
         code = subprocess.call(
-            pytest_command(args, seed), cwd=paths.ROOT, env=env | {ROWS_VAR: str(rows_path)}
+            pytest_command(args, seed),
+            cwd=paths.ROOT,
+            env=env | {ROWS_VAR: str(rows_path)},
+            # Killed outright, the runner takes its pattern run with it: an orphan would go
+            # on using a Redis database whose lease is free to be taken again.
+            preexec_fn=services.die_with_parent(),  # one prctl call
         )
         if code == USAGE_ERROR:
             msg = f"pytest rejected the arguments {args} (see above)"

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import django
 import pytest
@@ -307,3 +308,49 @@ def test_an_interrupted_column_keeps_its_rows_and_releases_everything(
     assert after.tests == before.tests
     assert not base.keys(f"{LEASE_PREFIX}*"), "the lease is released"
     assert [p.name for p in tmp.iterdir()] == [], "no temporary directory is left behind"
+
+
+def _alive(pid):
+    """A process that exists and is not a zombie (this container's init may not reap)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def test_a_column_killed_outright_takes_its_memcached_and_patterns_with_it(results_dir, tmp_path):
+    """SIGKILL (the OOM killer) cannot be handled: the private memcached was left running
+    for good, and pytest ran on against services nobody held any more."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "session_matrix.column",
+            "--configuration",
+            "cache-memcached",
+            "--django",
+            DJANGO,
+        ],
+        cwd=ROOT,
+        env=os.environ | {"SESSION_MATRIX_RESULTS": str(results_dir)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    children = {}
+    while set(children) != {"memcached", "python"}:
+        assert time.monotonic() < deadline, children
+        assert process.poll() is None
+        listed = subprocess.run(
+            ["pgrep", "-P", str(process.pid), "-l"], capture_output=True, text=True, check=False
+        ).stdout.split()
+        children = {name: int(pid) for pid, name in zip(listed[::2], listed[1::2], strict=True)}
+        time.sleep(0.05)
+    time.sleep(1.0)  # the patterns are running
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in children.values()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [name for name, pid in children.items() if _alive(pid)], "left running"

@@ -21,11 +21,15 @@ column is *not run*); one that restarted or vanished raises ``ServiceLost`` from
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import functools
 import importlib
 import os
 import pkgutil
+import signal
 import socket
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -37,6 +41,7 @@ __all__ = [
     "Provider",
     "ServiceLost",
     "ServiceUnavailable",
+    "die_with_parent",
     "listening",
     "optional",
     "placeholders",
@@ -52,6 +57,26 @@ class ServiceUnavailable(RuntimeError):
 
 class ServiceLost(RuntimeError):
     """A service restarted or stopped answering during the run: its outcomes are void."""
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the child get SIGTERM when this process dies (Linux), so a
+    column killed outright (SIGKILL, the OOM killer) leaves no private server or pattern run
+    behind; elsewhere None. Only a signal handler can clean up after SIGINT and SIGTERM."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
+
+    return preexec
 
 
 @dataclass

@@ -21,7 +21,13 @@ import time
 from collections.abc import Iterator
 from typing import ClassVar
 
-from session_matrix.services import EnvAddress, Given, ServiceLost, ServiceUnavailable
+from session_matrix.services import (
+    EnvAddress,
+    Given,
+    ServiceLost,
+    ServiceUnavailable,
+    die_with_parent,
+)
 
 __all__ = ["Memcached", "free_port", "stats"]
 
@@ -93,7 +99,12 @@ class Memcached(EnvAddress):
             command += ["-m", str(memory_mb)]
             if os.geteuid() == 0:  # memcached refuses to run as root unless told which user
                 command += ["-u", "root"]
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            process = subprocess.Popen(
+                command,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                preexec_fn=die_with_parent(),  # one prctl call, no locks taken
+            )
             try:
                 pid = self._wait(process, port)
                 break
