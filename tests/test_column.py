@@ -4,6 +4,8 @@ Most tests here run real columns (``python -m session_matrix.column``) on the in
 Django, with a private redis-server that a test may kill, and real signals.
 """
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -15,7 +17,7 @@ import django
 import pytest
 import redis
 
-from session_matrix import column, selection
+from session_matrix import column, selection, services
 from session_matrix.model import read_raw
 from session_matrix.services.redis import LEASE_PREFIX
 from tests.helpers import ROOT, row, snapshot
@@ -337,20 +339,138 @@ def test_a_column_killed_outright_takes_its_memcached_and_patterns_with_it(resul
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    children = {}
-    while set(children) != {"memcached", "python"}:
-        assert time.monotonic() < deadline, children
-        assert process.poll() is None
-        listed = subprocess.run(
-            ["pgrep", "-P", str(process.pid), "-l"], capture_output=True, text=True, check=False
-        ).stdout.split()
-        children = {name: int(pid) for pid, name in zip(listed[::2], listed[1::2], strict=True)}
-        time.sleep(0.05)
+    children = _children(process, {"memcached", "python"})
     time.sleep(1.0)  # the patterns are running
     process.kill()
     process.wait()
     deadline = time.monotonic() + 10
     while any(_alive(pid) for pid in children.values()) and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert not [name for name, pid in children.items() if _alive(pid)], "left running"
+
+
+def _children(process, names):
+    """Once ``process`` runs a child of each name (its pytest is ``python``): name -> pid."""
+    deadline = time.monotonic() + 60
+    found = {}
+    while not names <= set(found):
+        assert time.monotonic() < deadline, found
+        assert process.poll() is None, process.communicate()[0]
+        listed = subprocess.run(
+            ["pgrep", "-P", str(process.pid), "-l"], capture_output=True, text=True, check=False
+        ).stdout.split()
+        found = {name: int(pid) for pid, name in zip(listed[::2], listed[1::2], strict=True)}
+        time.sleep(0.05)
+    return found
+
+
+def _start(configuration, results, *pytest_args):
+    command = [sys.executable, "-m", "session_matrix.column", "--configuration", configuration]
+    return subprocess.Popen(
+        [*command, "--django", DJANGO, "--seed", "1", "--", *pytest_args],
+        cwd=ROOT,
+        env=os.environ | {"SESSION_MATRIX_RESULTS": str(results)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+class _Database:
+    """The test database a running column's pytest uses, on the real server."""
+
+    QUERIES = {  # noqa: RUF012
+        "postgres": (
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s",
+            "SELECT pg_terminate_backend(%s)",
+            "SELECT datname FROM pg_database WHERE datname = %s",
+        ),
+        "mysql": (
+            "SELECT id FROM information_schema.processlist WHERE db = %s",
+            "KILL %s",
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name = %s",
+        ),
+    }
+
+    def __init__(self, service, pytest_pid):
+        environ = Path(f"/proc/{pytest_pid}/environ").read_bytes().split(b"\0")
+        variables = dict(item.decode().split("=", 1) for item in environ if b"=" in item)
+        provided = json.loads(variables["SESSION_MATRIX_PROVIDED"])
+        placeholder = services.registry()[service].placeholders[0]
+        self.name = provided["values"][placeholder]["TEST"]["NAME"]
+        self.service = service
+
+    def _rows(self, query, value):
+        provider = services.registry()[self.service]
+        with contextlib.closing(provider._connect(provider.address())) as conn:
+            cursor = conn.cursor()
+            cursor.execute(query, (value,))
+            return [row[0] for row in cursor.fetchall()]
+
+    def connections(self):
+        return self._rows(self.QUERIES[self.service][0], self.name)
+
+    def cut(self):
+        """Close every connection to it from the server's side (a lost connection)."""
+        for connection in self.connections():
+            self._rows(self.QUERIES[self.service][1], connection)
+
+    def exists(self):
+        return bool(self._rows(self.QUERIES[self.service][2], self.name))
+
+
+@pytest.mark.parametrize("service", ["memcached", "postgres", "mysql"])
+def test_a_service_lost_during_the_run_is_a_broken_run_not_failures(results_dir, service):
+    """A blink of the newer services: the column reads broken (its good rows kept), never
+    a column of failures."""
+    configuration = {"memcached": "cache-memcached", "postgres": "db-postgres"}.get(
+        service, "db-mariadb"
+    )
+    run(configuration, "-k", "sleep", results=results_dir, check_code=0)
+    before = raw(results_dir, configuration)
+    process = _start(configuration, results_dir, "-k", "sleep")
+    if service == "memcached":
+        children = _children(process, {"python", "memcached"})
+        time.sleep(1.0)
+        os.kill(children["memcached"], signal.SIGKILL)
+        expected = "memcached on port"
+    else:
+        database = _Database(service, _children(process, {"python"})["python"])
+        deadline = time.monotonic() + 30
+        while not database.connections():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.3)  # inside the first pattern's sleep
+        database.cut()
+        expected = "a service went away during the run"
+    output = process.communicate(timeout=120)[0]
+    assert process.returncode == 1, output[-2000:]
+    after = raw(results_dir, configuration)
+    assert after.last_run.status == "error"
+    assert expected in after.last_run.reason
+    assert after.tests == before.tests, "the good rows stay"
+
+
+@pytest.mark.parametrize("service", ["memcached", "postgres", "mysql"])
+def test_an_interrupted_column_drops_its_test_database_and_stops_its_server(results_dir, service):
+    configuration = {"memcached": "cache-memcached", "postgres": "db-postgres"}.get(
+        service, "db-mariadb"
+    )
+    process = _start(configuration, results_dir, "-k", "sleep")
+    names = {"python", "memcached"} if service == "memcached" else {"python"}
+    children = _children(process, names)
+    database = None
+    if service != "memcached":
+        database = _Database(service, children["python"])
+        deadline = time.monotonic() + 30
+        while not database.exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    output = process.communicate(timeout=60)[0]
+    assert process.returncode == 130, output[-2000:]
+    assert raw(results_dir, configuration).last_run.status == "interrupted"
+    if database is not None:
+        assert not database.exists(), f"{database.name} is left on the server"
     assert not [name for name, pid in children.items() if _alive(pid)], "left running"
