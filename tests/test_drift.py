@@ -1,11 +1,14 @@
 """``nox -s check``: outcomes compared cell by cell; a check that cannot see fails closed."""
 
 import copy
+import os
+import subprocess
+import sys
 
 from session_matrix.drift import compare, render, split_check_args
 from session_matrix.model import LastRun
 from session_matrix.vocabulary import CellStatus, RunStatus
-from tests.helpers import DEFAULTS, SAMPLE, fixture_matrix
+from tests.helpers import DEFAULTS, ROOT, SAMPLE, fixture_matrix
 
 KEY_ERROR = f"{SAMPLE}::test_key_error"
 
@@ -68,3 +71,55 @@ def test_the_checks_own_flag_is_told_from_pytest_arguments():
         ["--allow-missing"],
         ["-m", "auth"],
     )
+
+
+def _session_matrix(*args, results, redis_url):
+    env = os.environ | {"SESSION_MATRIX_RESULTS": str(results), "REDIS_URL": redis_url}
+    return subprocess.run(
+        [sys.executable, "-m", "session_matrix", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_a_check_run_without_redis_fails_closed(tmp_path, private_redis):
+    """`nox -s check` with no Redis once listed the Redis columns as not compared, printed
+    "no drift" and exited 0. Real columns run into a baseline and into the check's scratch
+    directory (the second with no Redis), then the check itself compares them."""
+    import django
+
+    django_version = ".".join(django.get_version().split(".")[:2])
+    baseline, scratch = tmp_path / "baseline", tmp_path / "scratch"
+    for results, redis_url in ((baseline, private_redis.url), (scratch, "redis://127.0.0.1:1/0")):
+        for configuration in ("db", "cache"):
+            done = _session_matrix(
+                "column",
+                "--configuration",
+                configuration,
+                "--django",
+                django_version,
+                "--",
+                "-k",
+                "naive",
+                results=results,
+                redis_url=redis_url,
+            )
+            assert done.returncode == 0, done.stderr[-2000:]
+    done = _session_matrix("report", "--no-readme", results=baseline, redis_url="")
+    assert done.returncode == 0, done.stderr
+    check = ("check", "--results", str(scratch), "--baseline", str(baseline / "matrix.json"))
+    done = _session_matrix(*check, results=baseline, redis_url="")
+    assert done.returncode == 1, done.stdout
+    assert f"NOT COMPARED: cache-dj{django_version}: the check's run has no outcomes" in (
+        done.stdout
+    )
+    assert "no Redis at redis://127.0.0.1:1/0" in done.stdout
+    assert "check: FAILED" in done.stdout
+    assert "no drift" not in done.stdout
+    done = _session_matrix(*check, "--allow-missing", results=baseline, redis_url="")
+    assert done.returncode == 0, done.stdout
+    assert "check: no drift" in done.stdout
