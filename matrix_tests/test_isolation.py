@@ -166,7 +166,7 @@ def in_another_request(func):
 
 @pytest.mark.django_db(transaction=True)
 def test_session_read_while_its_delete_is_uncommitted():
-    """SessionStore(key).delete() inside transaction.atomic() while another request reads the session
+    """SessionStore(key).delete() in transaction.atomic() while another request reads the session
 
     Expect: once the delete commits, the session is gone: the key loads nothing.
     Why: cached_db deletes its cache copy at once but its row only when the transaction
