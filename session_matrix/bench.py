@@ -33,6 +33,7 @@ from session_matrix import envs, records, schemas
 from session_matrix.model import column_id, read_raw
 from session_matrix.nox_columns import env_spec
 from session_matrix.paths import ROOT, raw_path
+from session_matrix.vocabulary import RunStatus
 
 __all__ = ["Run", "main", "table"]
 
@@ -119,7 +120,7 @@ def _raw_times(results: Path, columns: list[Listed]) -> tuple[dict[str, dict[str
             record = read_raw(raw_path(column.id, results))
         except schemas.InvalidInput:
             continue
-        ok += record.last_run.status == "ok"
+        ok += record.last_run.status == RunStatus.OK
         timings = record.results.timings if record.results else {}
         total = float(timings.get("total", 0.0))
         parts = {name: float(timings.get(name, 0.0)) for name in ("setup", "startup", "tests")}

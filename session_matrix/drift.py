@@ -23,6 +23,7 @@ from pathlib import Path
 
 from session_matrix import paths, schemas
 from session_matrix.model import Cell, Column, Matrix, read_matrix
+from session_matrix.vocabulary import CellStatus, RunStatus
 
 __all__ = ["Change", "Comparison", "compare", "main", "outcome", "render", "split_check_args"]
 
@@ -71,7 +72,9 @@ class Comparison:
 def outcome(cell: Cell | None) -> str | None:
     """A cell's outcome as compared: ``passed``, ``failed (KeyError)``...; ``None`` when it
     has none (not run, harness error, no result)."""
-    if cell is None or not (cell.status.ran or cell.status in ("skipped", "unavailable")):
+    if cell is None or not (
+        cell.status.ran or cell.status in (CellStatus.SKIPPED, CellStatus.UNAVAILABLE)
+    ):
         return None
     if cell.status.failed and cell.exception:
         return f"{cell.status} ({cell.exception})"
@@ -80,13 +83,13 @@ def outcome(cell: Cell | None) -> str | None:
 
 def _why_not(old: Column | None, new: Column) -> str:
     """Why a column cannot be compared, or ``""``."""
-    if new.status != "ok":
+    if new.status != RunStatus.OK:
         return f"the check's run has no outcomes ({new.status}: {new.reason or 'no raw result'})"
-    if new.last_run is not None and new.last_run.status != "ok":
+    if new.last_run is not None and new.last_run.status != RunStatus.OK:
         return f"the check's run did not finish ({new.last_run.status}: {new.last_run.reason})"
     if old is None:
         return "not in the baseline (a new column)"
-    if old.status != "ok":
+    if old.status != RunStatus.OK:
         return f"the baseline has no outcomes ({old.status}: {old.reason})"
     return ""
 

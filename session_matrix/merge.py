@@ -81,7 +81,9 @@ def _note(raw: RawRecord) -> str:
 def _column(record: Record, django: str, raw: RawRecord | None, current: str) -> Column:
     key = column_id(record.name, django)
     if raw is None:
-        return Column(key, record.name, record.engine, django, "absent", "no raw result yet")
+        return Column(
+            key, record.name, record.engine, django, CellStatus.ABSENT, "no raw result yet"
+        )
     if raw.results is None or not raw.tests:
         last = raw.last_run
         return Column(
@@ -112,7 +114,7 @@ def _cell(column: Column, row: Row | None) -> Cell:
     if row is None:
         if column.status == RunStatus.OK:
             return Cell(CellStatus.ABSENT, reason="not in this column's runs yet (a new pattern)")
-        if column.status == "absent":
+        if column.status == CellStatus.ABSENT:
             return Cell(CellStatus.ABSENT, reason=column.reason)
         return Cell(_NO_ROWS[RunStatus(column.status)], reason=column.reason)
     status = CellStatus.FLAKY if len(set(row.runs)) > 1 else CellStatus.of(row.outcome)
@@ -125,12 +127,14 @@ def verdict(statuses_by_engine: dict[str, list[CellStatus]]) -> Verdict:
     ran = {
         engine: [s for s in statuses if s.ran] for engine, statuses in statuses_by_engine.items()
     }
-    outcomes = {"failed" if s.failed else s.value for statuses in ran.values() for s in statuses}
+    outcomes = {
+        CellStatus.FAILED if s.failed else s for statuses in ran.values() for s in statuses
+    }
     if len(outcomes) > 1:
         return Verdict.DIFFERS
     if not outcomes or not all(ran.values()):
         return Verdict.UNKNOWN
-    return {"passed": Verdict.PORTABLE, "failed": Verdict.FAILS_EVERYWHERE}.get(
+    return {CellStatus.PASSED: Verdict.PORTABLE, CellStatus.FAILED: Verdict.FAILS_EVERYWHERE}.get(
         outcomes.pop(), Verdict.DIFFERS
     )
 

@@ -287,7 +287,7 @@ class Column(RunFacts):
     configuration: str
     engine: str
     django: str
-    status: str  # a RunStatus of the shown outcomes, or "absent"
+    status: str  # a RunStatus of the shown outcomes, or CellStatus.ABSENT (no raw file yet)
     reason: str = ""
     stale: bool = False
     note: str = ""  # "last run <date>: not run: ...; showing results from <date>"

@@ -13,6 +13,7 @@ import pytest
 
 from session_matrix.merge import anchor
 from session_matrix.render.html import html_report
+from session_matrix.vocabulary import CellStatus
 from tests.helpers import DEFAULTS, ROOT, SAMPLE, fixture_matrix
 
 NAIVE = f"{SAMPLE}::test_key_error"  # fails on the last default configuration only
@@ -155,13 +156,14 @@ def test_variants_appear_only_with_all_configurations(open_page, fixture_page):
 def test_django_filter_shows_one_version_per_cell(open_page, fixture_page):
     page = open_page(fixture_page)
     first = row(page, NAIVE).locator(f'td[data-config="{DEFAULTS[0]}"] button')
-    assert first.locator(".sum").inner_text().startswith("? ")
+    not_run, works = CellStatus.NOT_RUN.term, CellStatus.PASSED.term
+    assert first.locator(".sum").inner_text().startswith(f"{not_run.glyph} ")
     versions = fixture_matrix().django_versions
     page.select_option('select[name="django"]', versions[0])
-    assert first.locator(".sum").inner_text() == "?"
+    assert first.locator(".sum").inner_text() == not_run.glyph
     page.select_option('select[name="django"]', versions[-1])
-    assert first.locator(".sum").inner_text() == "✓"
-    assert "tone-ok" in first.get_attribute("class")
+    assert first.locator(".sum").inner_text() == works.glyph
+    assert f"tone-{works.tone}" in first.get_attribute("class")
 
 
 def test_theme_filter_and_search(open_page, fixture_page):

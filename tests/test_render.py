@@ -12,6 +12,7 @@ from session_matrix.render.html import html_report
 from session_matrix.render.markdown import markdown_report, readme_block
 from session_matrix.render.md import code, sources, text
 from session_matrix.render.svg import heatmap
+from session_matrix.vocabulary import Kind, Verdict
 from tests.helpers import DEFAULTS, HOSTILE_MESSAGE, SAMPLE, fixture_matrix
 
 ALLOWED_TAGS = {
@@ -112,7 +113,7 @@ def test_text_and_sources_escape_every_inline_construct():
 
 def test_markdown_names_the_kind_and_the_setup_dependency(matrix):
     markdown = markdown_report(matrix)
-    assert "🚫 (a mistake everywhere)" in markdown
+    assert f"{Verdict.FAILS_EVERYWHERE.term.symbol} ({Kind.MISTAKE.term.word})" in markdown
     assert "not run: no Redis at redis://x" in markdown
 
 

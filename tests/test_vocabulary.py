@@ -34,7 +34,7 @@ def test_the_matrix_schema_speaks_the_vocabulary():
     kinds = _enum("matrix", "$defs", "pattern", "properties", "kind")
     assert kinds == ["", *(k.value for k in Kind)]
     column = _enum("matrix", "$defs", "column", "properties", "status")
-    assert column == [*(s.value for s in RunStatus), "absent"]
+    assert column == [*(s.value for s in RunStatus), CellStatus.ABSENT.value]
 
 
 def test_every_cell_status_has_one_term_and_the_legend_has_every_line_once():

@@ -23,7 +23,7 @@ from session_matrix import records, rollup, services
 from session_matrix.merge import summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.paths import PACKAGE
-from session_matrix.vocabulary import RAN, Kind, Verdict, legend
+from session_matrix.vocabulary import RAN, CellStatus, Kind, RunStatus, Verdict, legend
 
 __all__ = ["environment", "html_report", "page_context", "script"]
 
@@ -116,7 +116,7 @@ def _header(configuration: Configuration, columns: list[Column]) -> dict[str, An
         "packages": versions_of("packages", _packages(configuration)),
         "stores": _stores(configuration),
         "stale": [column.django for column in columns if column.stale],
-        "problems": [_problem(c) for c in columns if c.status != "ok" or c.note],
+        "problems": [_problem(c) for c in columns if c.status != RunStatus.OK or c.note],
     }
 
 
@@ -172,7 +172,8 @@ def page_context(matrix: Matrix) -> dict[str, Any]:
         c.name: [col for col in matrix.columns if col.configuration == c.name]
         for c in matrix.configurations
     }
-    finished = sorted(c.finished for c in matrix.columns if c.finished and c.status == "ok")
+    ran = [c for c in matrix.columns if c.finished and c.status == RunStatus.OK]
+    finished = sorted(c.finished for c in ran)
     counts = {c.configuration: c for c in summary(matrix)}
     return {
         "matrix": matrix,
@@ -189,6 +190,10 @@ def page_context(matrix: Matrix) -> dict[str, Any]:
         ],
         "legend": legend(),
         "everywhere": Verdict.FAILS_EVERYWHERE.term,
+        "failed": CellStatus.FAILED.term,
+        # The template compares statuses with these, never with words of its own.
+        "RunStatus": RunStatus,
+        "Verdict": Verdict,
         "finished": (finished[0][:10], finished[-1][:10]) if finished else ("", ""),
         "count": len(matrix.patterns),
         "config": {

@@ -12,7 +12,7 @@ from session_matrix import rollup
 from session_matrix.merge import Counts, newest_ran, summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.render import md
-from session_matrix.vocabulary import CellStatus, Kind, Verdict, legend
+from session_matrix.vocabulary import CellStatus, Kind, RunStatus, Verdict, legend
 
 __all__ = ["markdown_report", "readme_block"]
 
@@ -97,10 +97,11 @@ def _legend(matrix: Matrix) -> list[str]:
 
 
 def _summary_table(counts: list[Counts], configurations: dict[str, Configuration]) -> list[str]:
+    works, fails = CellStatus.PASSED.term, CellStatus.FAILED.term
     symbol = Verdict.FAILS_EVERYWHERE.term.symbol
     lines = [
-        "| configuration | engine | on Django | ✅ works | ❌ fails "
-        f"| of which {symbol} on every engine | ran |",
+        f"| configuration | engine | on Django | {works.symbol} {works.word} "
+        f"| {fails.symbol} {fails.word} | of which {symbol} on every engine | ran |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in counts:
@@ -131,10 +132,10 @@ def _columns(matrix: Matrix) -> list[str]:
     for column in matrix.columns:
         env = column.environment
         services = ", ".join(f"{k} {v}" for k, v in env.get("services", {}).items())
-        shown = "outcomes" if column.status == "ok" else column.status
+        shown = "outcomes" if column.status == RunStatus.OK else column.status
         if column.stale:
             shown += " (stale: patterns changed since)"
-        note = column.note or (column.reason if column.status != "ok" else "")
+        note = column.note or (column.reason if column.status != RunStatus.OK else "")
         lines.append(
             f"| {md.text(column.id)} | {md.text(shown)} | {md.text(env.get('django', ''))} "
             f"| {md.text(env.get('python', ''))} | {md.text(services)} | {_origin(column)} "

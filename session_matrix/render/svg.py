@@ -13,7 +13,7 @@ from typing import Any
 
 from session_matrix.merge import newest_ran, theme_groups
 from session_matrix.model import Matrix
-from session_matrix.vocabulary import Verdict
+from session_matrix.vocabulary import CellStatus, Verdict
 
 __all__ = ["heatmap", "shares"]
 
@@ -46,7 +46,7 @@ def shares(matrix: Matrix) -> list[dict[str, Any]]:
             column = newest.get(configuration.name)
             statuses = [matrix.cells[p.id][column.id].status for p in patterns] if column else []
             ran = [status for status in statuses if status.ran]
-            cells[configuration.name] = (sum(s == "passed" for s in ran), len(ran))
+            cells[configuration.name] = (sum(s == CellStatus.PASSED for s in ran), len(ran))
         result.append({"theme": key, "title": title, "cells": cells})
     return result
 
@@ -103,7 +103,7 @@ def heatmap(matrix: Matrix) -> str:
         parts.append(
             _text(x, TOP + 16, engine, text_anchor="middle", font_weight=600, fill="#1f2328")
         )
-        note = f"Django {column.django}" if column else "not run"
+        note = f"Django {column.django}" if column else CellStatus.NOT_RUN.term.word
         parts.append(_text(x, TOP + 32, note, text_anchor="middle", font_size=11, fill="#59636e"))
     y = TOP + HEAD_H
     for row in rows:
