@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from session_matrix import overlay, records
+from session_matrix import overlay, records, services
 from tests.helpers import ROOT
 
 
@@ -70,7 +70,7 @@ def test_by_hand_a_redis_record_leases_a_database_not_the_lease_database():
     assert done.returncode == 0, done.stderr[-2000:]
     caches, provided = json.loads(done.stdout)
     url = json.loads(provided)["values"]["redis_url"]
-    base = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    base = services.registry()["redis"].address()
     assert url != base
     assert url.rsplit("/", 1)[1] != base.rsplit("/", 1)[1]
     assert url in json.dumps(caches)

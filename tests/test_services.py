@@ -191,13 +191,10 @@ def test_the_same_column_run_twice_at_once_gets_two_databases(name):
         assert first["TEST"]["NAME"] != second["TEST"]["NAME"]
 
 
-@pytest.mark.parametrize(
-    ("name", "variable"), [("postgres", "POSTGRES_URL"), ("mysql", "MYSQL_URL")]
-)
-def test_an_absent_database_server_is_not_run(name, variable, monkeypatch):
-    monkeypatch.setenv(
-        variable, f"{services.registry()[name].default.split('://')[0]}://u@127.0.0.1:1/x"
-    )
+@pytest.mark.parametrize("name", ["postgres", "mysql"])
+def test_an_absent_database_server_is_not_run(name, monkeypatch):
+    provider = services.registry()[name]
+    monkeypatch.setenv(provider.env_var, f"{provider.default.split('://')[0]}://u@127.0.0.1:1/x")
     provision_fails([name], re.escape("127.0.0.1:1"))
 
 
@@ -291,3 +288,20 @@ def test_the_real_server_below_djangos_minimum_is_not_run(name, monkeypatch):
         )
         expected = r"MariaDB \d+\.\d+ at \S+ is too old for Django \S+ \(needs 99\.1\+\)"
     provision_fails([name], expected)
+
+
+def test_the_records_guide_names_every_provider_as_it_is():
+    """engines/README.md's services table: a row per provider, with its variable, its default
+    address and its placeholders as the provider defines them."""
+    text = (ROOT / "engines" / "README.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip(" `"): line
+        for line in text.splitlines()
+        if line.startswith("| `")
+    }
+    for name, provider in services.registry().items():
+        row = rows.get(name, "")
+        assert row, f"engines/README.md: no row for the {name} service"
+        assert f"`{provider.env_var}`" in row, row
+        assert f"`{provider.default}`" in row or not provider.default, row
+        assert all(f"`{{{p}}}`" in row for p in provider.placeholders), row

@@ -110,7 +110,7 @@ class PrivateMemcached(PrivateServer):
     """A memcached of the run's own, ``-m`` megabytes of memory (``MEMCACHED`` names the
     binary, as for the matrix's own)."""
 
-    missing = "no memcached (apt-get install memcached, or set MEMCACHED)"
+    missing = f"no memcached (apt-get install memcached, or set {MEMCACHED.env_var})"
 
     def __init__(self, memory_mb: int = 64) -> None:
         super().__init__(MEMCACHED.address())

@@ -30,7 +30,10 @@ class Chromium(EnvAddress):
     def provide(self, label: str) -> Iterator[Given]:
         path = shutil.which(self.address())
         if path is None:
-            msg = f"no Chromium at {self.address()!r} (apt-get install chromium, or set CHROMIUM)"
+            msg = (
+                f"no Chromium at {self.address()!r} (apt-get install chromium, or set "
+                f"{self.env_var})"
+            )
             raise ServiceUnavailable(msg)
         try:
             version = subprocess.run(

@@ -90,7 +90,7 @@ class Memcached(EnvAddress):
         if binary is None:
             msg = (
                 f"no memcached at {self.address()!r} (apt-get install memcached, or set "
-                "MEMCACHED to its path)"
+                f"{self.env_var} to its path)"
             )
             raise ServiceUnavailable(msg)
         for attempt in range(1, _ATTEMPTS + 1):

@@ -92,10 +92,10 @@ class MariaDB(EnvAddress):
             if listening(where["HOST"], int(where["PORT"] or 3306)):
                 msg = (
                     f"MariaDB/MySQL at {shown} rejected the connection ({reason}); check the "
-                    "user and password in MYSQL_URL"
+                    f"user and password in {self.env_var}"
                 )
             else:
-                msg = f"no MariaDB/MySQL at {shown} ({reason}); start one or set MYSQL_URL"
+                msg = f"no MariaDB/MySQL at {shown} ({reason}); start one or set {self.env_var}"
             raise ServiceUnavailable(msg) from exc
         number = tuple(int(part) for part in version.split("-")[0].split(".")[:2])
         mariadb = "mariadb" in version.lower()

@@ -90,10 +90,10 @@ class Postgres(EnvAddress):
             if listening(where["HOST"], int(where["PORT"] or 5432)):
                 msg = (
                     f"PostgreSQL at {shown} rejected the connection ({reason}); check the "
-                    "user, password and database in POSTGRES_URL"
+                    f"user, password and database in {self.env_var}"
                 )
             else:
-                msg = f"no PostgreSQL at {shown} ({reason}); start one or set POSTGRES_URL"
+                msg = f"no PostgreSQL at {shown} ({reason}); start one or set {self.env_var}"
             raise ServiceUnavailable(msg) from exc
         from django.db.backends.postgresql.features import DatabaseFeatures
 

@@ -130,7 +130,10 @@ class Redis(EnvAddress):
                 count = 16
             lease = _take(base, count, f"{platform.node()}:{os.getpid()}:{uuid.uuid4().hex}")
         except (redis.RedisError, OSError, ValueError) as exc:
-            msg = f"no Redis at {shown} ({type(exc).__name__}: {exc}); start one or set REDIS_URL"
+            msg = (
+                f"no Redis at {shown} ({type(exc).__name__}: {exc}); "
+                f"start one or set {self.env_var}"
+            )
             raise ServiceUnavailable(msg) from exc
         if lease is None:
             base.close()
