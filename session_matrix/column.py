@@ -58,7 +58,6 @@ from session_matrix.vocabulary import Outcome, RunStatus
 
 __all__ = ["Interrupted", "combine_runs", "main", "merge_rows", "pytest_command"]
 
-PATTERNS_DIR = "matrix_tests"
 PYTEST_ARGS: tuple[str, ...] = ("-p", "session_matrix.recorder", "-q", "--tb=no", "--no-header")
 PYTEST_ARGS += ("-p", "no:cacheprovider")
 USAGE_ERROR, NOTHING_COLLECTED = 4, 5
@@ -121,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
 def pytest_command(args: list[str], seed: int | None) -> list[str]:
     """The pytest command for ``args``: ``matrix_tests`` unless a path in ``args`` narrows it."""
     order = [f"--randomly-seed={seed}"] if seed is not None and "no:randomly" not in args else []
-    target = [] if selection.paths_in(args, paths.ROOT) else [PATTERNS_DIR]
+    target = [] if selection.paths_in(args, paths.ROOT) else [paths.PATTERNS_DIR]
     return [sys.executable, "-m", "pytest", *target, *PYTEST_ARGS, *order, *args]
 
 

@@ -14,7 +14,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from session_matrix.paths import PACKAGE, ROOT
+from session_matrix.paths import PACKAGE, PATTERNS_DIR, ROOT
 from session_matrix.records import Record
 
 __all__ = ["fingerprint"]
@@ -23,7 +23,7 @@ __all__ = ["fingerprint"]
 def _files(record: Record, root: Path) -> list[Path]:
     files = [
         path
-        for folder in ("matrix_tests", "project")
+        for folder in (PATTERNS_DIR, "project")
         for path in (root / folder).rglob("*")
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     ]
@@ -43,7 +43,7 @@ def _content(path: Path, root: Path) -> bytes:
     """A file's bytes; for a pattern module, its source with the docstrings' lines cut out
     (found by position, so the digest is the same whichever Python computes it; dropped, not
     blanked, so a docstring that grows a line changes nothing either)."""
-    if path.suffix != ".py" or not path.is_relative_to(root / "matrix_tests"):
+    if path.suffix != ".py" or not path.is_relative_to(root / PATTERNS_DIR):
         return path.read_bytes()
     lines = path.read_text(encoding="utf-8").splitlines()
     docstrings: set[int] = set()

@@ -1,7 +1,9 @@
 """Where everything lives, and how files are written so that no reader sees half of one.
 
 ``ROOT``            the checkout (the folder holding ``noxfile.py``)
-``results_dir()``   ``results/``, or ``SESSION_MATRIX_RESULTS`` (tests and ``nox -s check``)
+``PATTERNS_DIR``    ``matrix_tests``: the patterns' folder in a checkout (node ids start with it)
+``PUBLISHED``       the checkout's ``results/``: what was published
+``results_dir()``   ``PUBLISHED``, or ``SESSION_MATRIX_RESULTS`` (tests and ``nox -s check``)
 ``raw_path(id)``    ``results/raw/<column id>.json``: one column's raw result
 ``write_atomic``    one file: readers see the old one or the new one
 ``publish``         a set of files in ``results/``: readers see the old set or the new set
@@ -22,6 +24,8 @@ from pathlib import Path
 
 __all__ = [
     "PACKAGE",
+    "PATTERNS_DIR",
+    "PUBLISHED",
     "ROOT",
     "publish",
     "raw_dir",
@@ -33,12 +37,14 @@ __all__ = [
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
+PATTERNS_DIR = "matrix_tests"
+PUBLISHED = ROOT / "results"
 _RENAME_EXCHANGE = 2  # renameat2(2): swap two paths atomically
 
 
 def results_dir() -> Path:
     """``SESSION_MATRIX_RESULTS`` if set, else ``results/`` in the checkout."""
-    return Path(os.environ.get("SESSION_MATRIX_RESULTS") or ROOT / "results")
+    return Path(os.environ.get("SESSION_MATRIX_RESULTS") or PUBLISHED)
 
 
 def raw_dir(results: Path | None = None) -> Path:

@@ -73,7 +73,7 @@ def build(raws: dict[str, RawRecord]) -> Matrix:
     themes = config.themes()
     return build_matrix(
         raws=raws,
-        catalogue=read_catalogue(paths.ROOT / "matrix_tests", themes),
+        catalogue=read_catalogue(paths.ROOT / paths.PATTERNS_DIR, themes),
         configurations=every,
         django=config.django_versions(),
         themes=themes,

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from session_matrix import config, records
 from session_matrix.model import ColumnKey, GoodRun, LastRun, RawRecord, Row, to_json
+from session_matrix.paths import ROOT
 from session_matrix.vocabulary import Outcome, RunStatus
 
-ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = Path(__file__).resolve().parent / "resources"
 NEWEST = config.newest_release().version
 DEFAULTS = [record.name for record in records.load_all() if record.default]

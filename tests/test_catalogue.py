@@ -11,12 +11,12 @@ from tests.helpers import RESOURCES, ROOT
 
 @pytest.fixture(scope="module")
 def catalogue():
-    return read_catalogue(ROOT / "matrix_tests", config.themes())
+    return read_catalogue(ROOT / paths.PATTERNS_DIR, config.themes())
 
 
 @pytest.fixture(scope="module")
 def published():
-    path = paths.ROOT / "results" / "matrix.json"
+    path = paths.PUBLISHED / "matrix.json"
     if not path.exists():
         pytest.fail("no results/matrix.json: run `nox` and commit what it writes")
     return read_matrix(path)

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from session_matrix import paths
 from session_matrix.merge import anchor
 from session_matrix.render.html import html_report
 from session_matrix.vocabulary import CellStatus
-from tests.helpers import DEFAULTS, ROOT, SAMPLE, fixture_matrix
+from tests.helpers import DEFAULTS, SAMPLE, fixture_matrix
 
 NAIVE = f"{SAMPLE}::test_key_error"  # fails on the last default configuration only
 MISTAKE = "hostile/test_hostile.py::test_hostile_ids[a`b]"  # fails everywhere
@@ -178,7 +179,7 @@ def test_theme_filter_and_search(open_page, fixture_page):
 
 
 def test_the_committed_page_works(open_page):
-    path = ROOT / "results" / "index.html"
+    path = paths.PUBLISHED / "index.html"
     if not path.is_file():
         pytest.fail("no committed results/index.html: run `nox` and commit what it writes")
     page = open_page(path)

@@ -19,9 +19,7 @@ from session_matrix import config, overlay, records, schemas, services
 from session_matrix.profile import djangoproc, orchestrate
 from session_matrix.profile.guarantees_cache import storage_guarantee
 from session_matrix.profile.worker_process import WorkerProcess
-from tests.helpers import undocumented
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT, undocumented
 
 
 def record_where(predicate):

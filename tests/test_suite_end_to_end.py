@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from session_matrix import records
+from session_matrix import paths, records
 from session_matrix.suite.catalogue import load_catalogue
 from tests.helpers import DEFAULTS, RESOURCES, ROOT, free_port, read_json
 
 SAMPLE = RESOURCES / "sample_project"
 RECORDS = {record.name: record for record in records.load_all()}
-CATALOGUE = {idiom.id: idiom for idiom in load_catalogue(ROOT / "results" / "matrix.json").idioms}
+CATALOGUE = {idiom.id: idiom for idiom in load_catalogue(paths.PUBLISHED / "matrix.json").idioms}
 
 SEEDED = "tests/test_cart.py::CheckoutTests::test_checkout_with_a_seeded_cart"
 CACHE_CLEARED = "tests/test_cart.py::test_cart_survives_clearing_the_cache"

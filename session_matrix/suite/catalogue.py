@@ -77,7 +77,7 @@ def matrix_files() -> tuple[Path, Path] | None:
     """The published ``matrix.json`` and its page: the package's copy, else the checkout's."""
     for folder, page in (
         (paths.PACKAGE / "data", "matrix.html"),
-        (paths.ROOT / "results", "index.html"),
+        (paths.PUBLISHED, "index.html"),
     ):
         if (folder / "matrix.json").is_file():
             return folder / "matrix.json", folder / page
