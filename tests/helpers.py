@@ -137,6 +137,52 @@ def redis_server():
         server.kill()
 
 
+def backend(record):
+    """``db``, ``cache``, ``signed_cookies``...: the Django session backend a record (or the
+    record of that name) uses, from its SESSION_ENGINE."""
+    if isinstance(record, str):
+        record = records.load(record)
+    return record.settings["SESSION_ENGINE"].rsplit(".", 1)[-1]
+
+
+# ------------------------------------------------------------------ the suite command, installed
+
+
+def make_venv(path, extras="", *packages):
+    """A fresh virtualenv holding Django, pytest-django, ``packages`` and this checkout, as
+    pip-installed."""
+    uv = [sys.executable, "-m", "uv"]
+    subprocess.run([*uv, "venv", "-q", "--python", sys.executable, str(path)], check=True)
+    install = [*uv, "pip", "install", "-q", "--python", str(path / "bin" / "python")]
+    # The checkout is rebuilt every time: uv would reuse a wheel built from older sources.
+    install += ["--refresh-package", "django-session-matrix"]
+    subprocess.run([*install, f"{ROOT}{extras}", "django", "pytest-django", *packages], check=True)
+    return path
+
+
+def suite(venv, cwd, *args, env=None):
+    """``session-matrix suite ARGS`` in ``cwd``, from a shell that knows nothing of this
+    harness (no settings module, no harness variables)."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SESSION_MATRIX_", "DJANGO_", "PYTHON", "VIRTUAL_ENV", "PYTEST"))
+    }
+    environment["PATH"] = f"{venv / 'bin'}{os.pathsep}{environment.get('PATH', '')}"
+    return subprocess.run(
+        [str(venv / "bin" / "session-matrix"), "suite", *args],
+        cwd=cwd,
+        env=environment | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def output(done):
+    return f"exit {done.returncode}\n{done.stdout[-4000:]}\n{done.stderr[-3000:]}"
+
+
 # ------------------------------------------------------------------ a matrix from fixtures
 
 SAMPLE = "patterns/test_sample.py"

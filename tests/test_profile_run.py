@@ -19,7 +19,7 @@ from session_matrix import config, overlay, records, schemas, services
 from session_matrix.profile import djangoproc, orchestrate
 from session_matrix.profile.guarantees_cache import storage_guarantee
 from session_matrix.profile.worker_process import WorkerProcess
-from tests.helpers import ROOT, undocumented
+from tests.helpers import ROOT, backend, undocumented
 
 
 def record_where(predicate):
@@ -28,12 +28,8 @@ def record_where(predicate):
     return found[0]
 
 
-def engine_of(record):
-    return record.settings["SESSION_ENGINE"].rsplit(".", 1)[-1]
-
-
-DATABASE = record_where(lambda r: engine_of(r) == "db" and not r.needs and not r.requires)
-COOKIE = record_where(lambda r: engine_of(r) == "signed_cookies" and not r.requires)
+DATABASE = record_where(lambda r: backend(r) == "db" and not r.needs and not r.requires)
+COOKIE = record_where(lambda r: backend(r) == "signed_cookies" and not r.requires)
 
 
 def cache_backend(record):
@@ -41,10 +37,10 @@ def cache_backend(record):
 
 
 LOCAL_CACHE = record_where(
-    lambda r: engine_of(r) == "cache" and not r.needs and cache_backend(r).endswith("LocMemCache")
+    lambda r: backend(r) == "cache" and not r.needs and cache_backend(r).endswith("LocMemCache")
 )
 REDIS_CACHE = record_where(
-    lambda r: engine_of(r) == "cache" and tuple(r.needs) == ("redis",) and not r.requires
+    lambda r: backend(r) == "cache" and tuple(r.needs) == ("redis",) and not r.requires
 )
 
 

@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +17,16 @@ import pytest
 
 from session_matrix import paths, records
 from session_matrix.suite.catalogue import load_catalogue
-from tests.helpers import DEFAULTS, RESOURCES, ROOT, free_port, read_json
+from tests.helpers import (
+    DEFAULTS,
+    RESOURCES,
+    backend,
+    free_port,
+    make_venv,
+    output,
+    read_json,
+    suite,
+)
 
 SAMPLE = RESOURCES / "sample_project"
 RECORDS = {record.name: record for record in records.load_all()}
@@ -44,23 +52,6 @@ SEED_IDIOM = "matrix_tests/test_before_request.py::SeedTests::test_naive_save"
 CACHE_CLEAR_IDIOM = "matrix_tests/test_isolation.py::test_cache_clear_keeps_sessions"
 
 
-def backend(name):
-    """``db``, ``cache``, ``signed_cookies``...: the Django backend a record's engine is."""
-    return RECORDS[name].settings["SESSION_ENGINE"].rsplit(".", 1)[1]
-
-
-def make_venv(path, extras="", *packages):
-    """A fresh virtualenv holding Django, pytest-django, ``packages`` and this checkout, as
-    pip-installed."""
-    uv = [sys.executable, "-m", "uv"]
-    subprocess.run([*uv, "venv", "-q", "--python", sys.executable, str(path)], check=True)
-    install = [*uv, "pip", "install", "-q", "--python", str(path / "bin" / "python")]
-    # The checkout is rebuilt every time: uv would reuse a wheel built from older sources.
-    install += ["--refresh-package", "django-session-matrix"]
-    subprocess.run([*install, f"{ROOT}{extras}", "django", "pytest-django", *packages], check=True)
-    return path
-
-
 @pytest.fixture(scope="session")
 def venv(tmp_path_factory):
     return make_venv(tmp_path_factory.mktemp("suite") / "venv", "[redis]")
@@ -72,29 +63,6 @@ def project(tmp_path):
     return Path(
         shutil.copytree(SAMPLE, tmp_path / "shop", ignore=shutil.ignore_patterns("__pycache__"))
     )
-
-
-def suite(venv, cwd, *args, env=None):
-    """``session-matrix suite ARGS`` in ``cwd``, from a shell that knows nothing of this
-    harness (no settings module, no harness variables)."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SESSION_MATRIX_", "DJANGO_", "PYTHON", "VIRTUAL_ENV", "PYTEST"))
-    }
-    environment["PATH"] = f"{venv / 'bin'}{os.pathsep}{environment.get('PATH', '')}"
-    return subprocess.run(
-        [str(venv / "bin" / "session-matrix"), "suite", *args],
-        cwd=cwd,
-        env=environment | (env or {}),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-def output(done):
-    return f"exit {done.returncode}\n{done.stdout[-4000:]}\n{done.stderr[-3000:]}"
 
 
 def test_sample_project_reports_exactly_the_engine_dependent_tests(venv, project):

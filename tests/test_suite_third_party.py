@@ -27,8 +27,7 @@ import tarfile
 import urllib.request
 
 from session_matrix import records
-from tests.helpers import DEFAULTS, read_json
-from tests.test_suite_end_to_end import make_venv, output, suite
+from tests.helpers import DEFAULTS, backend, make_venv, output, read_json, suite
 
 PACKAGE, VERSION = "django-axes", "8.3.1"
 # What its tox environments install beside Django (requirements.txt, without the linters).
@@ -75,9 +74,7 @@ def test_django_axes_suite_on_every_default_configuration(tmp_path):
         DEFAULTS, "ran"
     )
     assert len(report["tests"]) == 351
-    signed = {
-        n for n in DEFAULTS if RECORDS[n].settings["SESSION_ENGINE"].endswith(".signed_cookies")
-    }
+    signed = {n for n in DEFAULTS if backend(RECORDS[n]) == "signed_cookies"}
     not_locmem = {n for n in DEFAULTS if not session_cache_is_locmem(n)}
     failing = {
         "tests/test_logging.py::AccessLogTestCase::test_access_log_on_logout": signed,
