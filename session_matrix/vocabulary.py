@@ -8,7 +8,8 @@ Four closed sets:
 ``Verdict``     what a row says across every engine (merge, renderers)
 ``Kind``        why a pattern that fails on every engine fails (its docstring's ``Kind:``)
 
-Each value carries a ``Term``: its word, its symbol in Markdown (emoji), its glyph on the
+Each value carries a ``Term`` (so does ``DEPENDS``, the flag on a row that depends on the
+test setup): its word, its symbol in Markdown (emoji), its glyph on the
 page (a text character every font has), its tone (the page's colour family) and its legend
 line. Renderers, the drift check and the JSON Schemas all read them from here; the schemas
 are tested against these enums.
@@ -21,6 +22,7 @@ from enum import StrEnum
 
 __all__ = [
     "CELL_TERMS",
+    "DEPENDS",
     "RAN",
     "CellStatus",
     "Kind",
@@ -184,6 +186,16 @@ _TERMS |= {
     ),
     Verdict.UNKNOWN: Term("never ran", "", "", "unknown", ""),
 }
+
+
+# The flag on a row whose outcome depends on the test setup (its docstring's ``Depends:``).
+DEPENDS = Term(
+    "depends on the setup",
+    "⚙",
+    "⚙",
+    "depends",
+    "the outcome depends on the test setup, not only on the engine: the detail says what",
+)
 
 
 def legend() -> list[Term]:

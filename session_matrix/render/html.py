@@ -23,7 +23,7 @@ from session_matrix import records, rollup, services
 from session_matrix.merge import summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.paths import PACKAGE
-from session_matrix.vocabulary import RAN, CellStatus, Kind, RunStatus, Verdict, legend
+from session_matrix.vocabulary import DEPENDS, RAN, CellStatus, Kind, RunStatus, Verdict, legend
 
 __all__ = ["environment", "html_report", "page_context", "script"]
 
@@ -191,6 +191,7 @@ def page_context(matrix: Matrix) -> dict[str, Any]:
         "legend": legend(),
         "everywhere": Verdict.FAILS_EVERYWHERE.term,
         "failed": CellStatus.FAILED.term,
+        "depends": DEPENDS,
         # The template compares statuses with these, never with words of its own.
         "RunStatus": RunStatus,
         "Verdict": Verdict,

@@ -12,7 +12,7 @@ from session_matrix import rollup
 from session_matrix.merge import Counts, newest_ran, summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.render import md
-from session_matrix.vocabulary import CellStatus, Kind, RunStatus, Verdict, legend
+from session_matrix.vocabulary import DEPENDS, CellStatus, Kind, RunStatus, Verdict, legend
 
 __all__ = ["markdown_report", "readme_block"]
 
@@ -32,7 +32,7 @@ def _rollup(matrix: Matrix, row: PatternRow, configuration: str) -> str:
 def _row(matrix: Matrix, row: PatternRow, link: str) -> str:
     idiom = md.link(md.code(row.idiom or row.id), f"{link}#{row.anchor}") + _mark(row)
     if row.depends:
-        idiom += " ⚙"
+        idiom += f" {DEPENDS.symbol}"
     marks = [_rollup(matrix, row, c.name) for c in matrix.defaults()]
     return f"| {idiom} | {' | '.join(marks)} |"
 
@@ -86,11 +86,10 @@ def _legend(matrix: Matrix) -> list[str]:
     lines = [
         f"Each cell is one engine's default configuration on Django {_versions(matrix)}: one "
         "symbol when every version agrees, otherwise the versions each symbol applies to "
-        "(`5.2+` = 5.2 and newer). ⚙ marks a row whose outcome depends on the test setup, "
-        "not only on the engine (its detail says what).",
+        "(`5.2+` = 5.2 and newer).",
         "",
     ]
-    lines += [f"- {term.symbol} {md.text(term.legend)}" for term in legend()]
+    lines += [f"- {term.symbol} {md.text(term.legend)}" for term in [*legend(), DEPENDS]]
     notes = [d for d in matrix.django if d.note]
     lines += [f"- Django {d.version}: {md.text(d.note)}" for d in notes]
     return lines
