@@ -54,7 +54,7 @@ from session_matrix.model import (
     write_raw,
 )
 from session_matrix.recorder import ROWS_VAR, Recording
-from session_matrix.vocabulary import Outcome, RunStatus
+from session_matrix.vocabulary import CellStatus, Outcome, RunStatus, because
 
 __all__ = ["Interrupted", "combine_runs", "main", "merge_rows", "pytest_command"]
 
@@ -244,7 +244,7 @@ def _attempt(args: argparse.Namespace, record: records.Record, label: str) -> At
                 lost = str(exc)
             versions = bundle.versions
     except services.ServiceUnavailable as exc:
-        return Attempt(RunStatus.NOT_RUN, f"not run: {exc}")
+        return Attempt(RunStatus.NOT_RUN, because(CellStatus.NOT_RUN, str(exc)))
     except services.ServiceLost as exc:
         return Attempt(RunStatus.ERROR, str(exc))
     problem = runs[0].preflight

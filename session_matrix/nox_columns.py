@@ -26,7 +26,7 @@ from session_matrix.model import (
     write_raw,
 )
 from session_matrix.paths import raw_path
-from session_matrix.vocabulary import RunStatus
+from session_matrix.vocabulary import CellStatus, RunStatus, because
 
 if TYPE_CHECKING:
     import nox
@@ -87,9 +87,10 @@ def env_spec(django: str, record: records.Record, group: list[str]) -> envs.EnvS
     version = next(d for d in config.django_versions() if d.version == django)
     found = interpreters.find(version.python)
     if found is None:
-        return (
-            f"not run: Django {django} needs Python {version.python}; none is installed "
-            "(see README, 'What it needs')"
+        return because(
+            CellStatus.NOT_RUN,
+            f"Django {django} needs Python {version.python}; none is installed "
+            "(see README, 'What it needs')",
         )
     pre = version.support == "pre-release"
     pin = f"django>={django}a0,<{django}.99" if pre else f"django~={django}.0"
@@ -125,12 +126,12 @@ def _environment(
                     f"({compiled}); fix the requirement"
                 )
                 session.error(message)
-            reason = (
-                f"not available: {_package(compiled, record.requires)} does not support "
-                f"Django {django} ({first})"
+            package = _package(compiled, record.requires)
+            why = because(
+                CellStatus.UNAVAILABLE, f"{package} does not support Django {django} ({first})"
             )
-            _stop(django, record.name, RunStatus.UNAVAILABLE, reason)
-            session.skip(reason)
+            _stop(django, record.name, RunStatus.UNAVAILABLE, why)
+            session.skip(why)
         _stop(django, record.name, RunStatus.ERROR, f"installing Django {django} failed: {first}")
         session.error(f"installing Django {django} failed: {first}")
     raise AssertionError  # pragma: no cover - session.skip/error raise

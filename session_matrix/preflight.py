@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from session_matrix.records import Record, requirement_name
+from session_matrix.vocabulary import CellStatus, because
 
 __all__ = ["Problem", "check", "dotted_paths", "main"]
 
@@ -92,8 +93,11 @@ def _unavailable(record: Record, top: str, exc: BaseException) -> Problem | None
     version = metadata.version(package)
     return Problem(
         "unavailable",
-        f"not available: {package} {version} does not support Django "
-        f"{django.get_version()} ({_first_line(exc)})",
+        because(
+            CellStatus.UNAVAILABLE,
+            f"{package} {version} does not support Django {django.get_version()} "
+            f"({_first_line(exc)})",
+        ),
     )
 
 

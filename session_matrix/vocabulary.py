@@ -30,6 +30,7 @@ __all__ = [
     "RunStatus",
     "Term",
     "Verdict",
+    "because",
     "legend",
 ]
 
@@ -201,6 +202,12 @@ DEPENDS = Term(
 def legend() -> list[Term]:
     """The legend, in the order every renderer shows it: cell statuses, then the badge."""
     return [*CELL_TERMS.values(), Verdict.FAILS_EVERYWHERE.term]
+
+
+def because(status: CellStatus, why: str) -> str:
+    """A reason that opens with its status's word, as every cell and column shows it:
+    ``not run: no Redis at …``, ``not available: … does not support Django 6.1``."""
+    return f"{status.term.word}: {why}"
 
 
 def __dir__() -> list[str]:

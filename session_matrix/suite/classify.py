@@ -14,6 +14,7 @@ from importlib import metadata
 from session_matrix import column, preflight, records
 from session_matrix.suite import scratch
 from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, BadInput, Plan, Run
+from session_matrix.vocabulary import CellStatus, because
 
 __all__ = ["classify", "missing_package"]
 
@@ -38,13 +39,15 @@ def missing_package(record: records.Record) -> str:
         try:
             metadata.version(name)
         except metadata.PackageNotFoundError:
-            return f"not run: needs {requirement}, not installed here: pip install '{requirement}'"
+            why = f"needs {requirement}, not installed here: pip install '{requirement}'"
+            return because(CellStatus.NOT_RUN, why)
     for where, path in preflight.dotted_paths(record):
         for module in (path.split(".")[0], _CLIENTS.get(path, "")):
             if module and importlib.util.find_spec(module) is None:
-                return (
-                    f"not run: {where} {path} needs the Python package {module}, not installed "
-                    f"here: pip install {module.replace('_', '-')}"
+                return because(
+                    CellStatus.NOT_RUN,
+                    f"{where} {path} needs the Python package {module}, not installed "
+                    f"here: pip install {module.replace('_', '-')}",
                 )
     return ""
 

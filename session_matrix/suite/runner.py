@@ -26,6 +26,7 @@ from session_matrix.suite import scratch
 from session_matrix.suite.classify import classify, missing_package
 from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, Plan, Run
 from session_matrix.suite.terminal import StatusLine
+from session_matrix.vocabulary import CellStatus, because
 
 __all__ = ["Runner", "run_all"]
 
@@ -130,11 +131,13 @@ class Runner:
         except services.ServiceLost as exc:
             run.status, run.reason = BROKEN, f"{run.record.name}: {exc}"
         except services.ServiceUnavailable as exc:
-            run.status, run.reason = NOT_RUN, f"not run: {exc}"
+            run.status, run.reason = NOT_RUN, because(CellStatus.NOT_RUN, str(exc))
         except ImportError as exc:  # a service's client library (redis) is not installed
             package = exc.name or str(exc)
             run.status = NOT_RUN
-            run.reason = f"not run: needs the Python package {package}: pip install {package}"
+            run.reason = because(
+                CellStatus.NOT_RUN, f"needs the Python package {package}: pip install {package}"
+            )
         finally:
             run.scratch = None
             run.seconds = time.monotonic() - started

@@ -12,7 +12,7 @@ from typing import Any
 
 from session_matrix import records
 from session_matrix.recorder import Recording
-from session_matrix.vocabulary import CellStatus, Outcome
+from session_matrix.vocabulary import CellStatus, Outcome, because
 
 __all__ = [
     "BROKEN",
@@ -86,9 +86,10 @@ def _same_as(record: records.Record, other: records.Record) -> str:
         for key in {*record.settings, *other.settings}
         if record.settings.get(key) != other.settings.get(key)
     )
-    return (
-        f"not run: the same session settings as {other.name}; it differs only in "
-        f"{', '.join(differ) or 'its services'}, which stay yours here"
+    return because(
+        CellStatus.NOT_RUN,
+        f"the same session settings as {other.name}; it differs only in "
+        f"{', '.join(differ) or 'its services'}, which stay yours here",
     )
 
 
