@@ -7,6 +7,7 @@ Four closed sets:
 ``CellStatus``  what the matrix shows for one pattern in one column (merge, renderers)
 ``Verdict``     what a row says across every engine (merge, renderers)
 ``Kind``        why a pattern that fails on every engine fails (its docstring's ``Kind:``)
+``SuiteRunStatus``  what one run of a user's suite on one configuration did (``suite.json``)
 
 Each value carries a ``Term`` (so does ``DEPENDS``, the flag on a row that depends on the
 test setup): its word, its symbol in Markdown (emoji), its glyph on the
@@ -28,6 +29,7 @@ __all__ = [
     "Kind",
     "Outcome",
     "RunStatus",
+    "SuiteRunStatus",
     "Term",
     "Verdict",
     "because",
@@ -73,6 +75,15 @@ class RunStatus(StrEnum):
     UNAVAILABLE = "unavailable"
     ERROR = "error"
     INTERRUPTED = "interrupted"
+
+
+class SuiteRunStatus(StrEnum):
+    """One run of a user's own suite on one configuration (``session-matrix suite``); it is
+    shown as the cell status of the same meaning (``not_run``, ``harness_error``)."""
+
+    RAN = "ran"
+    NOT_RUN = "not_run"
+    BROKEN = "broken"
 
 
 class CellStatus(_Termed):

@@ -1,12 +1,14 @@
 """One vocabulary: every status is defined once, and the JSON Schemas agree with it."""
 
 from session_matrix import schemas
+from session_matrix.suite.runs import OUTCOMES
 from session_matrix.vocabulary import (
     CELL_TERMS,
     CellStatus,
     Kind,
     Outcome,
     RunStatus,
+    SuiteRunStatus,
     Verdict,
     legend,
 )
@@ -35,6 +37,12 @@ def test_the_matrix_schema_speaks_the_vocabulary():
     assert kinds == ["", *(k.value for k in Kind)]
     column = _enum("matrix", "$defs", "column", "properties", "status")
     assert column == [*(s.value for s in RunStatus), CellStatus.ABSENT.value]
+
+
+def test_the_suite_schema_speaks_the_vocabulary():
+    runs = ("properties", "runs", "additionalProperties", "properties", "status")
+    assert _enum("suite", *runs) == [s.value for s in SuiteRunStatus]
+    assert _enum("suite", "$defs", "outcome") == [s.value for s in OUTCOMES]
 
 
 def test_every_cell_status_has_one_term_and_the_legend_has_every_line_once():

@@ -12,7 +12,7 @@ from typing import Any
 
 from session_matrix import records
 from session_matrix.recorder import Recording
-from session_matrix.vocabulary import CellStatus, Outcome, because
+from session_matrix.vocabulary import CellStatus, Outcome, SuiteRunStatus, because
 
 __all__ = [
     "BROKEN",
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 # What became of a run (suite.json's runs.*.status).
-RAN, NOT_RUN, BROKEN = "ran", "not_run", "broken"
+RAN, NOT_RUN, BROKEN = SuiteRunStatus.RAN, SuiteRunStatus.NOT_RUN, SuiteRunStatus.BROKEN
 # A test's outcome on one configuration: what the recorder calls *unavailable* or *not run*
 # (a pattern's own words) is *skipped* here.
 OUTCOMES = (CellStatus.PASSED, CellStatus.FAILED, CellStatus.ERROR, CellStatus.SKIPPED)
