@@ -9,14 +9,13 @@ import abc
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
 from session_matrix.profile.processes import spawn, stop, wait_port
 from session_matrix.services.memcached import PROVIDER as MEMCACHED
-from session_matrix.services.memcached import free_port, stats
+from session_matrix.services.memcached import flush, free_port, server_command, stats
 
 __all__ = ["PrivateMemcached", "PrivateRedis", "PrivateServer"]
 
@@ -121,19 +120,13 @@ class PrivateMemcached(PrivateServer):
         return f"127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        command = [self.binary, "-l", "127.0.0.1", "-p", str(self.port), "-U", "0", "-t", "1"]
-        command += ["-m", str(self.memory_mb)]
-        if os.geteuid() == 0:  # memcached refuses to run as root unless told which user
-            command += ["-u", "root"]
-        return command
+        return server_command(self.binary, self.port, self.memory_mb)
 
     def used_memory(self) -> int:
         return int(stats(self.port)["bytes"])
 
     def flush(self) -> None:
-        with socket.create_connection(("127.0.0.1", self.port), timeout=2) as conn:
-            conn.sendall(b"flush_all\r\n")
-            conn.recv(64)
+        flush(self.port)
 
     def limit(self, megabytes: int) -> str:
         self.memory_mb = megabytes

@@ -29,7 +29,7 @@ from session_matrix.services import (
     die_with_parent,
 )
 
-__all__ = ["Memcached", "free_port", "stats"]
+__all__ = ["Memcached", "flush", "free_port", "server_command", "stats"]
 
 _ATTEMPTS = 3
 
@@ -57,8 +57,18 @@ def _command(port: int, line: str) -> str:
     return data.decode()
 
 
-def _flush(port: int) -> None:
+def flush(port: int) -> None:
+    """Empty the memcached on ``port``."""
     _command(port, "flush_all")
+
+
+def server_command(binary: str, port: int, memory_mb: int) -> list[str]:
+    """memcached on 127.0.0.1:``port`` only (no UDP, one thread), ``memory_mb`` of memory."""
+    command = [binary, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-t", "1"]
+    command += ["-m", str(memory_mb)]
+    if os.geteuid() == 0:  # memcached refuses to run as root unless told which user
+        command += ["-u", "root"]
+    return command
 
 
 def stats(port: int) -> dict[str, str]:
@@ -95,12 +105,8 @@ class Memcached(EnvAddress):
             raise ServiceUnavailable(msg)
         for attempt in range(1, _ATTEMPTS + 1):
             port = free_port()
-            command = [binary, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-t", "1"]
-            command += ["-m", str(memory_mb)]
-            if os.geteuid() == 0:  # memcached refuses to run as root unless told which user
-                command += ["-u", "root"]
             process = subprocess.Popen(
-                command,
+                server_command(binary, port, memory_mb),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 preexec_fn=die_with_parent(),  # one prctl call, no locks taken
@@ -131,7 +137,7 @@ class Memcached(EnvAddress):
             yield Given(
                 values={"memcached_location": f"127.0.0.1:{port}"},
                 version=version,
-                reset=lambda: _flush(port),
+                reset=lambda: flush(port),
                 check=check,
             )
         finally:
