@@ -25,7 +25,7 @@ from typing import Any, NoReturn
 import pytest
 
 from session_matrix.model import Row
-from session_matrix.vocabulary import CellStatus, Outcome, because
+from session_matrix.vocabulary import Outcome
 
 __all__ = [
     "NOT_RUN_PREFIX",
@@ -41,7 +41,7 @@ __all__ = [
 
 ROWS_VAR = "SESSION_MATRIX_ROWS"
 PREFLIGHT_EXIT = 13  # the record's paths do not import: nothing ran
-NOT_RUN_PREFIX = because(CellStatus.NOT_RUN, "")
+NOT_RUN_PREFIX = "not run: "
 _MESSAGE_LIMIT = 300
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 # Besides Django and the configuration's own requirements: what decides how a session is

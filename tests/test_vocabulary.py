@@ -1,6 +1,7 @@
 """One vocabulary: every status is defined once, and the JSON Schemas agree with it."""
 
 from session_matrix import schemas
+from session_matrix.recorder import NOT_RUN_PREFIX
 from session_matrix.suite.runs import OUTCOMES
 from session_matrix.vocabulary import (
     CELL_TERMS,
@@ -10,6 +11,7 @@ from session_matrix.vocabulary import (
     RunStatus,
     SuiteRunStatus,
     Verdict,
+    because,
     legend,
 )
 
@@ -55,3 +57,9 @@ def test_every_cell_status_has_one_term_and_the_legend_has_every_line_once():
 
 def test_each_outcome_is_a_cell_status():
     assert {CellStatus.of(outcome) for outcome in Outcome} <= set(CellStatus)
+
+
+def test_the_recorder_spells_not_run_as_the_vocabulary_does():
+    """The recorder keeps its own literal: its source is part of every column's fingerprint,
+    so editing it would mark every published column stale."""
+    assert because(CellStatus.NOT_RUN, "") == NOT_RUN_PREFIX
