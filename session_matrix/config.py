@@ -18,11 +18,12 @@ from typing import Any
 
 from session_matrix.model import DjangoVersion
 from session_matrix.paths import ROOT
+from session_matrix.vocabulary import Support
 
 __all__ = ["PYPROJECT", "django_versions", "newest_release", "themes"]
 
 PYPROJECT = ROOT / "pyproject.toml"
-SUPPORT = ("supported", "end-of-life", "pre-release")
+SUPPORT = tuple(standing.value for standing in Support)
 
 
 @functools.cache
@@ -36,7 +37,7 @@ def django_versions() -> list[DjangoVersion]:
     """The matrix's Django versions, oldest first, with the Pythons each supports."""
     found = []
     for version, entry in _table()["django"].items():
-        support = entry.get("support", "supported")
+        support = entry.get("support", Support.SUPPORTED.value)
         if support not in SUPPORT:
             msg = (
                 f"{PYPROJECT}: tool.session-matrix.django.{version}.support: {support!r} "
@@ -50,7 +51,7 @@ def django_versions() -> list[DjangoVersion]:
 def newest_release() -> DjangoVersion:
     """The newest Django version that is not a pre-release: what "the newest" means for the
     profile and the harness's own end-to-end tests."""
-    released = [d for d in django_versions() if d.support != "pre-release"]
+    released = [d for d in django_versions() if d.support != Support.PRE_RELEASE]
     return (released or django_versions())[-1]
 
 

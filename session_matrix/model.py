@@ -253,7 +253,7 @@ class DjangoVersion:
 
     version: str
     python: str
-    support: str = "supported"  # supported | end-of-life | pre-release
+    support: str = "supported"  # a vocabulary.Support value
     note: str = ""
 
 

@@ -26,7 +26,7 @@ from session_matrix.model import (
     write_raw,
 )
 from session_matrix.paths import raw_path
-from session_matrix.vocabulary import CellStatus, RunStatus, because
+from session_matrix.vocabulary import CellStatus, RunStatus, Support, because
 
 if TYPE_CHECKING:
     import nox
@@ -92,7 +92,7 @@ def env_spec(django: str, record: records.Record, group: list[str]) -> envs.EnvS
             f"Django {django} needs Python {version.python}; none is installed "
             "(see README, 'What it needs')",
         )
-    pre = version.support == "pre-release"
+    pre = version.support == Support.PRE_RELEASE
     pin = f"django>={django}a0,<{django}.99" if pre else f"django~={django}.0"
     return envs.EnvSpec(
         django=django,

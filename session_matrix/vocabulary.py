@@ -8,6 +8,7 @@ Four closed sets:
 ``Verdict``     what a row says across every engine (merge, renderers)
 ``Kind``        why a pattern that fails on every engine fails (its docstring's ``Kind:``)
 ``SuiteRunStatus``  what one run of a user's suite on one configuration did (``suite.json``)
+``Support``     a Django version's standing in the matrix (``[tool.session-matrix.django]``)
 
 Each value carries a ``Term`` (so does ``DEPENDS``, the flag on a row that depends on the
 test setup): its word, its symbol in Markdown (emoji), its glyph on the
@@ -30,6 +31,7 @@ __all__ = [
     "Outcome",
     "RunStatus",
     "SuiteRunStatus",
+    "Support",
     "Term",
     "Verdict",
     "because",
@@ -198,6 +200,22 @@ _TERMS |= {
     ),
     Verdict.UNKNOWN: Term("never ran", "", "", "unknown", ""),
 }
+
+
+class Support(StrEnum):
+    """A Django version's standing: supported, past its end of support but kept because it
+    is widely deployed, or a pre-release (installed with ``--pre``)."""
+
+    SUPPORTED = "supported"
+    END_OF_LIFE = "end-of-life"
+    PRE_RELEASE = "pre-release"
+
+    @property
+    def word(self) -> str:
+        """How the tables name it after the version (``""`` when supported)."""
+        return {Support.END_OF_LIFE: "end of life", Support.PRE_RELEASE: "pre-release"}.get(
+            self, ""
+        )
 
 
 # The flag on a row whose outcome depends on the test setup (its docstring's ``Depends:``).

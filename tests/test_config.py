@@ -3,6 +3,7 @@
 import pytest
 
 from session_matrix import config, nox_columns, records
+from session_matrix.vocabulary import Support
 from tests.helpers import NEWEST
 
 
@@ -17,11 +18,12 @@ def table(monkeypatch):
 
 
 def test_a_pre_release_is_one_line_and_is_installed_as_such(table):
-    table({NEWEST: {"python": ">=3.12"}, "9.9": {"python": ">=3.12", "support": "pre-release"}})
+    pre = {"python": ">=3.12", "support": Support.PRE_RELEASE.value}
+    table({NEWEST: {"python": ">=3.12"}, "9.9": pre})
     versions = config.django_versions()
     assert [(d.version, d.support) for d in versions] == [
-        (NEWEST, "supported"),
-        ("9.9", "pre-release"),
+        (NEWEST, Support.SUPPORTED),
+        ("9.9", Support.PRE_RELEASE),
     ]
     assert config.newest_release().version == NEWEST, "a pre-release is never the newest"
     spec = nox_columns.env_spec("9.9", records.load("db"), ["pytest"])
@@ -39,5 +41,5 @@ def test_an_unknown_standing_is_an_error_naming_the_key(table):
 
 def test_the_matrix_marks_django_versions_past_their_support():
     standing = {d.version: d for d in config.django_versions()}
-    past = [d for d in standing.values() if d.support == "end-of-life"]
+    past = [d for d in standing.values() if d.support == Support.END_OF_LIFE]
     assert all(d.note for d in past)

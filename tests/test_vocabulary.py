@@ -10,6 +10,7 @@ from session_matrix.vocabulary import (
     Outcome,
     RunStatus,
     SuiteRunStatus,
+    Support,
     Verdict,
     because,
     legend,
@@ -37,6 +38,8 @@ def test_the_matrix_schema_speaks_the_vocabulary():
     ]
     kinds = _enum("matrix", "$defs", "pattern", "properties", "kind")
     assert kinds == ["", *(k.value for k in Kind)]
+    support = _enum("matrix", "properties", "django", "items", "properties", "support")
+    assert support == [s.value for s in Support]
     column = _enum("matrix", "$defs", "column", "properties", "status")
     assert column == [*(s.value for s in RunStatus), CellStatus.ABSENT.value]
 

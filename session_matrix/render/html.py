@@ -23,7 +23,16 @@ from session_matrix import records, rollup, services
 from session_matrix.merge import summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.paths import PACKAGE
-from session_matrix.vocabulary import DEPENDS, RAN, CellStatus, Kind, RunStatus, Verdict, legend
+from session_matrix.vocabulary import (
+    DEPENDS,
+    RAN,
+    CellStatus,
+    Kind,
+    RunStatus,
+    Support,
+    Verdict,
+    legend,
+)
 
 __all__ = ["environment", "html_report", "page_context", "script"]
 
@@ -194,6 +203,7 @@ def page_context(matrix: Matrix) -> dict[str, Any]:
         "depends": DEPENDS,
         # The template compares statuses with these, never with words of its own.
         "RunStatus": RunStatus,
+        "Support": Support,
         "Verdict": Verdict,
         "finished": (finished[0][:10], finished[-1][:10]) if finished else ("", ""),
         "count": len(matrix.patterns),

@@ -12,7 +12,15 @@ from session_matrix import rollup
 from session_matrix.merge import Counts, newest_ran, summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.render import md
-from session_matrix.vocabulary import DEPENDS, CellStatus, Kind, RunStatus, Verdict, legend
+from session_matrix.vocabulary import (
+    DEPENDS,
+    CellStatus,
+    Kind,
+    RunStatus,
+    Support,
+    Verdict,
+    legend,
+)
 
 __all__ = ["markdown_report", "readme_block"]
 
@@ -75,10 +83,8 @@ def _table(matrix: Matrix, rows: list[PatternRow], link: str) -> list[str]:
 def _versions(matrix: Matrix) -> str:
     parts = []
     for d in matrix.django:
-        note = {"end-of-life": " (end of life)", "pre-release": " (pre-release)"}.get(
-            d.support, ""
-        )
-        parts.append(f"{d.version}{note}")
+        word = Support(d.support).word
+        parts.append(f"{d.version} ({word})" if word else d.version)
     return ", ".join(parts)
 
 
