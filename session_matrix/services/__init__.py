@@ -27,6 +27,7 @@ import functools
 import importlib
 import os
 import pkgutil
+import shutil
 import signal
 import socket
 import sys
@@ -117,6 +118,18 @@ class EnvAddress:
 
     def prepare_process(self) -> None:
         """Anything the process that loads the settings must do first (most need nothing)."""
+
+    def binary(self, what: str, package: str) -> str:
+        """The program ``address()`` names, found on the PATH; ``ServiceUnavailable`` saying
+        how to get one when it is not there."""
+        found = shutil.which(self.address())
+        if found is None:
+            msg = (
+                f"no {what} at {self.address()!r} (apt-get install {package}, or set "
+                f"{self.env_var} to its path)"
+            )
+            raise ServiceUnavailable(msg)
+        return found
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from typing import ClassVar
@@ -28,13 +27,7 @@ class Chromium(EnvAddress):
 
     @contextlib.contextmanager
     def provide(self, label: str) -> Iterator[Given]:
-        path = shutil.which(self.address())
-        if path is None:
-            msg = (
-                f"no Chromium at {self.address()!r} (apt-get install chromium, or set "
-                f"{self.env_var})"
-            )
-            raise ServiceUnavailable(msg)
+        path = self.binary("Chromium", "chromium")
         try:
             version = subprocess.run(
                 [path, "--version"], capture_output=True, text=True, timeout=30, check=True

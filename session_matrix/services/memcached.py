@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -96,13 +95,7 @@ class Memcached(EnvAddress):
 
     @contextlib.contextmanager
     def provide(self, label: str, memory_mb: int = 64) -> Iterator[Given]:
-        binary = shutil.which(self.address())
-        if binary is None:
-            msg = (
-                f"no memcached at {self.address()!r} (apt-get install memcached, or set "
-                f"{self.env_var} to its path)"
-            )
-            raise ServiceUnavailable(msg)
+        binary = self.binary("memcached", "memcached")
         for attempt in range(1, _ATTEMPTS + 1):
             port = free_port()
             process = subprocess.Popen(
