@@ -17,6 +17,7 @@ from pathlib import Path
 from session_matrix import config, records
 from session_matrix.model import ColumnKey, GoodRun, LastRun, RawRecord, Row, to_json
 from session_matrix.paths import ROOT
+from session_matrix.services.memcached import free_port
 from session_matrix.vocabulary import Outcome, RunStatus
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
@@ -79,12 +80,6 @@ def nox(results, *args, check=True, env=None, timeout=900):
     if check:
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisServer:
