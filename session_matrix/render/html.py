@@ -19,20 +19,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from session_matrix import records, rollup, services
+from session_matrix import records, rollup, services, vocabulary
 from session_matrix.merge import summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.paths import PACKAGE
-from session_matrix.vocabulary import (
-    DEPENDS,
-    RAN,
-    CellStatus,
-    Kind,
-    RunStatus,
-    Support,
-    Verdict,
-    legend,
-)
+from session_matrix.vocabulary import DEPENDS, RAN, CellStatus, Kind, Verdict, legend
 
 __all__ = ["environment", "html_report", "page_context", "script"]
 
@@ -125,7 +116,9 @@ def _header(configuration: Configuration, columns: list[Column]) -> dict[str, An
         "packages": versions_of("packages", _packages(configuration)),
         "stores": _stores(configuration),
         "stale": [column.django for column in columns if column.stale],
-        "problems": [_problem(c) for c in columns if c.status != RunStatus.OK or c.note],
+        "problems": [
+            _problem(c) for c in columns if c.status != vocabulary.RunStatus.OK or c.note
+        ],
     }
 
 
@@ -181,7 +174,7 @@ def page_context(matrix: Matrix) -> dict[str, Any]:
         c.name: [col for col in matrix.columns if col.configuration == c.name]
         for c in matrix.configurations
     }
-    ran = [c for c in matrix.columns if c.finished and c.status == RunStatus.OK]
+    ran = [c for c in matrix.columns if c.finished and c.status == vocabulary.RunStatus.OK]
     finished = sorted(c.finished for c in ran)
     counts = {c.configuration: c for c in summary(matrix)}
     return {
@@ -202,8 +195,8 @@ def page_context(matrix: Matrix) -> dict[str, Any]:
         "failed": CellStatus.FAILED.term,
         "depends": DEPENDS,
         # The template compares statuses with these, never with words of its own.
-        "RunStatus": RunStatus,
-        "Support": Support,
+        "RunStatus": vocabulary.RunStatus,
+        "Support": vocabulary.Support,
         "Verdict": Verdict,
         "finished": (finished[0][:10], finished[-1][:10]) if finished else ("", ""),
         "count": len(matrix.patterns),
