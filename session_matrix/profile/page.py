@@ -1,7 +1,7 @@
 """The profile on the page: ``section(profile, matrix)`` is the page's profile section.
 
 The template is ``templates/profile.html.j2``, rendered in the page's own Jinja2 environment
-(``render.html.environment``: autoescape, so every text from the records or the run is shown
+(``render.jinja.environment``: autoescape, so every text from the records or the run is shown
 as text), with the charts as inline SVG (``charts``) and the guarantees as ``guarantee_cells``.
 This module only precomputes what the template lays out.
 """
@@ -24,7 +24,7 @@ from session_matrix.profile.measures import (
     measured,
 )
 from session_matrix.profile.pick import NONE_MEETS, Pick
-from session_matrix.render.html import environment
+from session_matrix.render.jinja import environment
 
 __all__ = ["context", "section"]
 

@@ -16,18 +16,16 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from session_matrix import records, rollup, services, vocabulary
 from session_matrix.merge import summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
-from session_matrix.paths import PACKAGE
+from session_matrix.render.jinja import TEMPLATES, environment
 from session_matrix.vocabulary import DEPENDS, RAN, CellStatus, Kind, Verdict, legend
 
-__all__ = ["environment", "html_report", "page_context", "script"]
+__all__ = ["html_report", "page_context", "script"]
 
-TEMPLATES = PACKAGE / "render" / "templates"
 # Which client packages a configuration's settings use (every column environment has them
 # all installed; the header shows the ones that ran the configuration's sessions).
 _CLIENTS = {
@@ -205,22 +203,6 @@ def page_context(matrix: Matrix) -> dict[str, Any]:
             "everywhere": Verdict.FAILS_EVERYWHERE.value,
         },
     }
-
-
-def environment() -> Environment:
-    """The Jinja2 environment every page is rendered with: autoescape, strict, no extra URL
-    schemes in urlize."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.policies["urlize.extra_schemes"] = []
-    env.policies["urlize.rel"] = "noopener noreferrer"
-    return env
 
 
 def script() -> tuple[Markup, str]:

@@ -1,7 +1,7 @@
 """``index.html``: the report as one self-contained page, rendered by ``suite.html.j2`` in the
-matrix page's Jinja2 environment (autoescape: test output is text). It has no script: its
-Content-Security-Policy forbids any. This module only precomputes what the template lays out;
-every glyph, tone and word comes from ``vocabulary``.
+pages' one Jinja2 environment (``render.jinja``; autoescape: test output is text). It has no
+script: its Content-Security-Policy forbids any. This module only precomputes what the
+template lays out; every glyph, tone and word comes from ``vocabulary``.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from session_matrix.merge import anchor
-from session_matrix.render.html import environment
+from session_matrix.render.jinja import environment
 from session_matrix.suite.runs import BROKEN, NOT_RUN, OUTCOMES, RAN
 from session_matrix.vocabulary import CellStatus
 

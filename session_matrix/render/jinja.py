@@ -1,0 +1,35 @@
+"""The one Jinja2 environment every page is rendered with (the matrix page, the profile
+section, the suite's report): the templates in ``templates/``, autoescape on, undefined
+names an error, no extra URL schemes in ``urlize``. Renderers import it from here, never
+from each other.
+"""
+
+from __future__ import annotations
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from session_matrix.paths import PACKAGE
+
+__all__ = ["TEMPLATES", "environment"]
+
+TEMPLATES = PACKAGE / "render" / "templates"
+
+
+def environment() -> Environment:
+    """The Jinja2 environment every page is rendered with: autoescape, strict, no extra URL
+    schemes in urlize."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.policies["urlize.extra_schemes"] = []
+    env.policies["urlize.rel"] = "noopener noreferrer"
+    return env
+
+
+def __dir__() -> list[str]:
+    return __all__
