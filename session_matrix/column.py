@@ -32,7 +32,6 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Iterator
@@ -40,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from session_matrix import overlay, paths, records, schemas, selection, services
+from session_matrix import overlay, paths, pytest_run, records, schemas, selection, services
 from session_matrix.fingerprint import fingerprint
 from session_matrix.model import (
     ColumnKey,
@@ -53,22 +52,14 @@ from session_matrix.model import (
     previous_raw,
     write_raw,
 )
-from session_matrix.recorder import ROWS_VAR, Recording
-from session_matrix.vocabulary import CellStatus, Outcome, RunStatus, because
+from session_matrix.recorder import Recording
+from session_matrix.vocabulary import CellStatus, RunStatus, because
 
-__all__ = ["Interrupted", "combine_runs", "main", "merge_rows", "pytest_command"]
-
-PYTEST_ARGS: tuple[str, ...] = ("-p", "session_matrix.recorder", "-q", "--tb=no", "--no-header")
-PYTEST_ARGS += ("-p", "no:cacheprovider")
-USAGE_ERROR, NOTHING_COLLECTED = 4, 5
+__all__ = ["Interrupted", "main", "merge_rows"]
 
 
 class Interrupted(BaseException):
     """SIGTERM or SIGINT: stop, release the services, keep the previous rows."""
-
-
-class BadInput(Exception):
-    """Our arguments, pytest's, or the selection are unusable: nothing is written."""
 
 
 @dataclass
@@ -117,89 +108,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def pytest_command(args: list[str], seed: int | None) -> list[str]:
-    """The pytest command for ``args``: ``matrix_tests`` unless a path in ``args`` narrows it."""
-    order = [f"--randomly-seed={seed}"] if seed is not None and "no:randomly" not in args else []
-    target = [] if selection.paths_in(args, paths.ROOT) else [paths.PATTERNS_DIR]
-    return [sys.executable, "-m", "pytest", *target, *PYTEST_ARGS, *order, *args]
-
-
-def _pytest_once(args: list[str], env: dict[str, str], seed: int | None) -> Recording:
-    with tempfile.TemporaryDirectory(prefix="session-matrix-rows-") as tmp:
-        rows_path = Path(tmp) / "rows.json"
-        code = subprocess.call(
-            pytest_command(args, seed),
-            cwd=paths.ROOT,
-            env=env | {ROWS_VAR: str(rows_path)},
-            # Killed outright, the runner takes its pattern run with it: an orphan would go
-            # on using a Redis database whose lease is free to be taken again.
-            preexec_fn=services.die_with_parent(),  # one prctl call
-        )
-        if code == USAGE_ERROR:
-            msg = f"pytest rejected the arguments {args} (see above)"
-            raise BadInput(msg)
-        if not rows_path.exists():
-            return Recording(exit_code=code)
-        recording = Recording.read(rows_path)
-    narrowed = selection.narrowing(args, paths.ROOT)
-    if (
-        code == NOTHING_COLLECTED
-        and (narrowed or recording.partial)
-        and not recording.collection_errors
-    ):
-        msg = f"the selection {' '.join(args)} matches no pattern"
-        raise BadInput(msg)
-    return recording
-
-
-def combine_runs(runs: list[dict[str, Row]]) -> dict[str, Row]:
-    """Rows of repeated runs -> one row per pattern; ``runs`` lists every outcome.
-
-    The first run's row is kept, unless a later run failed where it passed: then that
-    failure's exception and message are kept, since they explain the flakiness.
-    """
-    combined: dict[str, Row] = {}
-    for rows in runs:
-        for node_id, row in rows.items():
-            entry = combined.get(node_id)
-            if entry is None:
-                combined[node_id] = Row(**{**row.__dict__, "runs": [row.outcome]})
-                continue
-            entry.runs.append(row.outcome)
-            if entry.outcome == Outcome.PASSED and row.outcome != Outcome.PASSED:
-                outcome = entry.outcome
-                entry.__dict__.update({k: v for k, v in row.__dict__.items() if k != "runs"})
-                entry.outcome = outcome
-    if len(runs) <= 1:
-        for entry in combined.values():
-            entry.runs = []
-    return combined
-
-
-def _broken(runs: tuple[Recording, ...], wanted: str, args: list[str]) -> str:
-    """Why the run itself is broken, or "" when its rows are results."""
-    lost = {node: error for run in runs for node, error in run.lost.items()}
-    if lost:
-        node, error = sorted(lost.items())[0]
-        more = f" (and {len(lost) - 1} more)" if len(lost) > 1 else ""
-        return f"a service went away during the run: {error}, in {node}{more}"
-    errors = sorted({error for run in runs for error in run.collection_errors})
-    if errors:
-        return "collection failed: " + "; ".join(errors)
-    first = runs[0]
-    if first.django and first.django != wanted and not first.django.startswith(f"{wanted}."):
-        return f"this environment has Django {first.django}, the column is for Django {wanted}"
-    if first.exit_code == 3:
-        return "pytest internal error (exit code 3): see the output above"
-    if not first.tests:
-        what = f"pytest args: {' '.join(args)}" if args else "no pytest args"
-        return (
-            f"pytest failed before recording any pattern (exit code {first.exit_code}, "
-            f"{what}): see the output above"
-        )
-    return ""
-
-
 def _diagnose(name: str, env: dict[str, str]) -> tuple[str, str] | None:
     """Why Django could not even start for this record: (kind, message), or None."""
     done = subprocess.run(
@@ -234,7 +142,7 @@ def _attempt(args: argparse.Namespace, record: records.Record, label: str) -> At
                 if number:
                     bundle.reset()
                 seed = None if args.seed is None else args.seed + number
-                runs.append(_pytest_once(args.pytest_args, env, seed))
+                runs.append(pytest_run.run_once(args.pytest_args, env, seed))
                 if runs[-1].preflight or (not runs[-1].tests and runs[-1].exit_code != 0):
                     break
             lost = ""
@@ -253,11 +161,11 @@ def _attempt(args: argparse.Namespace, record: records.Record, label: str) -> At
         problem = {"kind": found[0], "message": found[1]} if found else None
     if problem is not None:
         if problem["kind"] == "invalid":
-            raise BadInput(problem["message"])
+            raise pytest_run.BadInput(problem["message"])
         return Attempt(RunStatus.UNAVAILABLE, problem["message"])
     for run in runs:
         run.services = versions | run.services
-    broken = lost or _broken(tuple(runs), args.django, args.pytest_args)
+    broken = lost or pytest_run.broken(tuple(runs), args.django, args.pytest_args)
     if broken:
         return Attempt(RunStatus.ERROR, broken, tuple(runs))
     return Attempt(RunStatus.OK, "", tuple(runs))
@@ -285,7 +193,7 @@ def _record(
     if attempt.status != RunStatus.OK:
         return raw
     runs = attempt.recordings
-    rows = combine_runs([run.tests for run in runs])
+    rows = pytest_run.combine_runs([run.tests for run in runs])
     for row in rows.values():
         row.at = finished
     tests_time = sum(row.duration for run in runs for row in run.tests.values())
@@ -373,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
                 attempt = _attempt(args, record, key.id)
             except (KeyboardInterrupt, Interrupted):
                 attempt = Attempt(RunStatus.INTERRUPTED, "interrupted (SIGINT or SIGTERM)")
-            except BadInput as exc:
+            except pytest_run.BadInput as exc:
                 print(f"error: {key.id}: {exc}; nothing written", file=sys.stderr)
                 return 2
             except Exception as exc:  # a crash of the harness is the column's error

@@ -17,7 +17,7 @@ import django
 import pytest
 import redis
 
-from session_matrix import column, selection, services
+from session_matrix import column, pytest_run, selection, services
 from session_matrix.model import read_raw
 from session_matrix.services.redis import LEASE_PREFIX
 from tests.helpers import ROOT, row, snapshot
@@ -29,7 +29,7 @@ REDIS_RECORD = "cache"  # the default configuration of the cache engine
 def test_repeated_runs_that_disagree_keep_every_outcome_and_the_failure():
     first = {"t.py::x": row(), "t.py::y": row()}
     second = {"t.py::x": row("failed", "KeyError", "'foo'"), "t.py::y": row()}
-    combined = column.combine_runs([first, second])
+    combined = pytest_run.combine_runs([first, second])
     assert combined["t.py::x"].runs == ["passed", "failed"]
     assert combined["t.py::x"].exception == "KeyError"
     assert combined["t.py::x"].outcome == "passed"
@@ -37,7 +37,7 @@ def test_repeated_runs_that_disagree_keep_every_outcome_and_the_failure():
 
 
 def test_a_single_run_carries_no_runs_list():
-    assert column.combine_runs([{"t.py::x": row()}])["t.py::x"].runs == []
+    assert pytest_run.combine_runs([{"t.py::x": row()}])["t.py::x"].runs == []
 
 
 def test_a_selection_updates_its_rows_and_a_full_run_replaces_the_column():
@@ -75,8 +75,8 @@ def test_which_arguments_make_a_selection(args, narrowed):
 
 
 def test_a_path_after_the_separator_replaces_the_whole_catalogue():
-    assert "matrix_tests" in column.pytest_command([], 1)
-    command = column.pytest_command(["matrix_tests/test_auth.py"], 1)
+    assert "matrix_tests" in pytest_run.pytest_command([], 1)
+    command = pytest_run.pytest_command(["matrix_tests/test_auth.py"], 1)
     assert "matrix_tests" not in command
     assert command[-1] == "matrix_tests/test_auth.py"
     assert "--randomly-seed=1" in command

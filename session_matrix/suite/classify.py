@@ -11,7 +11,7 @@ import re
 import shlex
 from importlib import metadata
 
-from session_matrix import column, preflight, records
+from session_matrix import preflight, pytest_run, records
 from session_matrix.suite import scratch
 from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, BadInput, Plan, Run
 from session_matrix.vocabulary import CellStatus, because
@@ -95,14 +95,14 @@ def classify(run: Run, code: int, plan: Plan) -> None:
             "before --"
         )
         raise BadInput(msg)
-    if code == column.USAGE_ERROR and "while loading conftest" not in run.output:
+    if code == pytest_run.USAGE_ERROR and "while loading conftest" not in run.output:
         msg = (
             f"pytest rejected the arguments {shlex.join(plan.pytest_args) or '(none)'}: "
             f"{_pytest_error(run.output)}; fix what follows --"
         )
         raise BadInput(msg)
     recording = run.recording
-    if code == column.USAGE_ERROR:
+    if code == pytest_run.USAGE_ERROR:
         run.status, run.reason = BROKEN, f"conftest failed to import under {name}: "
         run.reason += _last_error(run.output) or "see its log"
         return
@@ -112,7 +112,7 @@ def classify(run: Run, code: int, plan: Plan) -> None:
         run.reason = problem["message"]
         return
     nothing = recording is not None and not (recording.tests or recording.collection_errors)
-    if nothing and code == column.NOTHING_COLLECTED:
+    if nothing and code == pytest_run.NOTHING_COLLECTED:
         msg = f"no tests collected with pytest arguments {shlex.join(plan.pytest_args)!r}"
         raise BadInput(msg + "; check the paths and -k/-m expressions after --")
     if recording is None or not (recording.tests or recording.collection_errors or recording.lost):
@@ -121,7 +121,7 @@ def classify(run: Run, code: int, plan: Plan) -> None:
         last = _last_error(run.output)
         run.reason += f": {last}" if last else ": see its log"
         return
-    broken = column._broken((recording,), recording.django, plan.pytest_args)
+    broken = pytest_run.broken((recording,), recording.django, plan.pytest_args)
     if broken:
         for prefix, words in _BROKEN_WORDS.items():
             if broken.startswith(prefix):
