@@ -39,7 +39,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from session_matrix import overlay, paths, pytest_run, records, schemas, selection, services
+from session_matrix import (
+    overlay,
+    paths,
+    preflight,
+    pytest_run,
+    records,
+    schemas,
+    selection,
+    services,
+)
 from session_matrix.fingerprint import fingerprint
 from session_matrix.model import (
     ColumnKey,
@@ -160,7 +169,7 @@ def _attempt(args: argparse.Namespace, record: records.Record, label: str) -> At
         found = _diagnose(record.name, env)
         problem = {"kind": found[0], "message": found[1]} if found else None
     if problem is not None:
-        if problem["kind"] == "invalid":
+        if problem["kind"] == preflight.INVALID:
             raise pytest_run.BadInput(problem["message"])
         return Attempt(RunStatus.UNAVAILABLE, problem["message"])
     for run in runs:

@@ -25,14 +25,17 @@ from pathlib import Path
 from typing import Any
 
 from session_matrix.records import Record, requirement_name
-from session_matrix.vocabulary import CellStatus, because
+from session_matrix.vocabulary import CellStatus, RunStatus, because
 
-__all__ = ["Problem", "check", "dotted_paths", "main"]
+__all__ = ["INVALID", "UNAVAILABLE", "Problem", "check", "dotted_paths", "main"]
+
+# A Problem's kind: the column is not available here, or the record is wrong.
+UNAVAILABLE, INVALID = RunStatus.UNAVAILABLE.value, "invalid"
 
 
 @dataclass
 class Problem:
-    """Why the record cannot run here: ``unavailable`` or ``invalid``, and the line to show."""
+    """Why the record cannot run here: ``UNAVAILABLE`` or ``INVALID``, and the line to show."""
 
     kind: str
     message: str
@@ -92,7 +95,7 @@ def _unavailable(record: Record, top: str, exc: BaseException) -> Problem | None
     package = sorted(required)[0]
     version = metadata.version(package)
     return Problem(
-        "unavailable",
+        UNAVAILABLE,
         because(
             CellStatus.UNAVAILABLE,
             f"{package} {version} does not support Django {django.get_version()} "
@@ -125,7 +128,7 @@ def _problem(record: Record, where: str, path: str, exc: BaseException) -> Probl
     if unavailable:
         return unavailable
     return Problem(
-        "invalid",
+        INVALID,
         f"{record.path}: {where} {path!r} does not import ({_first_line(exc)}); fix the "
         "dotted path, or add its package to requires",
     )

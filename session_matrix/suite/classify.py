@@ -108,7 +108,7 @@ def classify(run: Run, code: int, plan: Plan) -> None:
         return
     if recording is not None and recording.preflight:
         problem = recording.preflight
-        run.status = NOT_RUN if problem["kind"] == "unavailable" else BROKEN
+        run.status = NOT_RUN if problem["kind"] == preflight.UNAVAILABLE else BROKEN
         run.reason = problem["message"]
         return
     nothing = recording is not None and not (recording.tests or recording.collection_errors)
