@@ -36,7 +36,6 @@ import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 
 from session_matrix import (
@@ -274,11 +273,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     key = ColumnKey.of(record.name, args.django)
-    foreign = selection.outside(args.pytest_args, paths.ROOT, PATTERNS_DIR)
+    foreign = selection.outside(args.pytest_args, paths.ROOT, paths.PATTERNS_DIR)
     if foreign:
         print(
             f"error: {key.id}: {', '.join(foreign)}: a path after -- must be under "
-            f"{PATTERNS_DIR}/ (give an option's value as --option=value); nothing written",
+            f"{paths.PATTERNS_DIR}/ (give an option's value as --option=value); nothing written",
             file=sys.stderr,
         )
         return 2
