@@ -350,16 +350,23 @@ def test_a_column_killed_outright_takes_its_memcached_and_patterns_with_it(resul
 
 
 def _children(process, names):
-    """Once ``process`` runs a child of each name (its pytest is ``python``): name -> pid."""
+    """Once ``process`` runs a child of each name (``python`` is its pytest run, not the short
+    ``python -c`` checks the runner makes first): name -> pid."""
     deadline = time.monotonic() + 60
     found = {}
     while not names <= set(found):
         assert time.monotonic() < deadline, found
         assert process.poll() is None, process.communicate()[0]
         listed = subprocess.run(
-            ["pgrep", "-P", str(process.pid), "-l"], capture_output=True, text=True, check=False
-        ).stdout.split()
-        found = {name: int(pid) for pid, name in zip(listed[::2], listed[1::2], strict=True)}
+            ["pgrep", "-P", str(process.pid), "-a"], capture_output=True, text=True, check=False
+        ).stdout.splitlines()
+        found = {}
+        for line in listed:
+            pid, _, command = line.partition(" ")
+            program = Path(command.split(" ", 1)[0]).name
+            name = "python" if program.startswith("python") else program
+            if name != "python" or " -m pytest " in command:
+                found[name] = int(pid)
         time.sleep(0.05)
     return found
 
