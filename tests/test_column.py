@@ -481,3 +481,25 @@ def test_an_interrupted_column_drops_its_test_database_and_stops_its_server(resu
     if database is not None:
         assert not database.exists(), f"{database.name} is left on the server"
     assert not [name for name, pid in children.items() if _alive(pid)], "left running"
+
+
+@pytest.mark.parametrize("service", ["postgres", "mysql"])
+def test_a_test_database_left_by_a_killed_column_is_dropped_by_the_next_run(results_dir, service):
+    """SIGKILL gives the runner no chance to drop its test database; the next run on this
+    host drops it, since the process its name records is gone."""
+    configuration = {"postgres": "db-postgres"}.get(service, "db-mariadb")
+    process = _start(configuration, results_dir, "-k", "sleep")
+    database = _Database(service, _children(process, {"python"})["python"])
+    deadline = time.monotonic() + 30
+    while not database.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.kill()
+    process.communicate(timeout=60)
+    deadline = time.monotonic() + 10  # its pytest gets SIGTERM as the runner dies
+    while database.connections():
+        assert time.monotonic() < deadline, "the killed column's pytest is still connected"
+        time.sleep(0.1)
+    assert database.exists(), "the killed column left nothing: this test proves nothing"
+    with services.provision([service], f"{configuration}-dj{DJANGO}"):
+        assert not database.exists(), f"{database.name} was not reclaimed"

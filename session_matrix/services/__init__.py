@@ -27,6 +27,7 @@ import functools
 import importlib
 import os
 import pkgutil
+import platform
 import shutil
 import signal
 import socket
@@ -43,6 +44,7 @@ __all__ = [
     "ServiceLost",
     "ServiceUnavailable",
     "die_with_parent",
+    "gone_from_this_host",
     "listening",
     "optional",
     "placeholders",
@@ -58,6 +60,21 @@ class ServiceUnavailable(RuntimeError):
 
 class ServiceLost(RuntimeError):
     """A service restarted or stopped answering during the run: its outcomes are void."""
+
+
+def gone_from_this_host(host: str, pid: int) -> bool:
+    """Whether ``pid`` was a process of this host (``host`` is ``platform.node()``) that no
+    longer exists: what it held (a lease, a test database) can be reclaimed at once. Another
+    host's processes are never judged from here."""
+    if host != platform.node():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
 
 
 _PR_SET_PDEATHSIG = 1

@@ -19,7 +19,12 @@ from session_matrix.services import (
     listening,
     public_url,
 )
-from session_matrix.services.postgres import connection_settings, database_name, too_old
+from session_matrix.services.postgres import (
+    connection_settings,
+    database_name,
+    left_behind,
+    too_old,
+)
 
 __all__ = ["MariaDB"]
 
@@ -110,6 +115,14 @@ class MariaDB(EnvAddress):
         old = too_old(number, tuple(minimum[:2]), "MariaDB" if mariadb else "MySQL", shown)
         if old:
             raise ServiceUnavailable(old)
+        with (
+            contextlib.suppress(MySQLdb.Error),
+            contextlib.closing(self._connect(url)) as conn,
+        ):
+            cursor = conn.cursor()
+            cursor.execute("SELECT schema_name FROM information_schema.schemata")
+            for db in left_behind(row[0] for row in cursor.fetchall()):
+                cursor.execute(f"DROP DATABASE IF EXISTS `{db}`")
         name = database_name(label)
         database = {"ENGINE": "django.db.backends.mysql", **connection_settings(url)}
         database |= {"NAME": name, "TEST": {"NAME": f"test_{name}", "CHARSET": "utf8mb4"}}

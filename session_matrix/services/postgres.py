@@ -1,18 +1,23 @@
 """PostgreSQL: a test database of its own for every run, on the server in ``POSTGRES_URL``.
 
 The run gets ``DATABASES["default"]`` through ``{postgres_database}``, with a ``NAME``
-unique to the run (its column and a random token), so parallel runs, and two checkouts
-running the same column, never collide. pytest-django creates and drops ``test_<NAME>``;
-the provider drops it too, after the run, in case the run died first. A server older than
+unique to the run (its column, its host and process, and a random token), so parallel runs,
+and two checkouts running the same column, never collide. pytest-django creates and drops
+``test_<NAME>``; the provider drops it too, after the run, in case the run died first. A run
+killed outright (SIGKILL) cannot: the next run on the same host drops the databases whose
+process is gone (``left_behind``). A server older than
 the installed Django supports is *not run*, with Django's own minimum in the reason.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
+import platform
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
@@ -21,17 +26,38 @@ from session_matrix.services import (
     Given,
     ServiceLost,
     ServiceUnavailable,
+    gone_from_this_host,
     listening,
     public_url,
 )
 
-__all__ = ["Postgres", "database_name", "too_old"]
+__all__ = ["Postgres", "database_name", "left_behind", "too_old"]
+
+
+def _host_tag(host: str) -> str:
+    return hashlib.sha256(host.encode()).hexdigest()[:6]
 
 
 def database_name(label: str, prefix: str = "sm") -> str:
-    """A database name unique to one run: ``sm_<label>_<token>``, at most 50 characters."""
-    slug = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:30]
-    return f"{prefix}_{slug}_{uuid.uuid4().hex[:10]}"
+    """A database name unique to one run, ``sm_<label>_<host>_<pid>_<token>``, at most 58
+    characters (``test_`` in front stays within MySQL's 64)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:24]
+    owner = f"{_host_tag(platform.node())}_{os.getpid()}"
+    return f"{prefix}_{slug}_{owner}_{uuid.uuid4().hex[:8]}"
+
+
+_OWNED = re.compile(r"(?:test_)?sm_\w*_([0-9a-f]{6})_(\d+)_[0-9a-f]{8}")
+
+
+def left_behind(names: Iterable[str]) -> list[str]:
+    """The databases among ``names`` that a run on this host made and whose process is gone."""
+    here = platform.node()
+    found = []
+    for name in names:
+        owned = _OWNED.fullmatch(name)
+        if owned and owned[1] == _host_tag(here) and gone_from_this_host(here, int(owned[2])):
+            found.append(name)
+    return sorted(found)
 
 
 def too_old(server: tuple[int, ...], minimum: tuple[int, ...], what: str, shown: str) -> str:
@@ -102,6 +128,10 @@ class Postgres(EnvAddress):
         )
         if old:
             raise ServiceUnavailable(old)
+        with contextlib.suppress(psycopg.Error), self._connect(url) as conn:
+            listed = conn.execute(r"SELECT datname FROM pg_database WHERE datname ~ '^(test_)?sm_'")
+            for db in left_behind(row[0] for row in listed.fetchall()):
+                conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         name = database_name(label)
         database = {"ENGINE": "django.db.backends.postgresql", **connection_settings(url)}
         database |= {"NAME": name, "TEST": {"NAME": f"test_{name}"}}

@@ -26,6 +26,7 @@ from session_matrix.services import (
     Given,
     ServiceLost,
     ServiceUnavailable,
+    gone_from_this_host,
     public_url,
 )
 
@@ -51,15 +52,7 @@ def _holder_is_dead(value: bytes) -> bool:
     """A lease held by a process of this host that no longer exists."""
     host, _, rest = value.decode(errors="replace").partition(":")
     pid_text = rest.partition(":")[0]
-    if host != platform.node() or not pid_text.isdigit():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return pid_text.isdigit() and gone_from_this_host(host, int(pid_text))
 
 
 class _Lease:
