@@ -129,8 +129,8 @@ class Postgres(EnvAddress):
         if old:
             raise ServiceUnavailable(old)
         with contextlib.suppress(psycopg.Error), self._connect(url) as conn:
-            listed = conn.execute(r"SELECT datname FROM pg_database WHERE datname ~ '^(test_)?sm_'")
-            for db in left_behind(row[0] for row in listed.fetchall()):
+            listed = conn.execute("SELECT datname FROM pg_database").fetchall()
+            for db in left_behind(row[0] for row in listed):
                 conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         name = database_name(label)
         database = {"ENGINE": "django.db.backends.postgresql", **connection_settings(url)}
