@@ -118,6 +118,13 @@ def _environment(
         lines = [line.strip(" ×╰─▶│") for line in str(exc).splitlines()]
         first = next((line for line in reversed(lines) if line), "no output")
         first = first.removeprefix("cause:").strip()
+        released, _ = envs.resolves(spec.requirements[:1], spec.python)
+        if not released:  # e.g. a pre-release line added before its first alpha is out
+            why = because(
+                CellStatus.NOT_RUN, f"no Django {django} release on the package index ({first})"
+            )
+            _stop(django, record.name, RunStatus.NOT_RUN, why)
+            session.skip(why)
         if record.requires:
             ok, compiled = envs.resolves(record.requires, spec.python)
             if not ok:

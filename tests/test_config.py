@@ -3,7 +3,8 @@
 import pytest
 
 from session_matrix import config, nox_columns, records
-from session_matrix.vocabulary import Support
+from session_matrix.model import read_raw
+from session_matrix.vocabulary import RunStatus, Support
 from tests.helpers import NEWEST
 
 
@@ -43,3 +44,39 @@ def test_the_matrix_marks_django_versions_past_their_support():
     standing = {d.version: d for d in config.django_versions()}
     past = [d for d in standing.values() if d.support == Support.END_OF_LIFE]
     assert all(d.note for d in past)
+
+
+class _Stopped(Exception):
+    pass
+
+
+class _Session:
+    """What nox_columns asks of a nox session: skip and error stop it."""
+
+    def skip(self, reason):
+        raise _Stopped("skip", reason)
+
+    def error(self, reason):
+        raise _Stopped("error", reason)
+
+
+def test_a_django_line_with_no_release_yet_is_not_run_not_a_broken_column(
+    table, tmp_path, monkeypatch
+):
+    """A pre-release line added before its first alpha reaches PyPI (the real index says
+    so): its columns are not run, naming what the index has, and nothing is broken."""
+    pre = {"python": ">=3.12", "support": Support.PRE_RELEASE.value}
+    table({NEWEST: {"python": ">=3.12"}, "99.9": pre})
+    monkeypatch.setenv("SESSION_MATRIX_RESULTS", str(tmp_path))
+    monkeypatch.setenv("SESSION_MATRIX_ENVDIR", str(tmp_path / "envs"))
+    record = records.load("db")
+    if isinstance(nox_columns.env_spec("99.9", record, []), str):
+        pytest.skip("no Python >= 3.12 here")
+    with pytest.raises(_Stopped) as stopped:
+        nox_columns._environment(_Session(), "99.9", record, ["pytest"])
+    kind, reason = stopped.value.args
+    assert kind == "skip", reason
+    assert reason.startswith("not run: no Django 99.9 release on the package index (")
+    raw = read_raw(tmp_path / "raw" / "db-dj99.9.json")
+    assert raw.last_run.status == RunStatus.NOT_RUN
+    assert raw.last_run.reason == reason
