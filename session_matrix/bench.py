@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,9 +246,16 @@ def _best(runs: list[Run]) -> Run:
 def _round(columns: list[Listed], work: Path, env: dict[str, str], jobs: int) -> list[Run]:
     """cold (fresh envdir), warm, floor."""
     shutil.rmtree(work / "envs", ignore_errors=True)
-    runs = [run_nox("cold", columns, work, env, jobs), run_nox("warm", columns, work, env, jobs)]
-    runs.append(run_floor(columns, env, jobs))
-    print(", ".join(f"{run.name} {run.wall:.1f}s" for run in runs), flush=True)
+    steps: list[Callable[[], Run]] = [
+        lambda: run_nox("cold", columns, work, env, jobs),
+        lambda: run_nox("warm", columns, work, env, jobs),
+        lambda: run_floor(columns, env, jobs),
+    ]
+    runs = []
+    for step in steps:  # each takes minutes at full size: say each as it ends
+        runs.append(step())
+        run = runs[-1]
+        print(f"  {run.name}: {run.wall:.1f}s, {run.ok}/{len(columns)} columns ok", flush=True)
     return runs
 
 
