@@ -276,7 +276,8 @@ def test_the_page_section_escapes_the_records_and_links_what_it_cites():
         assert target in ids or target in ("p-replay", "summary"), target
 
 
-def test_a_configuration_not_run_is_named_with_its_reason():
+def profile_with_one_not_run():
+    """A sample profile whose second configuration could not run (no Redis)."""
     document = sample_profile()
     document["configurations"][NAMES[1]] = {
         "status": "not run",
@@ -284,6 +285,11 @@ def test_a_configuration_not_run_is_named_with_its_reason():
         "engine": NAMES[1],
         "label": "x",
     }
+    return document
+
+
+def test_a_configuration_not_run_is_named_with_its_reason():
+    document = profile_with_one_not_run()
     schemas.validate(document, "profile", "profile.json")
     html = str(section(document))
     assert "not run: no Redis at redis://127.0.0.1:1/0" in html
@@ -546,13 +552,7 @@ def test_a_count_the_run_cannot_use_is_one_line_before_anything_is_built(
 
 
 def test_the_printed_summary_says_why_a_configuration_was_not_run_once():
-    document = sample_profile()
-    document["configurations"][NAMES[1]] = {
-        "status": "not run",
-        "reason": "not run: no Redis at redis://127.0.0.1:1/0",
-        "engine": NAMES[1],
-        "label": "x",
-    }
+    document = profile_with_one_not_run()
     lines = orchestrate.summary_lines(document)
     row = next(line for line in lines if line.startswith(NAMES[1]))
     assert row.split(None, 1)[1] == "not run: no Redis at redis://127.0.0.1:1/0"

@@ -16,7 +16,6 @@ from session_matrix.services import (
     Given,
     ServiceLost,
     ServiceUnavailable,
-    listening,
     public_url,
 )
 from session_matrix.services.postgres import (
@@ -24,6 +23,7 @@ from session_matrix.services.postgres import (
     database_name,
     left_behind,
     too_old,
+    unreachable,
 )
 
 __all__ = ["MariaDB"]
@@ -92,16 +92,9 @@ class MariaDB(EnvAddress):
         try:
             version, started = self._status(url)
         except MySQLdb.Error as exc:
-            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-            where = connection_settings(url)
-            if listening(where["HOST"], int(where["PORT"] or 3306)):
-                msg = (
-                    f"MariaDB/MySQL at {shown} rejected the connection ({reason}); check the "
-                    f"user and password in {self.env_var}"
-                )
-            else:
-                msg = f"no MariaDB/MySQL at {shown} ({reason}); start one or set {self.env_var}"
-            raise ServiceUnavailable(msg) from exc
+            raise unreachable(
+                "MariaDB/MySQL", url, 3306, exc, self.env_var, "user and password"
+            ) from exc
         number = tuple(int(part) for part in version.split("-")[0].split(".")[:2])
         mariadb = "mariadb" in version.lower()
         from django.db.backends.mysql.features import DatabaseFeatures

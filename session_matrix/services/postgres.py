@@ -31,7 +31,7 @@ from session_matrix.services import (
     public_url,
 )
 
-__all__ = ["Postgres", "database_name", "left_behind", "too_old"]
+__all__ = ["Postgres", "database_name", "left_behind", "too_old", "unreachable"]
 
 
 def _host_tag(host: str) -> str:
@@ -69,6 +69,22 @@ def too_old(server: tuple[int, ...], minimum: tuple[int, ...], what: str, shown:
     need = ".".join(map(str, minimum))
     have = ".".join(map(str, server))
     return f"{what} {have} at {shown} is too old for Django {django.get_version()} (needs {need}+)"
+
+
+def unreachable(
+    what: str, url: str, port: int, exc: BaseException, env_var: str, credentials: str
+) -> ServiceUnavailable:
+    """Why the database server in ``url`` gave no connection: nothing listens there (start
+    one), or something does and refused us (check the ``credentials`` in ``env_var``)."""
+    shown = public_url(url)
+    reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    where = connection_settings(url)
+    if listening(where["HOST"], int(where["PORT"] or port)):
+        return ServiceUnavailable(
+            f"{what} at {shown} rejected the connection ({reason}); check the {credentials} "
+            f"in {env_var}"
+        )
+    return ServiceUnavailable(f"no {what} at {shown} ({reason}); start one or set {env_var}")
 
 
 def connection_settings(url: str) -> dict[str, Any]:
@@ -111,16 +127,9 @@ class Postgres(EnvAddress):
                 started = conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0]
                 number = conn.info.server_version  # e.g. 150020
         except psycopg.Error as exc:
-            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-            where = connection_settings(url)
-            if listening(where["HOST"], int(where["PORT"] or 5432)):
-                msg = (
-                    f"PostgreSQL at {shown} rejected the connection ({reason}); check the "
-                    f"user, password and database in {self.env_var}"
-                )
-            else:
-                msg = f"no PostgreSQL at {shown} ({reason}); start one or set {self.env_var}"
-            raise ServiceUnavailable(msg) from exc
+            raise unreachable(
+                "PostgreSQL", url, 5432, exc, self.env_var, "user, password and database"
+            ) from exc
         from django.db.backends.postgresql.features import DatabaseFeatures
 
         old = too_old(
