@@ -2,6 +2,8 @@
 
 import shutil
 
+import pytest
+
 from session_matrix import records
 from session_matrix.fingerprint import fingerprint
 from tests.helpers import ROOT
@@ -14,12 +16,18 @@ def _tree(tmp_path):
     return tmp_path
 
 
-def test_a_reworded_docstring_keeps_the_fingerprint_and_code_changes_it(tmp_path):
+@pytest.fixture
+def pattern_module(tmp_path):
+    """A copy of the tree: (the db record, its fingerprint, a pattern module, its text)."""
     root = _tree(tmp_path)
     record = records.load("db", [root / "engines"])
-    before = fingerprint(record, root)
     module = root / "matrix_tests" / "test_before_request.py"
-    text = module.read_text()
+    return record, fingerprint(record, root), module, module.read_text()
+
+
+def test_a_reworded_docstring_keeps_the_fingerprint_and_code_changes_it(pattern_module):
+    record, before, module, text = pattern_module
+    root = module.parent.parent
     module.write_text(
         text.replace("Expect: the view reads foo == 2", "Expect: the view reads foo", 1)
     )
@@ -37,12 +45,9 @@ def test_the_record_and_the_records_it_extends_count(tmp_path):
     assert fingerprint(records.load(variant.name, [root / "engines"]), root) != before
 
 
-def test_a_docstring_that_grows_a_line_keeps_the_fingerprint(tmp_path):
-    root = _tree(tmp_path)
-    record = records.load("db", [root / "engines"])
-    before = fingerprint(record, root)
-    module = root / "matrix_tests" / "test_before_request.py"
-    text = module.read_text()
+def test_a_docstring_that_grows_a_line_keeps_the_fingerprint(pattern_module):
+    record, before, module, text = pattern_module
+    root = module.parent.parent
     grown = text.replace("    Expect: ", "    Expect: (a line more)\n    ", 1)
     assert grown != text
     module.write_text(grown)

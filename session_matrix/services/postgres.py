@@ -5,8 +5,8 @@ unique to the run (its column, its host and process, and a random token), so par
 and two checkouts running the same column, never collide. pytest-django creates and drops
 ``test_<NAME>``; the provider drops it too, after the run, in case the run died first. A run
 killed outright (SIGKILL) cannot: the next run on the same host drops the databases whose
-process is gone (``left_behind``). A server older than
-the installed Django supports is *not run*, with Django's own minimum in the reason.
+process is gone (``left_behind``). A server older than the installed Django supports is
+*not run*, with Django's own minimum in the reason.
 """
 
 from __future__ import annotations
