@@ -192,7 +192,7 @@ class Valkey(EnvAddress):
                 raise ServiceLost(msg)
 
         return Given(
-            values={"valkey_url": f"valkey://127.0.0.1:{port}/0"},
+            values={"valkey_url": f"redis://127.0.0.1:{port}/0"},
             version=server.get("valkey_version") or server.get("redis_version", ""),
             reset=lambda: command(port, "FLUSHALL"),
             check=check,
