@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -29,8 +30,18 @@ __all__ = ["EnvSpec", "InstallFailed", "ensure", "envdir", "resolves"]
 _MARKER = ".session-matrix-env.json"
 
 
+# What uv ("Failed to build `pkg==1.0`") and pip ("Failed building wheel for pkg") say when a
+# package's build from source failed, rather than its resolution.
+_BUILD_FAILED = re.compile(r"Failed to build `|Failed building wheel for ")
+
+
 class InstallFailed(RuntimeError):
-    """The requirements could not be installed; the message is the installer's own."""
+    """The requirements could not be installed; the message is the installer's own.
+    ``build_failed``: a package resolved but did not build (a C header this machine lacks)."""
+
+    def __init__(self, message: str, build_failed: bool = False) -> None:
+        super().__init__(message)
+        self.build_failed = build_failed
 
 
 @dataclass(frozen=True)
@@ -79,8 +90,12 @@ def _locked(path: Path) -> Iterator[None]:
 def _run(command: Sequence[str], env: dict[str, str] | None = None) -> None:
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
-        output = (done.stderr.strip() or done.stdout.strip()).splitlines()
-        raise InstallFailed("\n".join(output[-30:]) or f"exit code {done.returncode}")
+        text = done.stderr.strip() or done.stdout.strip()
+        output = text.splitlines()
+        raise InstallFailed(
+            "\n".join(output[-30:]) or f"exit code {done.returncode}",
+            build_failed=bool(_BUILD_FAILED.search(text)),
+        )
 
 
 def _install(spec: EnvSpec, location: Path, upgrade: bool) -> None:

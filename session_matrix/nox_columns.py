@@ -82,6 +82,16 @@ def _package(compiled: str, requires: tuple[str, ...]) -> str:
     return wanted
 
 
+def _build_error(lines: list[str]) -> str:
+    """The line that says why a build failed: uv's hint when it names what to install
+    (``...a library that provides `libmemcached/memcached.h`...``), else the build's own
+    last line (not uv's general hint)."""
+    hints = [line for line in lines if line.startswith("hint:")]
+    if hints and "that provides" in hints[-1]:
+        return hints[-1]
+    return next((line for line in reversed(lines) if line and line not in hints), "")
+
+
 def env_spec(django: str, record: records.Record, group: list[str]) -> envs.EnvSpec | str:
     """The environment a column runs in, or why it has none (no interpreter)."""
     version = next(d for d in config.django_versions() if d.version == django)
@@ -134,6 +144,13 @@ def _environment(
                 )
                 session.error(message)
             package = _package(compiled, record.requires)
+            if exc.build_failed:
+                # A package built from source that lacks what this machine must provide
+                # (pylibmc without libmemcached's headers): not run here, not Django's doing.
+                error = _build_error(lines) or first
+                why = because(CellStatus.NOT_RUN, f"{package} did not build here ({error})")
+                _stop(django, record.name, RunStatus.NOT_RUN, why)
+                session.skip(why)
             why = because(
                 CellStatus.UNAVAILABLE, f"{package} does not support Django {django} ({first})"
             )

@@ -4,10 +4,12 @@ Each test runs `nox` in a subprocess with results in a temporary directory, shar
 project's column environments (.nox/columns: one per Django version).
 """
 
+import io
 import os
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 
 import pytest
@@ -101,6 +103,48 @@ def test_a_requirement_that_rejects_this_django_reads_not_available(tmp_path):
     assert raw.last_run.status == "unavailable"
     assert raw.last_run.reason.lower().startswith("not available: django 3.")
     assert f"does not support Django {NEWEST}" in raw.last_run.reason
+    assert raw.tests == {}
+
+
+def test_a_requirement_that_does_not_build_here_reads_not_run_not_unavailable(tmp_path):
+    """A package that resolves but fails to build from source (pylibmc without
+    libmemcached's headers) is this machine's lack, not the package rejecting Django: the
+    column reads not run, with the build's last line. The package is a real sdist whose
+    build fails, found by the installer through UV_FIND_LINKS."""
+    name = "session-matrix-needs-header"
+    root = f"session_matrix_needs_header-1.0"
+    metadata = f"Metadata-Version: 2.2\nName: {name}\nVersion: 1.0\n"
+    files = {
+        "PKG-INFO": metadata,
+        "pyproject.toml": (
+            '[build-system]\nrequires = []\nbuild-backend = "backend"\n'
+            'backend-path = ["."]\n'
+            f'[project]\nname = "{name}"\nversion = "1.0"\n'
+        ),
+        "backend.py": (
+            "def build_wheel(*args, **kwargs):\n"
+            "    raise SystemExit('fatal error: needs/header.h: No such file or directory')\n"
+            "build_editable = build_sdist = build_wheel\n"
+        ),
+    }
+    links = tmp_path / "links"
+    links.mkdir()
+    with tarfile.open(links / f"{root}.tar.gz", "w:gz") as sdist:
+        for path, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{root}/{path}")
+            info.size = len(data)
+            sdist.addfile(info, io.BytesIO(data))
+    engines = tmp_path / "engines"
+    engines.mkdir()
+    (engines / "db-unbuilt.toml").write_text(f'extends = "db"\nrequires = ["{name}"]\n')
+    results = tmp_path / "results"
+    env = {"SESSION_MATRIX_ENGINES_DIR": str(engines), "UV_FIND_LINKS": str(links)}
+    nox(results, "-s", f"matrix(db-unbuilt-dj{NEWEST})", env=env)
+    raw = read_raw(results / "raw" / f"db-unbuilt-dj{NEWEST}.json")
+    assert raw.last_run.status == "not_run", raw.last_run.reason
+    assert raw.last_run.reason.startswith(f"not run: {name} 1.0 did not build here (")
+    assert "needs/header.h" in raw.last_run.reason
     assert raw.tests == {}
 
 
