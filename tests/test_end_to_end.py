@@ -112,7 +112,7 @@ def test_a_requirement_that_does_not_build_here_reads_not_run_not_unavailable(tm
     column reads not run, with the build's last line. The package is a real sdist whose
     build fails, found by the installer through UV_FIND_LINKS."""
     name = "session-matrix-needs-header"
-    root = f"session_matrix_needs_header-1.0"
+    root = "session_matrix_needs_header-1.0"
     metadata = f"Metadata-Version: 2.2\nName: {name}\nVersion: 1.0\n"
     files = {
         "PKG-INFO": metadata,

@@ -8,7 +8,9 @@ run*, saying how to get one.
 
 Each run gets a whole server (``cache.clear()`` is ``FLUSHDB``, and a private server is as
 cheap as memcached's), without persistence, in a temporary directory that holds its log.
-The server is stopped on every exit path; one that died or restarted during the run (its
+The column gets it as ``{valkey_url}``, ``redis://127.0.0.1:<port>/0``: valkey-py and
+redis-py both take that scheme, so django-valkey and django-redis can both point at it. The
+server is stopped on every exit path; one that died or restarted during the run (its
 ``run_id`` changed) is ``ServiceLost``.
 
 The free port is found before the server binds it, so another run may take it in between:
@@ -82,9 +84,7 @@ def command(port: int, *args: str) -> str | int | None:
 def info(port: int, section: str = "server") -> dict[str, str]:
     """``INFO <section>``: name -> value."""
     text = str(command(port, "INFO", section) or "")
-    return dict(
-        line.split(":", 1) for line in text.splitlines() if ":" in line and line[0] != "#"
-    )
+    return dict(line.split(":", 1) for line in text.splitlines() if ":" in line and line[0] != "#")
 
 
 def server_command(binary: str, port: int, directory: Path) -> list[str]:
@@ -191,10 +191,13 @@ class Valkey(EnvAddress):
                 msg = f"the private valkey-server on port {port} restarted during the run"
                 raise ServiceLost(msg)
 
+        def reset() -> None:
+            command(port, "FLUSHALL")
+
         return Given(
             values={"valkey_url": f"redis://127.0.0.1:{port}/0"},
             version=server.get("valkey_version") or server.get("redis_version", ""),
-            reset=lambda: command(port, "FLUSHALL"),
+            reset=reset,
             check=check,
         )
 
