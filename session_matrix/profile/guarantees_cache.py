@@ -15,7 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from session_matrix.profile.cache_servers import PrivateMemcached, PrivateRedis, PrivateServer
+from session_matrix.profile.cache_servers import (
+    PrivateMemcached,
+    PrivateRedis,
+    PrivateServer,
+    PrivateValkey,
+)
 from session_matrix.profile.measures import SIZES, STORAGE_SESSIONS
 from session_matrix.profile.targets import Target, log, ready
 from session_matrix.profile.worker_process import WorkerFailed, WorkerProcess
@@ -37,7 +42,7 @@ CACHE_LIMIT_MB = 4
 def _private(target: Target, rundir: Path) -> Iterator[tuple[Target, list[PrivateServer]]]:
     """The target with its cache servers replaced by servers of the run's own (a second
     worker on the same database), or itself when it needs no cache server."""
-    needs = [need for need in target.record.needs if need in ("redis", "memcached")]
+    needs = [need for need in target.record.needs if need in ("redis", "valkey", "memcached")]
     if not needs:
         yield target, []
         return
@@ -50,6 +55,10 @@ def _private(target: Target, rundir: Path) -> Iterator[tuple[Target, list[Privat
                 redis_server = PrivateRedis(rundir).start()
                 started.append(redis_server)
                 values["redis_url"] = redis_server.url
+            elif need == "valkey":
+                valkey_server = PrivateValkey(rundir).start()
+                started.append(valkey_server)
+                values["valkey_url"] = valkey_server.url
             else:
                 memcached = PrivateMemcached().start()
                 started.append(memcached)
