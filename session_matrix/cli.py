@@ -98,11 +98,12 @@ def _configurations(argv: list[str]) -> int:
     except schemas.InvalidInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    width = max((len(record.name) for record in every), default=0)
     for record in every:
         kind = "default" if record.default else f"variant of {record.extends}"
         needs = f" needs {', '.join(record.needs)}" if record.needs else ""
         requires = f" requires {', '.join(record.requires)}" if record.requires else ""
-        print(f"{record.name:<24} {kind:<28} {record.label}{needs}{requires}")
+        print(f"{record.name:<{width}} {kind:<28} {record.label}{needs}{requires}")
     return 0
 
 

@@ -126,3 +126,16 @@ def test_records_are_found_in_an_extra_directory_first(tmp_path):
     )
     assert records.load("db", records.directories(tmp_path)).description == "mine"
     assert records.load("db").description != "mine"
+
+
+def test_the_configurations_listing_names_every_record_in_aligned_columns(capsys):
+    """`session-matrix configurations`: one line per record, the kinds in one column even
+    when a name is longer than the others (cache-valkey-django_redis once pushed its own)."""
+    from session_matrix import cli
+
+    assert cli.main(["configurations"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    every = records.load_all()
+    assert [line.split()[0] for line in lines] == [record.name for record in every]
+    starts = {line.index(" default" if " default " in line else " variant of ") for line in lines}
+    assert len(starts) == 1, lines
