@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         wrk, served = serving.start(measured, rundir, stack, method)
         throughput.measure(wrk, served, args.seconds, args.throughput_rounds)
         guarantees_served.lost_updates_on(served)
+        guarantees_served.across_processes_on(served, stack)
         guarantees_served.app_restart(served, stack)
         serving.stop(served)
         phase_in_process_guarantees(measured)

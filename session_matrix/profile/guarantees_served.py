@@ -16,9 +16,81 @@ from session_matrix.profile.measures import SIZES, WORKERS
 from session_matrix.profile.serving import CANARY, Served, until_ready
 from session_matrix.profile.targets import log
 
-__all__ = ["LOST_UPDATE_ROUNDS", "app_restart", "lost_updates", "lost_updates_on"]
+__all__ = [
+    "ACROSS_HOW",
+    "ACROSS_ROUNDS",
+    "LOST_UPDATE_ROUNDS",
+    "across_processes",
+    "across_processes_on",
+    "app_restart",
+    "lost_updates",
+    "lost_updates_on",
+]
 
 LOST_UPDATE_ROUNDS = 25
+ACROSS_ROUNDS = 10  # visitors; each writes and reads back three times across the processes
+ACROSS_HOW = (
+    "written through one gunicorn server, read back through a second one (another process "
+    "on the same settings and database), and the other way round"
+)
+
+
+def across_processes(first: int, second: int, site: Site, rounds: int) -> dict[str, Any]:
+    """One session through two app-server processes: each visitor writes through one and
+    reads back through the other, three times (first -> second twice, then second ->
+    first), so a per-process copy of the session shows as a read that is absent (the other
+    process never had it) or stale (it kept an older copy)."""
+    reads = absent = stale = errors = 0
+    steps = ((first, second), (first, second), (second, first))
+    for number in range(rounds):
+        client = Client(http_transport(first), site)
+        client.request("GET", f"/token/{SIZES[0]}/")
+        for step, (writer, reader) in enumerate(steps):
+            value = f"{number}.{step}"
+            client.transport = http_transport(writer)
+            if client.request("POST", "/session/across/", {"value": value}).status != 200:
+                errors += 1
+                continue
+            client.transport = http_transport(reader)
+            reply = client.request("GET", "/session/across/")
+            if reply.status != 200:
+                errors += 1
+                continue
+            reads += 1
+            answer = json.loads(reply.body)
+            if answer.get("present") is not True:
+                absent += 1
+            elif answer.get("value") != value:
+                stale += 1
+    return {
+        "value": absent + stale == 0 if reads else None,
+        "reads": reads,
+        "absent": absent,
+        "stale": stale,
+        "errors": errors,
+        "how": ACROSS_HOW,
+    } | ({} if reads else {"error": f"no read answered ({errors} requests failed)"})
+
+
+def across_processes_on(served: list[Served], stack: contextlib.ExitStack) -> None:
+    """The multi-process guarantee on every configuration: its 1-worker server and a second
+    one like it, started for the purpose and stopped after."""
+    for entry in served:
+        if entry.workers != WORKERS[0]:
+            continue
+        target = entry.target
+        log(f"  {target.name}: one session through two app-server processes")
+        second = entry.server.again().start()
+        stack.callback(second.stop)
+        try:
+            until_ready(Client(http_transport(second.port), target.site()))
+            target.guarantees["across_processes"] = across_processes(
+                entry.server.port, second.port, target.site(), ACROSS_ROUNDS
+            )
+        except (RuntimeError, OSError, ValueError) as exc:
+            target.unmeasured("across_processes", str(exc))
+        finally:
+            second.stop()
 
 
 def _race(base: Client, number: int) -> list[tuple[int, str, Client, int]]:
