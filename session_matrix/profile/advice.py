@@ -15,6 +15,7 @@ from session_matrix.model import Matrix
 from session_matrix.profile import advice_matrix
 from session_matrix.profile.advice_matrix import matrix_pick, most_idioms
 from session_matrix.profile.advice_measured import (
+    ACROSS_PROCESSES,
     GuaranteeNeed,
     busiest,
     fastest,
@@ -119,6 +120,7 @@ def picks(profile: dict[str, Any], matrix: Matrix | None = None) -> list[Pick]:
             advice_matrix.rows(matrix, REVOCATION_PATTERNS)
         )
     found = [
+        guarantee_pick(ok, ACROSS_PROCESSES),
         revocable,
         *(fastest(ok, need, kind) for need, kind in FASTEST),
         *(busiest(ok, need, mix) for need, mix in BUSIEST),

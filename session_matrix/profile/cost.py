@@ -63,6 +63,7 @@ def figure_of(blocks: list[list[list[int]]]) -> dict[str, Any]:
     times = [sample[0] / 1000 for sample in samples]
     medians = [statistics.median(s[0] / 1000 for s in block) for block in blocks if block]
     errors = [sample[5] for sample in samples if sample[5] >= 400]
+    wrong = sum(sample[6] for sample in samples if len(sample) > 6)
     figure: dict[str, Any] = {
         "median_us": round(statistics.median(times), 1),
         "p99_us": round(percentile(times, 99), 1),
@@ -76,6 +77,8 @@ def figure_of(blocks: list[list[list[int]]]) -> dict[str, Any]:
         "cookie_bytes": statistics.median_low([s[4] for s in samples]),
         "requests": len(samples),
         "errors": len(errors),
+        "wrong": wrong,
+        "rounds_us": [round(median, 1) for median in medians],
         "spread": round(spread(medians), 3),
     }
     figure["noisy"] = figure["spread"] > NOISE_BOUND

@@ -16,6 +16,9 @@ from session_matrix.profile.measures import (
 __all__ = ["GUARANTEES", "guarantee_cell"]
 
 GUARANTEES = {
+    "across_processes": (
+        "One session through two app-server processes (written in one, read in the other)"
+    ),
     "replay_after_logout": "A cookie copied before logout still authenticates",
     "lost_updates": "Two concurrent requests writing different keys: acknowledged writes lost",
     "survives_app_restart": "A session survives an app-server restart",
@@ -54,6 +57,19 @@ def guarantee_cell(name: str, found: dict[str, Any] | None) -> dict[str, str]:
         if value is None:
             return {"text": "no cache server", "tone": "na", "title": title}
         text, tone = _yes_no(value, True, "yes", "no: lost")
+    elif name == "across_processes":
+        wrong = int(found.get("absent", 0)) + int(found.get("stale", 0))
+        if value is None:
+            text, tone = "–", "na"
+        elif value:
+            text, tone = f"yes: {found.get('reads')} of {found.get('reads')} reads right", "ok"
+        else:
+            kinds = ", ".join(
+                f"{found[key]} {key}" for key in ("absent", "stale") if found.get(key)
+            )
+            reads = found.get("reads")
+            text = f"no: {wrong} of {reads} reads wrong ({kinds}); single process only"
+            tone = "bad"
     elif name == "lost_updates":
         text = f"{value} of {found.get('of')}"
         tone = "ok" if value == 0 else "bad"

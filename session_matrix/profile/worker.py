@@ -36,17 +36,20 @@ class Worker(GuaranteeCommands, StorageCommands):
 
     def block(self, kind: str, size: int, count: int) -> dict[str, list[list[int]]]:
         """``count`` requests of one kind on a session of ``size`` bytes; per request:
-        [ns, queries, cache commands, Set-Cookie bytes, Cookie bytes, status]."""
+        [ns, queries, cache commands, Set-Cookie bytes, Cookie bytes, status, wrong], wrong
+        1 when an answer below 400 did not hold what the session must (see ``answered``)."""
         key = f"{kind}:{size}"
         if key not in self.clients:
             self.clients[key] = self.seeded(size)
+            self.holds[key] = "0"
         client = self.clients[key]
         out: dict[str, list[list[int]]] = {}
 
-        def timed(name: str, send: Callable[[], Reply]) -> None:
+        def timed(name: str, send: Callable[[], Reply], expect: str = "") -> None:
             before = djangoproc.COUNTS.snapshot()
             reply = send()
             after = djangoproc.COUNTS.snapshot()
+            right = reply.status >= 400 or answered(name, reply, expect)
             out.setdefault(name, []).append(
                 [
                     reply.elapsed_ns,
@@ -55,6 +58,7 @@ class Worker(GuaranteeCommands, StorageCommands):
                     reply.set_cookie_bytes,
                     reply.cookie_bytes,
                     reply.status,
+                    0 if right else 1,
                 ]
             )
 
@@ -62,10 +66,12 @@ class Worker(GuaranteeCommands, StorageCommands):
             if kind == "anonymous":
                 timed(kind, lambda: client.request("GET", "/untouched/"))
             elif kind == "read":
-                timed(kind, lambda: client.request("GET", "/session/n/"))
+                timed(kind, lambda: client.request("GET", "/session/n/"), self.holds[key])
             elif kind == "write":
-                value = {"value": str(number)}
-                timed(kind, functools.partial(client.request, "POST", "/session/n/", value))
+                value = {"value": f"{key}:{number}"}
+                send = functools.partial(client.request, "POST", "/session/n/", value)
+                timed(kind, send, value["value"])
+                self.holds[key] = value["value"]
             elif kind == "auth":
                 # An anonymous visitor holding `size` bytes logs in, then out (which flushes
                 # the session): the data is stored again, untimed, before the next login.
@@ -84,6 +90,24 @@ class Worker(GuaranteeCommands, StorageCommands):
         store["token"] = payload(size)
         store.save()
         client.jar[self.site.session_cookie] = str(store.session_key)
+
+
+def answered(name: str, reply: Reply, expect: str) -> bool:
+    """The answer holds what it must: a read or a write the value the session last stored
+    (``expect``), a login the user, a logout its confirmation, an anonymous page a 200."""
+    if reply.status != 200:
+        return False
+    if name == "anonymous":
+        return True
+    try:
+        body = json.loads(reply.body)
+    except ValueError:
+        return False
+    if name in ("read", "write"):
+        return body.get("present") is True and body.get("value") == expect
+    if name == "login":
+        return bool(body.get("username") == USERNAME)
+    return bool(body.get("logged_out") is True)
 
 
 def main() -> int:
