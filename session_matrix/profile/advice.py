@@ -22,7 +22,7 @@ from session_matrix.profile.advice_measured import (
     guarantee_pick,
     least_storage,
 )
-from session_matrix.profile.measures import LARGE_SESSION, human_bytes, measured
+from session_matrix.profile.measures import LARGE_SESSION, human_bytes, lost_writes, measured
 from session_matrix.profile.pick import Pick
 
 __all__ = ["picks"]
@@ -81,7 +81,7 @@ GUARANTEES = (
         "Concurrent requests must not lose each other's writes",
         "lost_updates",
         lambda g: None if g["value"] is None else g["value"] == 0,
-        lambda g: f"{g['value']} of {g.get('of', '?')} acknowledged writes lost",
+        lost_writes,
         "no write lost when two requests write one session at once",
     ),
     GuaranteeNeed(

@@ -11,6 +11,7 @@ from session_matrix.profile.measures import (
     SIZES,
     STORAGE_SESSIONS,
     human_bytes,
+    lost_writes,
 )
 
 __all__ = ["GUARANTEES", "guarantee_cell"]
@@ -20,7 +21,10 @@ GUARANTEES = {
         "One session through two app-server processes (written in one, read in the other)"
     ),
     "replay_after_logout": "A cookie copied before logout still authenticates",
-    "lost_updates": "Two concurrent requests writing different keys: acknowledged writes lost",
+    "lost_updates": (
+        "Two overlapping requests writing different keys: acknowledged writes lost "
+        "(and with no overlap, the same stale cookie)"
+    ),
     "survives_app_restart": "A session survives an app-server restart",
     "survives_cache_restart": "A session survives a restart of the cache server",
     "survives_cache_flush": "A session survives a flush of the cache",
@@ -71,10 +75,17 @@ def guarantee_cell(name: str, found: dict[str, Any] | None) -> dict[str, str]:
             text = f"no: {wrong} of {reads} reads wrong ({kinds}); single process only"
             tone = "bad"
     elif name == "lost_updates":
-        text = f"{value} of {found.get('of')}"
+        control = found.get("sequential")
+        if found.get("structural"):
+            text = "one per pair, by design"
+        elif control is not None:
+            text = f"{value} in {found.get('pairs')} pairs; {control.get('lost')} with no overlap"
+        else:
+            text = f"{value} of {found.get('of')}"
         tone = "ok" if value == 0 else "bad"
+        title = lost_writes(found) if control is not None else title
         if found.get("failed_writes"):
-            title = f"{found['failed_writes']} more answered with an error (not lost: told)"
+            title += f"; {found['failed_writes']} more answered with an error (not lost: told)"
     elif name == "eviction_when_full":
         silent = ", silently" if found.get("silent") else ""
         text = "none" if value == 0 else f"{value} of {found.get('of')}{silent}"

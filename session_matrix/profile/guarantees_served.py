@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import threading
 import time
 from typing import Any
@@ -13,13 +14,17 @@ from typing import Any
 from session_matrix.profile.app_server import Gunicorn
 from session_matrix.profile.client import Client, Site, http_transport
 from session_matrix.profile.measures import SIZES, WORKERS
-from session_matrix.profile.serving import CANARY, Served, until_ready
+from session_matrix.profile.serving import CANARY, Served, cookie_store, until_ready
 from session_matrix.profile.targets import log
 
 __all__ = [
     "ACROSS_HOW",
     "ACROSS_ROUNDS",
     "LOST_UPDATE_ROUNDS",
+    "MECHANISM_COOKIE",
+    "MECHANISM_NONE",
+    "MECHANISM_SERVER",
+    "MECHANISM_UNSHARED",
     "across_processes",
     "across_processes_on",
     "app_restart",
@@ -27,7 +32,16 @@ __all__ = [
     "lost_updates_on",
 ]
 
-LOST_UPDATE_ROUNDS = 25
+LOST_UPDATE_ROUNDS = 25  # pairs overlapped, and as many in the control
+MECHANISM_COOKIE = "client_cookie"  # the browser keeps the last Set-Cookie: its write wins
+MECHANISM_SERVER = "server_session"  # the server stores whole sessions: the last save wins
+MECHANISM_UNSHARED = "not_shared"  # lost with no overlap on a server-side store: unshared
+MECHANISM_NONE = "none"
+LOST_HOW = (
+    "pairs of writes on one session, each writing its own key, through gunicorn with 2 "
+    "workers: overlapped (the view holds both answers until both requests loaded the "
+    "session), then one after the other with the same stale cookie (the control)"
+)
 ACROSS_ROUNDS = 10  # visitors; each writes and reads back three times across the processes
 ACROSS_HOW = (
     "written through one gunicorn server, read back through a second one (another process "
@@ -93,9 +107,10 @@ def across_processes_on(served: list[Served], stack: contextlib.ExitStack) -> No
             second.stop()
 
 
-def _race(base: Client, number: int) -> list[tuple[int, str, Client, int]]:
-    """Two copies of ``base`` each POST their own key at the same moment; (when each
-    answer arrived, the key, the client, the status), in arrival order."""
+def _race(base: Client, number: int, pair: str) -> list[tuple[int, str, Client, int]]:
+    """Two copies of ``base`` each POST their own key to the overlapped write, which holds
+    both answers until both requests have loaded the session; (when each answer arrived,
+    the key, the client, the status), in arrival order."""
     barrier = threading.Barrier(2)
     finished: list[tuple[int, str, Client, int]] = []
     lock = threading.Lock()
@@ -103,7 +118,8 @@ def _race(base: Client, number: int) -> list[tuple[int, str, Client, int]]:
     def send(key: str, client: Client) -> None:
         barrier.wait()
         try:
-            status = client.request("POST", f"/session/{key}/", {"value": str(number)}).status
+            data = {"value": str(number), "pair": pair}
+            status = client.request("POST", f"/overlap/{key}/", data).status
         except OSError:
             status = 0
         with lock:
@@ -113,21 +129,36 @@ def _race(base: Client, number: int) -> list[tuple[int, str, Client, int]]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=60)
     return sorted(finished, key=lambda item: item[0])
 
 
-def lost_updates(port: int, site: Site, rounds: int) -> dict[str, Any]:
-    """Two requests at once, each writing its own key of one session; afterwards the
-    browser holds the cookies of whichever answered last. Which acknowledged writes (200)
-    are still there? A write answered with an error was not lost silently: the app was
-    told; it counts under ``failed_writes``, not ``lost``."""
-    base = Client(http_transport(port), site)
-    base.request("GET", f"/token/{SIZES[0]}/")
-    lost = acknowledged = failed_writes = failed_reads = 0
+def _one_after_the_other(base: Client, number: int) -> list[tuple[int, str, Client, int]]:
+    """The control: the same two writes, each from a copy of ``base`` (the same stale
+    cookie), the second sent only after the first answered: no overlap at all."""
+    finished = []
+    for key in "ab":
+        client = base.copy()
+        try:
+            status = client.request("POST", f"/session/{key}/", {"value": str(number)}).status
+        except OSError:
+            status = 0
+        finished.append((time.perf_counter_ns(), key, client, status))
+    return finished
+
+
+def _pairs(base: Client, rounds: int, overlapped: bool) -> dict[str, int]:
+    """``rounds`` pairs of writes on one session; afterwards the browser holds the cookies
+    of whichever answered last, as a browser does. Which acknowledged writes (200) are still
+    there? A write answered with an error was not lost silently: the app was told; it
+    counts under ``failed_writes``, not ``lost``."""
+    lost = acknowledged = failed_writes = failed_reads = pairs = 0
     for number in range(rounds):
         original = dict(base.jar)
-        finished = _race(base, number)
+        if overlapped:
+            finished = _race(base, number, secrets.token_hex(8))
+        else:
+            finished = _one_after_the_other(base, number)
         for _, _, client, _ in finished:
             for cookie, value in client.jar.items():
                 if original.get(cookie) != value:
@@ -138,6 +169,7 @@ def lost_updates(port: int, site: Site, rounds: int) -> dict[str, Any]:
         written = {key for _, key, _, status in finished if status == 200}
         failed_writes += 2 - len(written)
         acknowledged += len(written)
+        pairs += len(written) == 2
         for key in sorted(written):
             reply = base.request("GET", f"/session/{key}/")
             if reply.status != 200:
@@ -145,12 +177,39 @@ def lost_updates(port: int, site: Site, rounds: int) -> dict[str, Any]:
             elif json.loads(reply.body).get("value") != str(number):
                 lost += 1
     return {
-        "value": lost,
         "lost": lost,
         "of": acknowledged,
+        "pairs": pairs,
         "writes": 2 * rounds,
         "failed_writes": failed_writes,
         "errors": failed_writes + failed_reads,
+    }
+
+
+def lost_updates(port: int, site: Site, rounds: int, cookie_store: bool) -> dict[str, Any]:
+    """Pairs of writes on one session, each request writing its own key: overlapped (both
+    in flight before either answers), then the control, one after the other with the same
+    stale cookie. Which mechanism loses the writes follows from the two: the control loses
+    them too, so the client's cookie does (the last Set-Cookie wins); only overlapped pairs
+    lose them, so the server's stored session does (the last save wins). A server-side
+    store that loses them in the control too does not share the session between the
+    server's processes."""
+    base = Client(http_transport(port), site)
+    base.request("GET", f"/token/{SIZES[0]}/")
+    overlapped = _pairs(base, rounds, overlapped=True)
+    control = _pairs(base, rounds, overlapped=False)
+    if control["lost"]:
+        mechanism = MECHANISM_COOKIE if cookie_store else MECHANISM_UNSHARED
+    elif overlapped["lost"]:
+        mechanism = MECHANISM_SERVER
+    else:
+        mechanism = MECHANISM_NONE
+    return overlapped | {
+        "value": overlapped["lost"],
+        "mechanism": mechanism,
+        "structural": bool(control["pairs"]) and control["lost"] >= control["pairs"],
+        "sequential": {key: control[key] for key in ("lost", "of", "pairs", "errors")},
+        "how": LOST_HOW,
     }
 
 
@@ -158,10 +217,13 @@ def lost_updates_on(served: list[Served]) -> None:
     """Lost updates on every configuration's server with the most workers."""
     for entry in served:
         if entry.workers == WORKERS[-1]:
-            log(f"  {entry.target.name}: two concurrent writers on one session")
+            log(f"  {entry.target.name}: pairs of writers on one session, overlapped and not")
             try:
                 entry.target.guarantees["lost_updates"] = lost_updates(
-                    entry.server.port, entry.target.site(), LOST_UPDATE_ROUNDS
+                    entry.server.port,
+                    entry.target.site(),
+                    LOST_UPDATE_ROUNDS,
+                    cookie_store(entry.target),
                 ) | {"workers": entry.workers}
             except OSError as exc:
                 entry.target.unmeasured("lost_updates", str(exc))

@@ -14,12 +14,15 @@ __all__ = [
     "HEADLINE",
     "KINDS",
     "LARGE_SESSION",
+    "MECHANISMS",
     "MIXES",
     "MIX_LABELS",
+    "OVERLAP_DIR_VAR",
     "SIZES",
     "STORAGE_SESSIONS",
     "WORKERS",
     "human_bytes",
+    "lost_writes",
     "measured",
     "most_workers",
 ]
@@ -34,6 +37,7 @@ WORKERS = (1, 2)  # gunicorn sync workers
 BROWSER_COOKIE_LIMIT = 4096  # bytes of name=value a browser keeps (RFC 6265's minimum)
 LARGE_SESSION = SIZES[-1]  # a session no cookie could carry
 STORAGE_SESSIONS = 10_000
+OVERLAP_DIR_VAR = "SESSION_MATRIX_OVERLAP_DIR"  # where a server's overlapped writes meet
 
 # A run's size, unless told otherwise (``session-matrix profile --requests ...``).
 DEFAULTS: dict[str, Any] = {
@@ -43,6 +47,32 @@ DEFAULTS: dict[str, Any] = {
     "seconds": 1.0,  # seconds per load-generator run
     "throughput_rounds": 2,  # load-generator rounds
 }
+
+
+MECHANISMS = {  # lost_updates' mechanism -> what loses the write, in words
+    "client_cookie": "the client's cookie: the last Set-Cookie wins",
+    "server_session": "the server's stored session: the last save wins",
+    "not_shared": "the server's processes do not share the session",
+    "none": "",
+}
+
+
+def lost_writes(found: dict[str, Any]) -> str:
+    """A lost_updates guarantee in words: structural (by design) or per overlapping pair,
+    its mechanism, and the control without overlap beside it."""
+    control = found.get("sequential") or {}
+    mechanism = MECHANISMS.get(str(found.get("mechanism")), "")
+    beside = (
+        f"; one after the other with the same stale cookie: {control.get('lost')} of "
+        f"{control.get('pairs')} pairs lost a write"
+        if control
+        else ""
+    )
+    if found.get("structural"):
+        return f"every overlapping pair loses one write, by design ({mechanism}){beside}"
+    pairs = found.get("pairs", found.get("of", "?"))
+    said = f"{found.get('value')} writes lost in {pairs} overlapping pairs"
+    return f"{said} ({mechanism}){beside}" if mechanism else f"{said}{beside}"
 
 
 def measured(profile: dict[str, Any]) -> dict[str, dict[str, Any]]:

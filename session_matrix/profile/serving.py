@@ -17,7 +17,7 @@ from typing import Any
 from session_matrix.profile.app_server import Gunicorn, gunicorn_options
 from session_matrix.profile.client import Client, Site, http_transport
 from session_matrix.profile.load_generator import Pool, Wrk
-from session_matrix.profile.measures import MIXES, SIZES, WORKERS
+from session_matrix.profile.measures import MIXES, OVERLAP_DIR_VAR, SIZES, WORKERS
 from session_matrix.profile.targets import Target, log, ready
 
 __all__ = ["CANARY", "POOL", "Served", "cookie_store", "start", "stop", "until_ready"]
@@ -119,7 +119,7 @@ def start(
             server = Gunicorn(
                 target.python,
                 workers,
-                target.env(target.use_database()),
+                target.env(target.use_database()) | {OVERLAP_DIR_VAR: str(rundir / "overlap")},
                 rundir / f"{target.name}-gunicorn-{workers}.log",
                 found[target.python][1],
             ).start()
