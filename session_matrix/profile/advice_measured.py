@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from session_matrix.profile.measures import STORAGE_SESSIONS, human_bytes, most_workers
+from session_matrix.profile.measures import culled as culled_said
 from session_matrix.profile.pick import Evidence, Pick, counted
 
 __all__ = [
@@ -245,8 +246,8 @@ def least_storage(ok: Measured) -> Pick | None:
         if found is None or found["value"] is None:
             continue
         kept, sessions = found.get("kept"), found.get("sessions", STORAGE_SESSIONS)
-        if kept is not None and kept < sessions * 0.99:
-            culled.append((name, f"keeps only ~{kept:,} of {sessions:,} sessions"))
+        if kept is not None and kept < sessions:
+            culled.append((name, culled_said(found)))
         else:
             storage[name] = found["value"]
     if not storage:

@@ -10,6 +10,7 @@ from session_matrix.profile.measures import (
     LARGE_SESSION,
     SIZES,
     STORAGE_SESSIONS,
+    culled,
     human_bytes,
     lost_writes,
 )
@@ -130,7 +131,7 @@ def guarantee_cell(name: str, found: dict[str, Any] | None) -> dict[str, str]:
         tone = "na"
         kept, sessions = found.get("kept"), found.get("sessions", STORAGE_SESSIONS)
         if kept is not None and kept < sessions:
-            text += f" (only ~{kept:,} of {sessions:,} kept)"
+            text += f" ({culled(found)})"
             tone = "warn"
     else:
         text, tone = str(value), "na"

@@ -21,6 +21,7 @@ __all__ = [
     "SIZES",
     "STORAGE_SESSIONS",
     "WORKERS",
+    "culled",
     "human_bytes",
     "lost_writes",
     "measured",
@@ -73,6 +74,24 @@ def lost_writes(found: dict[str, Any]) -> str:
     pairs = found.get("pairs", found.get("of", "?"))
     said = f"{found.get('value')} writes lost in {pairs} overlapping pairs"
     return f"{said} ({mechanism}){beside}" if mechanism else f"{said}{beside}"
+
+
+def culled(found: dict[str, Any]) -> str:
+    """What a store that did not keep every session kept, in words ("" when it kept all):
+    the exact count, and whether the newest visitors are those kept or any visitor."""
+    kept, sessions = found.get("kept"), found.get("sessions", STORAGE_SESSIONS)
+    if kept is None or kept >= sessions:
+        return ""
+    said = f"keeps exactly {kept:,} of {sessions:,} sessions"
+    newest = found.get("kept_newest")
+    if newest is None:
+        return said
+    if newest >= kept:
+        return f"{said}: the newest visitors'"
+    return (
+        f"{said}, and only {newest:,} of the newest {kept:,} visitors': "
+        "culling takes any visitor, not the oldest"
+    )
 
 
 def measured(profile: dict[str, Any]) -> dict[str, dict[str, Any]]:
