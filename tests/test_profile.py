@@ -252,7 +252,13 @@ def test_a_store_that_culled_sessions_is_not_the_smallest():
     culling |= {"value": 0, "kept": 300, "sessions": 10000}
     storage = next(p for p in picks(document) if p.need.startswith("Least server-side"))
     assert NAMES[0] not in storage.choose
-    assert dict(storage.avoid)[NAMES[0]] == "keeps only ~300 of 10,000 sessions"
+    assert dict(storage.avoid)[NAMES[0]] == "keeps exactly 300 of 10,000 sessions"
+    culling["kept_newest"] = 103
+    storage = next(p for p in picks(document) if p.need.startswith("Least server-side"))
+    assert dict(storage.avoid)[NAMES[0]] == (
+        "keeps exactly 300 of 10,000 sessions, and only 103 of the newest 300 visitors': "
+        "culling takes any visitor, not the oldest"
+    )
 
 
 def test_a_need_without_data_gives_no_line():
@@ -479,7 +485,8 @@ def test_ratios_are_to_the_fastest_that_succeeded():
 
 class _Store(http.server.BaseHTTPRequestHandler):
     """A session app over HTTP whose writes load the session, wait, and save it whole (the
-    last save wins), except writes to the key ``refused``, which it answers with a 400."""
+    last save wins), except writes to the key ``refused``, which it answers with a 400; the
+    overlapped write (``/overlap/<key>/``) is the same write, its wait the overlap."""
 
     session: ClassVar[dict[str, str]] = {}
     refused: ClassVar[str] = ""
@@ -517,15 +524,65 @@ def test_lost_updates_count_acknowledged_writes_only(refused):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        found = lost_updates(server.server_address[1], Site(), 4)
+        found = lost_updates(server.server_address[1], Site(), 4, cookie_store=False)
     finally:
         server.shutdown()
         server.server_close()
     if refused:  # one write of each round refused: told, not lost; the other one kept
         assert (found["lost"], found["of"], found["failed_writes"]) == (0, 4, 4)
+        assert found["mechanism"] == "none"
     else:  # both acknowledged, the later save erased the earlier one's key
         assert (found["lost"], found["of"], found["failed_writes"]) == (4, 8, 0)
+        assert (found["pairs"], found["mechanism"]) == (4, "server_session")
+    # one after the other, the second write loads what the first saved: nothing lost
+    assert found["sequential"]["lost"] == 0
+    assert found["structural"] is False
     assert found["writes"] == 8
+
+
+class _CookieStore(http.server.BaseHTTPRequestHandler):
+    """A session app over HTTP that keeps the session in the cookie, as signed_cookies does:
+    a write answers with the whole session in a new cookie, at once."""
+
+    def log_message(self, *args):
+        pass
+
+    def session(self):
+        cookie = self.headers.get("Cookie", "")
+        found = re.search(r"sessionid=([0-9a-f]*)", cookie)
+        return json.loads(bytes.fromhex(found.group(1))) if found and found.group(1) else {}
+
+    def answer(self, session, body):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Set-Cookie", f"sessionid={json.dumps(session).encode().hex()}")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        key = self.path.strip("/").split("/")[-1]
+        self.answer(self.session(), json.dumps({"value": self.session().get(key)}).encode())
+
+    def do_POST(self):
+        key = self.path.strip("/").split("/")[-1]
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        self.answer(self.session() | {key: parse_qs(body)["value"][0]}, b"{}")
+
+
+def test_a_cookie_store_loses_one_write_per_pair_by_design_even_without_overlap():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CookieStore)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        found = lost_updates(server.server_address[1], Site(), 4, cookie_store=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (found["lost"], found["pairs"]) == (4, 4)
+    assert found["sequential"] == {"lost": 4, "of": 8, "pairs": 4, "errors": 0}
+    assert (found["mechanism"], found["structural"]) == ("client_cookie", True)
+    cell = guarantee_cell("lost_updates", found)
+    assert cell["text"] == "one per pair, by design"
+    assert cell["title"].startswith("every overlapping pair loses one write, by design")
 
 
 @pytest.mark.parametrize(

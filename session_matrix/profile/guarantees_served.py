@@ -147,13 +147,14 @@ def _one_after_the_other(base: Client, number: int) -> list[tuple[int, str, Clie
     return finished
 
 
-def _pairs(base: Client, rounds: int, overlapped: bool) -> dict[str, int]:
-    """``rounds`` pairs of writes on one session; afterwards the browser holds the cookies
+def _pairs(base: Client, numbers: range, overlapped: bool) -> dict[str, int]:
+    """A pair of writes on one session per number (each writes the number, so no pair
+    reads back an earlier pair's value as its own); afterwards the browser holds the cookies
     of whichever answered last, as a browser does. Which acknowledged writes (200) are still
     there? A write answered with an error was not lost silently: the app was told; it
     counts under ``failed_writes``, not ``lost``."""
     lost = acknowledged = failed_writes = failed_reads = pairs = 0
-    for number in range(rounds):
+    for number in numbers:
         original = dict(base.jar)
         if overlapped:
             finished = _race(base, number, secrets.token_hex(8))
@@ -180,7 +181,7 @@ def _pairs(base: Client, rounds: int, overlapped: bool) -> dict[str, int]:
         "lost": lost,
         "of": acknowledged,
         "pairs": pairs,
-        "writes": 2 * rounds,
+        "writes": 2 * len(numbers),
         "failed_writes": failed_writes,
         "errors": failed_writes + failed_reads,
     }
@@ -196,8 +197,8 @@ def lost_updates(port: int, site: Site, rounds: int, cookie_store: bool) -> dict
     server's processes."""
     base = Client(http_transport(port), site)
     base.request("GET", f"/token/{SIZES[0]}/")
-    overlapped = _pairs(base, rounds, overlapped=True)
-    control = _pairs(base, rounds, overlapped=False)
+    overlapped = _pairs(base, range(rounds), overlapped=True)
+    control = _pairs(base, range(rounds, 2 * rounds), overlapped=False)
     if control["lost"]:
         mechanism = MECHANISM_COOKIE if cookie_store else MECHANISM_UNSHARED
     elif overlapped["lost"]:

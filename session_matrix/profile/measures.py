@@ -71,8 +71,10 @@ def lost_writes(found: dict[str, Any]) -> str:
     )
     if found.get("structural"):
         return f"every overlapping pair loses one write, by design ({mechanism}){beside}"
-    pairs = found.get("pairs", found.get("of", "?"))
-    said = f"{found.get('value')} writes lost in {pairs} overlapping pairs"
+    if "pairs" in found:
+        said = f"{found.get('value')} writes lost in {found['pairs']} overlapping pairs"
+    else:
+        said = f"{found.get('value')} of {found.get('of', '?')} acknowledged writes lost"
     return f"{said} ({mechanism}){beside}" if mechanism else f"{said}{beside}"
 
 
