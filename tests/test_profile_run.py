@@ -5,19 +5,26 @@ Configurations are chosen from the records by what they are (a database-backed e
 signed-cookie engine, a Redis-backed cache), never by a hard-coded list. No test asserts a
 time: speed is what ``nox -s profile`` measures and prints."""
 
+import http.server
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import ClassVar
+from urllib.parse import parse_qs
 
 import pytest
 
 from session_matrix import config, overlay, records, schemas, services
 from session_matrix.profile import djangoproc, orchestrate
 from session_matrix.profile.guarantees_cache import storage_guarantee
+from session_matrix.profile.load_generator import Pool, Wrk
+from session_matrix.profile.throughput import figure_of, unchecked_reason
 from session_matrix.profile.worker_process import WorkerProcess
 from tests.helpers import ROOT, backend, undocumented
 
@@ -340,3 +347,89 @@ def test_a_full_cache_loses_live_sessions_silently_and_a_database_does_not(tmp_p
     *_, database = measure(DATABASE, tmp_path / "d", *calls)
     assert cache == {"live": 20, "present": 0, "lost": 20, "errors": 0}
     assert database == {"live": 20, "present": 20, "lost": 0, "errors": 0}
+
+
+class _Sessions(http.server.BaseHTTPRequestHandler):
+    """The project's ``/session/<key>/`` view over HTTP, its sessions kept by cookie, with
+    a store that may be wrong: ``forget`` answers a write 200 with the value but keeps
+    only every other one (the next read is stale); ``garbage`` answers 200 with a body
+    that does not say what the session holds."""
+
+    protocol_version = "HTTP/1.1"
+    sessions: ClassVar[dict[str, dict[str, str]]] = {}
+    forget: ClassVar[bool] = False
+    garbage: ClassVar[bool] = False
+    writes: ClassVar[list[int]] = [0]
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, key, found):
+        body = (
+            b"<html>fine</html>"
+            if self.garbage
+            else json.dumps(
+                {"key": key, "present": found is not None, "value": found, "type": "str"}
+            ).encode()
+        )
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def session(self):
+        found = re.search(r"sessionid=(\w+)", self.headers.get("Cookie", ""))
+        return self.sessions.setdefault(found.group(1) if found else "", {})
+
+    def do_GET(self):
+        key = self.path.strip("/").split("/")[-1]
+        self.answer(key, self.session().get(key))
+
+    def do_POST(self):
+        key = self.path.strip("/").split("/")[-1]
+        value = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())["value"]
+        self.writes[0] += 1
+        if not (self.forget and self.writes[0] % 2):
+            self.session()[key] = value[0]
+        self.answer(key, value[0])
+
+
+def _wrk_against(handler, tmp_path):
+    wrk = Wrk()
+    if not wrk.binary:
+        pytest.skip("no wrk on the PATH (apt-get install wrk)")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    keys = tuple(f"s{n}" for n in range(1, 9))
+    pool = Pool(keys, keys, ("",) * 8, ("t",) * 8, "sessionid", "X-CSRFToken", False)
+    try:
+        script = wrk.script(tmp_path / "mix.lua", pool, 0.5)
+        return wrk.run(server.server_address[1], script, 1, 2)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("forget", [False, True])
+def test_the_load_generator_checks_every_answer(forget, tmp_path):
+    handler = type("Store", (_Sessions,), {"sessions": {}, "forget": forget, "writes": [0]})
+    result = _wrk_against(handler, tmp_path)
+    assert result["checked"] == result["requests"] > 0
+    assert unchecked_reason([result]) == ""
+    figure = figure_of([result])
+    if forget:  # answered 200 every time, and wrong: reads after a forgotten write are stale
+        assert figure["stale"] > 0
+        assert figure["wrong"] == figure["stale"] + figure["absent"] + figure["new_session"]
+        assert figure["errors"] == 0
+    else:  # a store that keeps every write: not one answer counted wrong
+        assert figure["wrong"] == 0
+
+
+def test_answers_that_cannot_be_checked_make_the_throughput_an_error(tmp_path):
+    handler = type("Store", (_Sessions,), {"sessions": {}, "garbage": True})
+    result = _wrk_against(handler, tmp_path)
+    assert result["unchecked"] > 0
+    reason = unchecked_reason([result])
+    assert reason.startswith("answers could not be checked: ")
+    assert "fine" in reason
