@@ -5,6 +5,7 @@ Configurations are chosen from the records by what they are (a database-backed e
 signed-cookie engine, a Redis-backed cache), never by a hard-coded list. No test asserts a
 time: speed is what ``nox -s profile`` measures and prints."""
 
+import contextlib
 import http.server
 import json
 import os
@@ -21,9 +22,17 @@ from urllib.parse import parse_qs
 import pytest
 
 from session_matrix import config, overlay, records, schemas, services
-from session_matrix.profile import djangoproc, orchestrate
+from session_matrix.profile import (
+    djangoproc,
+    guarantees_served,
+    orchestrate,
+    serving,
+    targets,
+    throughput,
+)
 from session_matrix.profile.guarantees_cache import storage_guarantee
 from session_matrix.profile.load_generator import Pool, Wrk
+from session_matrix.profile.measures import MIXES
 from session_matrix.profile.throughput import figure_of, unchecked_reason
 from session_matrix.profile.worker_process import WorkerProcess
 from tests.helpers import ROOT, backend, undocumented
@@ -433,3 +442,32 @@ def test_answers_that_cannot_be_checked_make_the_throughput_an_error(tmp_path):
     reason = unchecked_reason([result])
     assert reason.startswith("answers could not be checked: ")
     assert "fine" in reason
+
+
+@pytest.mark.slow_harness
+def test_a_per_process_store_answers_wrong_through_two_processes(tmp_path):
+    """A cache private to each process (LocMemCache) behind two gunicorn processes: reads
+    through the other process come back absent, and its 2-worker throughput has wrong
+    answers; a database-backed store has none, nor has either with 1 worker."""
+    chosen = [LOCAL_CACHE, DATABASE]
+    plan = [{"name": r.name, "python": python_for(r)} for r in chosen]
+    with contextlib.ExitStack() as stack:
+        local, database = targets.start(plan, tmp_path, stack)
+        assert local.ok, local.reason
+        assert database.ok, database.reason
+        wrk, served = serving.start([local, database], tmp_path, stack, {"throughput": {}})
+        assert len(served) == 4, (local.throughput, database.throughput)
+        if wrk.binary:
+            throughput.measure(wrk, served, 1, 1)
+            for mix in MIXES:
+                assert local.throughput[mix]["1"]["wrong"] == 0
+                assert database.throughput[mix]["1"]["wrong"] == 0
+                assert database.throughput[mix]["2"]["wrong"] == 0
+            assert local.throughput["read_heavy"]["2"]["wrong"] > 0
+        guarantees_served.across_processes_on(served, stack)
+        serving.stop(served)
+    across = local.guarantees["across_processes"]
+    assert across["value"] is False
+    assert across["absent"] > 0
+    assert database.guarantees["across_processes"]["value"] is True
+    assert database.guarantees["across_processes"]["reads"] > 0

@@ -88,14 +88,17 @@ def across_processes(first: int, second: int, site: Site, rounds: int) -> dict[s
 
 def across_processes_on(served: list[Served], stack: contextlib.ExitStack) -> None:
     """The multi-process guarantee on every configuration: its 1-worker server and a second
-    one like it, started for the purpose and stopped after."""
+    one like it, started for the purpose (all at once: they start side by side) and
+    stopped after."""
+    seconds: list[tuple[Served, Gunicorn]] = []
     for entry in served:
-        if entry.workers != WORKERS[0]:
-            continue
+        if entry.workers == WORKERS[0]:
+            second = entry.server.again().start()
+            stack.callback(second.stop)
+            seconds.append((entry, second))
+    for entry, second in seconds:
         target = entry.target
         log(f"  {target.name}: one session through two app-server processes")
-        second = entry.server.again().start()
-        stack.callback(second.stop)
         try:
             until_ready(Client(http_transport(second.port), target.site()))
             target.guarantees["across_processes"] = across_processes(
