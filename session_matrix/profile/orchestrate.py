@@ -185,7 +185,8 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
             else:
                 cells.append("-")
         most = most_workers(entry.get("throughput", {}).get("read_heavy", {}))
-        cells.append(f"{most[1]['rps']:.0f}/s x{most[1]['ratio']:.2f}" if most else "-")
+        wrong = f" {most[1]['wrong_share']:.0%} wrong" if most and most[1].get("wrong") else ""
+        cells.append(f"{most[1]['rps']:.0f}/s x{most[1]['ratio']:.2f}{wrong}" if most else "-")
         lines.append(
             f"{name:<24}" + "".join(f"{cell:>16}" for cell in cells[:3]) + f"{cells[3]:>20}"
         )
