@@ -208,7 +208,7 @@ def test_a_profile_document_satisfies_its_schema_and_a_broken_one_does_not():
     with pytest.raises(schemas.InvalidInput, match="request"):
         schemas.validate(broken, "profile", "profile.json")
     not_run = copy.deepcopy(document)
-    not_run["configurations"][NAMES[1]] = {"status": "not run", "engine": "x", "label": "x"}
+    not_run["configurations"][NAMES[1]] = {"status": "not_run", "engine": "x", "label": "x"}
     with pytest.raises(schemas.InvalidInput, match="reason"):
         schemas.validate(not_run, "profile", "profile.json")
 
@@ -286,7 +286,7 @@ def profile_with_one_not_run():
     """A sample profile whose second configuration could not run (no Redis)."""
     document = sample_profile()
     document["configurations"][NAMES[1]] = {
-        "status": "not run",
+        "status": "not_run",
         "reason": "not run: no Redis at redis://127.0.0.1:1/0",
         "engine": NAMES[1],
         "label": "x",

@@ -234,7 +234,7 @@ def test_a_profile_run_measures_and_says_what_it_could_not(tmp_path):
     schemas.validate(document, "profile", out)
     assert undocumented(schemas.schema("profile"), document) == []
     configurations = document["configurations"]
-    assert configurations[REDIS_CACHE.name]["status"] == "not run"
+    assert configurations[REDIS_CACHE.name]["status"] == "not_run"
     assert configurations[REDIS_CACHE.name]["reason"].startswith("not run: no Redis")
     database, cookie = configurations[DATABASE.name], configurations[COOKIE.name]
     assert database["status"] == cookie["status"] == "ok"

@@ -12,6 +12,7 @@ from typing import Any
 from session_matrix.profile.measures import STORAGE_SESSIONS, human_bytes, most_workers
 from session_matrix.profile.measures import culled as culled_said
 from session_matrix.profile.pick import Evidence, Pick, counted
+from session_matrix.vocabulary import Guarantee
 
 __all__ = [
     "ACROSS_PROCESSES",
@@ -54,7 +55,7 @@ def _across(found: dict[str, Any]) -> str:
 
 ACROSS_PROCESSES = GuaranteeNeed(
     "Sessions work with more than one app-server process (every production deployment)",
-    "across_processes",
+    Guarantee.ACROSS_PROCESSES,
     lambda g: g["value"],
     _across,
     "a session written through one app-server process reads back right through another",

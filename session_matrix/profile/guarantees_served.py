@@ -16,15 +16,12 @@ from session_matrix.profile.client import Client, Site, http_transport
 from session_matrix.profile.measures import SIZES, WORKERS
 from session_matrix.profile.serving import CANARY, Served, cookie_store, until_ready
 from session_matrix.profile.targets import log
+from session_matrix.vocabulary import Guarantee, LostWrites
 
 __all__ = [
     "ACROSS_HOW",
     "ACROSS_ROUNDS",
     "LOST_UPDATE_ROUNDS",
-    "MECHANISM_COOKIE",
-    "MECHANISM_NONE",
-    "MECHANISM_SERVER",
-    "MECHANISM_UNSHARED",
     "across_processes",
     "across_processes_on",
     "app_restart",
@@ -33,10 +30,6 @@ __all__ = [
 ]
 
 LOST_UPDATE_ROUNDS = 25  # pairs overlapped, and as many in the control
-MECHANISM_COOKIE = "client_cookie"  # the browser keeps the last Set-Cookie: its write wins
-MECHANISM_SERVER = "server_session"  # the server stores whole sessions: the last save wins
-MECHANISM_UNSHARED = "not_shared"  # lost with no overlap on a server-side store: unshared
-MECHANISM_NONE = "none"
 LOST_HOW = (
     "pairs of writes on one session, each writing its own key, through gunicorn with 2 "
     "workers: overlapped (the view holds both answers until both requests loaded the "
@@ -101,11 +94,11 @@ def across_processes_on(served: list[Served], stack: contextlib.ExitStack) -> No
         log(f"  {target.name}: one session through two app-server processes")
         try:
             until_ready(Client(http_transport(second.port), target.site()))
-            target.guarantees["across_processes"] = across_processes(
+            target.guarantees[Guarantee.ACROSS_PROCESSES] = across_processes(
                 entry.server.port, second.port, target.site(), ACROSS_ROUNDS
             )
         except (RuntimeError, OSError, ValueError) as exc:
-            target.unmeasured("across_processes", str(exc))
+            target.unmeasured(Guarantee.ACROSS_PROCESSES, str(exc))
         finally:
             second.stop()
 
@@ -203,14 +196,14 @@ def lost_updates(port: int, site: Site, rounds: int, cookie_store: bool) -> dict
     overlapped = _pairs(base, range(rounds), overlapped=True)
     control = _pairs(base, range(rounds, 2 * rounds), overlapped=False)
     if control["lost"]:
-        mechanism = MECHANISM_COOKIE if cookie_store else MECHANISM_UNSHARED
+        mechanism = LostWrites.CLIENT_COOKIE if cookie_store else LostWrites.NOT_SHARED
     elif overlapped["lost"]:
-        mechanism = MECHANISM_SERVER
+        mechanism = LostWrites.SERVER_SESSION
     else:
-        mechanism = MECHANISM_NONE
+        mechanism = LostWrites.NONE
     return overlapped | {
         "value": overlapped["lost"],
-        "mechanism": mechanism,
+        "mechanism": mechanism.value,
         "structural": bool(control["pairs"]) and control["lost"] >= control["pairs"],
         "sequential": {key: control[key] for key in ("lost", "of", "pairs", "errors")},
         "how": LOST_HOW,
@@ -223,14 +216,14 @@ def lost_updates_on(served: list[Served]) -> None:
         if entry.workers == WORKERS[-1]:
             log(f"  {entry.target.name}: pairs of writers on one session, overlapped and not")
             try:
-                entry.target.guarantees["lost_updates"] = lost_updates(
+                entry.target.guarantees[Guarantee.LOST_UPDATES] = lost_updates(
                     entry.server.port,
                     entry.target.site(),
                     LOST_UPDATE_ROUNDS,
                     cookie_store(entry.target),
                 ) | {"workers": entry.workers}
             except OSError as exc:
-                entry.target.unmeasured("lost_updates", str(exc))
+                entry.target.unmeasured(Guarantee.LOST_UPDATES, str(exc))
 
 
 def app_restart(served: list[Served], stack: contextlib.ExitStack) -> None:
@@ -251,12 +244,12 @@ def app_restart(served: list[Served], stack: contextlib.ExitStack) -> None:
             until_ready(Client(http_transport(again.port), target.site()))
             reply = client.request("GET", "/session/canary/")
             present = reply.status == 200 and json.loads(reply.body).get("value") == CANARY
-            target.guarantees["survives_app_restart"] = {
+            target.guarantees[Guarantee.SURVIVES_APP_RESTART] = {
                 "value": present,
                 "how": "gunicorn stopped (SIGTERM) and started again",
             }
         except (RuntimeError, OSError) as exc:
-            target.unmeasured("survives_app_restart", str(exc))
+            target.unmeasured(Guarantee.SURVIVES_APP_RESTART, str(exc))
         again.stop()
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from session_matrix.vocabulary import LostWrites, ProfileStatus
+
 __all__ = [
     "BROWSER_COOKIE_LIMIT",
     "DEFAULTS",
@@ -51,10 +53,10 @@ DEFAULTS: dict[str, Any] = {
 
 
 MECHANISMS = {  # lost_updates' mechanism -> what loses the write, in words
-    "client_cookie": "the client's cookie: the last Set-Cookie wins",
-    "server_session": "the server's stored session: the last save wins",
-    "not_shared": "the server's processes do not share the session",
-    "none": "",
+    LostWrites.CLIENT_COOKIE: "the client's cookie: the last Set-Cookie wins",
+    LostWrites.SERVER_SESSION: "the server's stored session: the last save wins",
+    LostWrites.NOT_SHARED: "the server's processes do not share the session",
+    LostWrites.NONE: "",
 }
 
 
@@ -101,7 +103,7 @@ def measured(profile: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
         name: entry
         for name, entry in profile.get("configurations", {}).items()
-        if entry.get("status") == "ok"
+        if entry.get("status") == ProfileStatus.OK
     }
 
 

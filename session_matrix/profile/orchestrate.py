@@ -27,6 +27,7 @@ from session_matrix.profile import options
 from session_matrix.profile.assemble import described
 from session_matrix.profile.measures import DEFAULTS, HEADLINE, measured, most_workers
 from session_matrix.profile.processes import harness_env, spawn, stop
+from session_matrix.vocabulary import ProfileStatus
 
 __all__ = ["Failed", "build", "dependency_group", "environment", "main", "run", "summary_lines"]
 
@@ -134,8 +135,8 @@ def _not_run_part(django: str, plan: list[dict[str, str]]) -> dict[str, Any]:
     configurations: dict[str, Any] = {}
     for entry in plan:
         record = records.load(entry["name"])
-        configurations[record.name] = described(record, "not run") | {
-            "reason": entry.get("reason") or "not run"
+        configurations[record.name] = described(record, ProfileStatus.NOT_RUN) | {
+            "reason": entry.get("reason") or "not run: no environment"
         }
     return {"django": "", "django_series": django, "configurations": configurations}
 
@@ -171,9 +172,10 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
     header = f"{'configuration':<24}{'read':>16}{'write':>16}{'login':>16}{'rps read-heavy':>20}"
     lines.append(header)
     for name, entry in document.get("configurations", {}).items():
-        if entry.get("status") != "ok":
+        if entry.get("status") != ProfileStatus.OK:
             status, reason = str(entry.get("status")), str(entry.get("reason", ""))
-            said = reason if reason.startswith(status) else f"{status}: {reason}"
+            word = status.replace("_", " ")  # the reason says it in words: "not run: ..."
+            said = reason if reason.startswith(word) else f"{word}: {reason}"
             lines.append(f"{name:<24}{said}")
             continue
         cells = []

@@ -19,6 +19,7 @@ from session_matrix.profile.client import Client, Site, http_transport
 from session_matrix.profile.load_generator import Pool, Wrk
 from session_matrix.profile.measures import MIXES, OVERLAP_DIR_VAR, SIZES, WORKERS
 from session_matrix.profile.targets import Target, log, ready
+from session_matrix.vocabulary import ProfileStatus
 
 __all__ = ["CANARY", "POOL", "Served", "cookie_store", "start", "stop", "until_ready"]
 
@@ -110,7 +111,7 @@ def start(
     for target in ok:
         if not versions[target.python]:
             target.throughput = {
-                "status": "not run",
+                "status": ProfileStatus.NOT_RUN,
                 "reason": "not run: gunicorn is not installed",
             }
             target.unmeasured("lost_updates", "gunicorn is not installed")
@@ -141,7 +142,10 @@ def start(
                 if reply.status == 200:
                     entry.canary = client
         except (RuntimeError, OSError) as exc:
-            target.throughput = {"status": "error", "reason": f"{exc}: {entry.server.tail()}"}
+            target.throughput = {
+                "status": ProfileStatus.ERROR,
+                "reason": f"{exc}: {entry.server.tail()}",
+            }
             served = [s for s in served if s.target is not target]
     return wrk, served
 

@@ -19,6 +19,7 @@ from session_matrix import overlay, records, services
 from session_matrix.profile import djangoproc
 from session_matrix.profile.client import Site
 from session_matrix.profile.worker_process import WorkerFailed, WorkerProcess
+from session_matrix.vocabulary import ProfileStatus
 
 __all__ = ["Target", "log", "ready", "rotated", "start"]
 
@@ -36,7 +37,7 @@ class Target:
 
     record: records.Record
     python: str
-    status: str = "ok"  # ok | not run | error
+    status: ProfileStatus = ProfileStatus.OK
     reason: str = ""
     provided: overlay.Provided | None = None
     worker: WorkerProcess | None = None
@@ -52,14 +53,14 @@ class Target:
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        return self.status == ProfileStatus.OK
 
     def not_run(self, reason: str) -> None:
-        self.status, self.reason = "not run", reason
+        self.status, self.reason = ProfileStatus.NOT_RUN, reason
 
     def fail(self, reason: str) -> None:
         log(f"{self.name}: {reason}")
-        self.status, self.reason = "error", reason
+        self.status, self.reason = ProfileStatus.ERROR, reason
         self.close()
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ from session_matrix.profile.measures import MIXES, WORKERS
 from session_matrix.profile.serving import Served
 from session_matrix.profile.stats import compare, spread
 from session_matrix.profile.targets import log, rotated
+from session_matrix.vocabulary import ProfileStatus
 
 __all__ = [
     "CONNECTIONS",
@@ -34,7 +35,7 @@ def measure(wrk: Wrk, served: list[Served], seconds: float, rounds: int) -> None
     if not wrk.binary:
         for entry in served:
             entry.target.throughput = {
-                "status": "not run",
+                "status": ProfileStatus.NOT_RUN,
                 "reason": "not run: no wrk on the PATH (apt-get install wrk)",
             }
         return
@@ -53,7 +54,7 @@ def measure(wrk: Wrk, served: list[Served], seconds: float, rounds: int) -> None
                     try:
                         result = wrk.run(entry.server.port, script, seconds, CONNECTIONS)
                     except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                        target.throughput = {"status": "error", "reason": str(exc)}
+                        target.throughput = {"status": ProfileStatus.ERROR, "reason": str(exc)}
                         continue
                     entry.rounds.setdefault(mix, []).append(result)
         log(f"  round {turn + 1}/{rounds} done")
@@ -107,18 +108,18 @@ def figure_of(results: list[dict[str, Any]]) -> dict[str, Any]:
 def throughput_figures(served: list[Served]) -> None:
     for entry in served:
         target = entry.target
-        if target.throughput.get("status") == "error":
+        if target.throughput.get("status") == ProfileStatus.ERROR:
             continue
         for results in entry.rounds.values():
             reason = unchecked_reason(results)
             if reason:
-                target.throughput = {"status": "error", "reason": reason}
+                target.throughput = {"status": ProfileStatus.ERROR, "reason": reason}
                 break
     for entry in served:
         target = entry.target
-        if target.throughput.get("status") == "error":
+        if target.throughput.get("status") == ProfileStatus.ERROR:
             continue
-        target.throughput.setdefault("status", "ok")
+        target.throughput.setdefault("status", ProfileStatus.OK)
         for mix, results in entry.rounds.items():
             target.throughput.setdefault(mix, {})[str(entry.workers)] = figure_of(results)
     for mix in MIXES:
