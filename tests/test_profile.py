@@ -613,3 +613,12 @@ def test_the_printed_summary_says_why_a_configuration_was_not_run_once():
     lines = orchestrate.summary_lines(document)
     row = next(line for line in lines if line.startswith(NAMES[1]))
     assert row.split(None, 1)[1] == "not run: no Redis at redis://127.0.0.1:1/0"
+
+
+@pytest.mark.parametrize("op", ["seeded", "__init__", "client", None])
+def test_the_worker_answers_only_the_commands_it_lists(op):
+    from session_matrix.profile.worker import COMMANDS, answer
+
+    refused = answer(None, {"op": op, "size": 100})
+    assert refused["error"].startswith(f"unknown command {op!r}; the worker accepts block, ")
+    assert op not in COMMANDS

@@ -33,6 +33,7 @@ from session_matrix.profile import (
 from session_matrix.profile.guarantees_cache import storage_guarantee
 from session_matrix.profile.load_generator import Pool, Wrk
 from session_matrix.profile.measures import MIXES
+from session_matrix.profile.model import PlannedConfiguration
 from session_matrix.profile.throughput import figure_of, unchecked_reason
 from session_matrix.profile.worker_process import WorkerProcess
 from tests.helpers import ROOT, backend, undocumented
@@ -450,7 +451,7 @@ def test_a_per_process_store_answers_wrong_through_two_processes(tmp_path):
     through the other process come back absent, and its 2-worker throughput has wrong
     answers; a database-backed store has none, nor has either with 1 worker."""
     chosen = [LOCAL_CACHE, DATABASE]
-    plan = [{"name": r.name, "python": python_for(r)} for r in chosen]
+    plan = [PlannedConfiguration(r.name, python=python_for(r)) for r in chosen]
     with contextlib.ExitStack() as stack:
         local, database = targets.start(plan, tmp_path, stack)
         assert local.ok, local.reason

@@ -57,11 +57,9 @@ def main(argv: list[str]) -> int:
 
 def load(path: Path) -> dict[str, Any]:
     """A published ``profile.json``, checked against its schema (``InvalidInput`` if not)."""
-    from session_matrix import schemas
+    from session_matrix.profile import model
 
-    data: dict[str, Any] = schemas.load_json(path)
-    schemas.validate(data, "profile", path)
-    return data
+    return model.read_profile(path)
 
 
 def picks(profile: dict[str, Any], matrix: Matrix | None = None) -> list[Pick]:

@@ -204,7 +204,8 @@ def lost_updates(port: int, site: Site, rounds: int, cookie_store: bool) -> dict
     return overlapped | {
         "value": overlapped["lost"],
         "mechanism": mechanism.value,
-        "structural": bool(control["pairs"]) and control["lost"] >= control["pairs"],
+        "structural": mechanism == LostWrites.CLIENT_COOKIE
+        and control["lost"] >= control["pairs"] > 0,
         "sequential": {key: control[key] for key in ("lost", "of", "pairs", "errors")},
         "how": LOST_HOW,
     }
