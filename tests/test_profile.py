@@ -27,6 +27,7 @@ from session_matrix.model import (
     column_id,
 )
 from session_matrix.profile import orchestrate, picks, readme_summary, section
+from session_matrix.profile.advice_measured import leaders
 from session_matrix.profile.client import Site, parse_set_cookie
 from session_matrix.profile.cost import NOISE_BOUND, figure_of
 from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
@@ -622,3 +623,50 @@ def test_the_worker_answers_only_the_commands_it_lists(op):
     refused = answer(None, {"op": op, "size": 100})
     assert refused["error"].startswith(f"unknown command {op!r}; the worker accepts block, ")
     assert op not in COMMANDS
+
+
+def test_a_single_process_configuration_wins_no_line_of_cost_or_load():
+    document = sample_profile()
+    fastest = document["configurations"][NAMES[0]]
+    fastest["guarantees"]["across_processes"] = {"value": False, "reads": 30, "absent": 30}
+    for entry in list(document["configurations"].values())[1:]:
+        entry["guarantees"]["across_processes"] = {"value": True, "reads": 30}
+    lines = {p.need: p for p in picks(document)}
+    first = picks(document)[0]
+    assert first.need.startswith("Sessions work with more than one app-server process")
+    assert NAMES[0] not in first.choose
+    assert dict(first.avoid)[NAMES[0]].startswith(
+        "single process only (tests, the development server): 30 of 30 reads"
+    )
+    for need in ("Lowest cost per read", "Most requests per second, write-heavy"):
+        assert NAMES[0] not in lines[need].choose
+        assert dict(lines[need].avoid)[NAMES[0]] == (
+            "single process only (tests, the development server)"
+        )
+
+
+def test_a_figure_with_wrong_answers_shows_their_share_and_cannot_win():
+    document = sample_profile()
+    busiest = document["configurations"][NAMES[0]]["throughput"]["read_heavy"]["2"]
+    busiest |= {"checked": 100, "wrong": 48, "absent": 40, "new_session": 8}
+    line = next(p for p in picks(document) if p.need.startswith("Most requests per second, read"))
+    assert NAMES[0] not in line.choose
+    assert dict(line.avoid)[NAMES[0]] == "48 of 100 answers wrong (48%): 40 absent, 8 new session"
+    assert "(48% wrong)" in readme_summary(document)
+
+
+def test_a_line_names_a_tie_when_the_rounds_overlap():
+    figures = {
+        "a": {"median_us": 100.0, "rounds_us": [90.0, 120.0]},
+        "b": {"median_us": 110.0, "rounds_us": [105.0, 130.0]},
+        "c": {"median_us": 300.0, "rounds_us": [290.0, 310.0]},
+    }
+    assert leaders(figures, "median_us", "rounds_us", higher_is_better=False) == ["a", "b"]
+    figures["b"]["rounds_us"] = [125.0, 130.0]
+    assert leaders(figures, "median_us", "rounds_us", higher_is_better=False) == ["a"]
+    document = sample_profile()
+    for name, rounds in zip(NAMES, ([90.0, 300.0], [380.0, 420.0], [150.0, 250.0]), strict=True):
+        document["configurations"][name]["request"]["read"]["rounds_us"] = rounds
+    line = next(p for p in picks(document) if p.need == "Lowest cost per read")
+    assert line.choose == [NAMES[0], NAMES[2]]
+    assert f"a tie: the rounds of {NAMES[0]}, {NAMES[2]} overlap" in line.detail

@@ -141,7 +141,7 @@ def _usable(
     """(the figures that may win: every request answered, and right, by a configuration
     that works with more than one app-server process; the others and why)."""
     single = single_process(ok)
-    avoid = [(name, single[name]) for name in figures if name in single]
+    avoid = [(name, SINGLE_PROCESS) for name in figures if name in single]
     avoid += [
         (name, _failed(figure))
         for name, figure in figures.items()

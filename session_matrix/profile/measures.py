@@ -66,8 +66,8 @@ def lost_writes(found: dict[str, Any]) -> str:
     control = found.get("sequential") or {}
     mechanism = MECHANISMS.get(str(found.get("mechanism")), "")
     beside = (
-        f"; one after the other with the same stale cookie: {control.get('lost')} of "
-        f"{control.get('pairs')} pairs lost a write"
+        f"; one after the other with the same stale cookie: {control.get('lost')} writes "
+        f"lost in {control.get('pairs')} pairs"
         if control
         else ""
     )
