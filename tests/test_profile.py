@@ -253,7 +253,12 @@ def test_a_store_that_culled_sessions_is_not_the_smallest():
     culling |= {"value": 0, "kept": 300, "sessions": 10000}
     storage = next(p for p in picks(document) if p.need.startswith("Least server-side"))
     assert NAMES[0] not in storage.choose
-    assert dict(storage.avoid)[NAMES[0]] == "keeps exactly 300 of 10,000 sessions"
+    assert dict(storage.avoid)[NAMES[0]] == "keeps only ~300 of 10,000 sessions (from a sample)"
+    culling["kept_newest"] = 300
+    storage = next(p for p in picks(document) if p.need.startswith("Least server-side"))
+    assert dict(storage.avoid)[NAMES[0]] == (
+        "keeps exactly 300 of 10,000 sessions: the newest visitors'"
+    )
     culling["kept_newest"] = 103
     storage = next(p for p in picks(document) if p.need.startswith("Least server-side"))
     assert dict(storage.avoid)[NAMES[0]] == (

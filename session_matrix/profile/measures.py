@@ -86,6 +86,8 @@ def culled(found: dict[str, Any]) -> str:
     kept, sessions = found.get("kept"), found.get("sessions", STORAGE_SESSIONS)
     if kept is None or kept >= sessions:
         return ""
+    if "kept_newest" not in found:  # a profile from before the exact count: a sample
+        return f"keeps only ~{kept:,} of {sessions:,} sessions (from a sample)"
     said = f"keeps exactly {kept:,} of {sessions:,} sessions"
     newest = found.get("kept_newest")
     if newest is None:
