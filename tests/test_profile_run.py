@@ -465,7 +465,7 @@ def test_a_per_process_store_answers_wrong_through_two_processes(tmp_path):
                 assert database.throughput[mix]["1"]["wrong"] == 0
                 assert database.throughput[mix]["2"]["wrong"] == 0
             assert local.throughput["read_heavy"]["2"]["wrong"] > 0
-        guarantees_served.across_processes_on(served, stack)
+        guarantees_served.across_processes_on(served)
         serving.stop(served)
     across = local.guarantees["across_processes"]
     assert across["value"] is False

@@ -90,7 +90,7 @@ def run(plan: Plan) -> dict[str, Any]:
         wrk, served = serving.start(measured, rundir, stack, method)
         throughput.measure(wrk, served, options.seconds, options.throughput_rounds)
         guarantees_served.lost_updates_on(served)
-        guarantees_served.across_processes_on(served, stack)
+        guarantees_served.across_processes_on(served)
         guarantees_served.app_restart(served, stack)
         serving.stop(served)
         phase_in_process_guarantees(measured)

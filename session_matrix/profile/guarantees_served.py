@@ -37,8 +37,8 @@ LOST_HOW = (
 )
 ACROSS_ROUNDS = 10  # visitors; each writes and reads back three times across the processes
 ACROSS_HOW = (
-    "written through one gunicorn server, read back through a second one (another process "
-    "on the same settings and database), and the other way round"
+    "written through one gunicorn server (1 worker), read back through a second one (2 "
+    "workers: other processes, the same settings and database), and the other way round"
 )
 
 
@@ -79,28 +79,24 @@ def across_processes(first: int, second: int, site: Site, rounds: int) -> dict[s
     } | ({} if reads else {"error": f"no read answered ({errors} requests failed)"})
 
 
-def across_processes_on(served: list[Served], stack: contextlib.ExitStack) -> None:
-    """The multi-process guarantee on every configuration: its 1-worker server and a second
-    one like it, started for the purpose (all at once: they start side by side) and
-    stopped after."""
-    seconds: list[tuple[Served, Gunicorn]] = []
+def across_processes_on(served: list[Served]) -> None:
+    """The multi-process guarantee on every configuration, through its two servers: the
+    1-worker one and the 2-worker one (other processes, the same settings and database)."""
+    by_target: dict[int, dict[int, Served]] = {}
     for entry in served:
-        if entry.workers == WORKERS[0]:
-            second = entry.server.again().start()
-            stack.callback(second.stop)
-            seconds.append((entry, second))
-    for entry, second in seconds:
-        target = entry.target
+        by_target.setdefault(id(entry.target), {})[entry.workers] = entry
+    for servers in by_target.values():
+        if len(servers) < len(WORKERS):
+            continue
+        first, second = servers[WORKERS[0]], servers[WORKERS[-1]]
+        target = first.target
         log(f"  {target.name}: one session through two app-server processes")
         try:
-            until_ready(Client(http_transport(second.port), target.site()))
             target.guarantees[Guarantee.ACROSS_PROCESSES] = across_processes(
-                entry.server.port, second.port, target.site(), ACROSS_ROUNDS
+                first.server.port, second.server.port, target.site(), ACROSS_ROUNDS
             )
         except (RuntimeError, OSError, ValueError) as exc:
             target.unmeasured(Guarantee.ACROSS_PROCESSES, str(exc))
-        finally:
-            second.stop()
 
 
 def _race(base: Client, number: int, pair: str) -> list[tuple[int, str, Client, int]]:
