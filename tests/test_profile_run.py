@@ -251,10 +251,21 @@ def test_a_profile_run_measures_and_says_what_it_could_not(tmp_path):
     lost = database["guarantees"]["lost_updates"]
     assert lost["writes"] == 50
     assert lost["of"] + lost["failed_writes"] == 50
+    assert lost["mechanism"] == "server_session"
+    assert lost["sequential"]["lost"] == 0
+    cookie_lost = cookie["guarantees"]["lost_updates"]
+    assert (cookie_lost["mechanism"], cookie_lost["structural"]) == ("client_cookie", True)
+    for entry in (database, cookie):
+        assert entry["guarantees"]["across_processes"]["value"] is True
     if document["method"]["throughput"]["load_generator"]:
         for entry in (database, cookie):
             assert entry["throughput"]["status"] == "ok", entry["throughput"]
-            assert entry["throughput"]["read_heavy"]["2"]["requests"] > 0
+            for mix in MIXES:
+                for workers in ("1", "2"):
+                    figure = entry["throughput"][mix][workers]
+                    assert figure["requests"] > 0
+                    assert figure["checked"] > 0
+                    assert figure["wrong"] == 0, figure
     else:
         assert "wrk" in database["throughput"]["reason"]
     assert "ratio to the fastest" in done.stdout

@@ -29,6 +29,7 @@ local others = %(others)s
 local tokens = %(tokens)s
 local expected = {}
 local cookie_name = "%(cookie_name)s"
+local cookie_pattern = "%(cookie_pattern)s=([^;]*)"
 local cookie_store = %(cookie_store)s
 local write_share = %(write_share)s
 local header = "%(header)s"
@@ -93,7 +94,7 @@ response = function(status, headers, body)
   busy[i] = nil
   checked = checked + 1
   local set = headers["Set-Cookie"] or headers["set-cookie"]
-  local cookie = set and string.match(set, cookie_name .. "=([^;]*)")
+  local cookie = set and string.match(set, cookie_pattern)
   if cookie and cookie ~= "" and cookie ~= '""' then
     if not cookie_store and cookie ~= sessions[i] then
       new_session = new_session + 1  -- the store did not find the session: a new one
@@ -144,6 +145,11 @@ class Pool:
     cookie_store: bool  # the session travels in the cookie: every write sets a new one
 
 
+def _lua_pattern(text: str) -> str:
+    """``text`` matched literally in a Lua pattern (its magic characters escaped with %)."""
+    return "".join(f"%{ch}" if ch in "^$()%.[]*+-?" else ch for ch in text)
+
+
 def _lua_list(values: Sequence[str]) -> str:
     return "{" + ", ".join(json.dumps(value) for value in values) + "}"
 
@@ -174,6 +180,7 @@ class Wrk:
                 "others": _lua_list(pool.others),
                 "tokens": _lua_list(pool.tokens),
                 "cookie_name": pool.cookie_name,
+                "cookie_pattern": _lua_pattern(pool.cookie_name),
                 "cookie_store": "true" if pool.cookie_store else "false",
                 "write_share": repr(write_share),
                 "header": pool.csrf_header,
