@@ -61,11 +61,11 @@ REDIS_CACHE = record_where(
 )
 
 
-def python_for(record):
-    """The tests' own interpreter, or for a record that requires packages of its own the
-    environment the profile measures it in (newest Django, built as ``nox -s profile``
-    builds it)."""
-    if not record.requires:
+def python_for(record, served=False):
+    """The tests' own interpreter, or for a record that requires packages of its own (or
+    ``served``: behind gunicorn, which the profile's group brings) the environment the
+    profile measures it in (newest Django, built as ``nox -s profile`` builds it)."""
+    if not record.requires and not served:
         return sys.executable
     python, reason = orchestrate.environment(
         config.newest_release().version,
@@ -462,7 +462,7 @@ def test_a_per_process_store_answers_wrong_through_two_processes(tmp_path):
     through the other process come back absent, and its 2-worker throughput has wrong
     answers; a database-backed store has none, nor has either with 1 worker."""
     chosen = [LOCAL_CACHE, DATABASE]
-    plan = [PlannedConfiguration(r.name, python=python_for(r)) for r in chosen]
+    plan = [PlannedConfiguration(r.name, python=python_for(r, served=True)) for r in chosen]
     with contextlib.ExitStack() as stack:
         local, database = targets.start(plan, tmp_path, stack)
         assert local.ok, local.reason

@@ -1,6 +1,8 @@
-"""Guarantees measured through a real server: lost updates (two concurrent writers on one
-session, on the 2-worker server) and whether a session survives an app-server restart (the
-1-worker server stopped and started again, its canary read back)."""
+"""Guarantees measured through a real server: lost updates (pairs of writers on one session,
+overlapped under control on the 2-worker server, and the control without overlap), one
+session through two app-server processes (the 1-worker and the 2-worker server), and whether
+a session survives an app-server restart (the 1-worker server stopped and started again,
+its canary read back)."""
 
 from __future__ import annotations
 
