@@ -64,7 +64,8 @@ def lost_writes(found: dict[str, Any]) -> str:
     """A lost_updates guarantee in words: structural (by design) or per overlapping pair,
     its mechanism, and the control without overlap beside it."""
     control = found.get("sequential") or {}
-    mechanism = MECHANISMS.get(str(found.get("mechanism")), "")
+    named = str(found.get("mechanism"))
+    mechanism = MECHANISMS[LostWrites(named)] if named in set(LostWrites) else ""
     beside = (
         f"; one after the other with the same stale cookie: {control.get('lost')} writes "
         f"lost in {control.get('pairs')} pairs"
