@@ -27,8 +27,11 @@ __all__ = [
     "DEPENDS",
     "RAN",
     "CellStatus",
+    "Guarantee",
     "Kind",
+    "LostWrites",
     "Outcome",
+    "ProfileStatus",
     "RunStatus",
     "SuiteRunStatus",
     "Support",
@@ -77,6 +80,40 @@ class RunStatus(StrEnum):
     UNAVAILABLE = "unavailable"
     ERROR = "error"
     INTERRUPTED = "interrupted"
+
+
+class ProfileStatus(StrEnum):
+    """A configuration in the engine profile, or its throughput: measured, not run (a
+    service, interpreter or tool missing: the reason says which), or broken (the reason)."""
+
+    OK = RunStatus.OK.value
+    NOT_RUN = RunStatus.NOT_RUN.value
+    ERROR = RunStatus.ERROR.value
+
+
+class Guarantee(StrEnum):
+    """A guarantee the engine profile measures: its key under ``guarantees``."""
+
+    ACROSS_PROCESSES = "across_processes"
+    REPLAY_AFTER_LOGOUT = "replay_after_logout"
+    LOST_UPDATES = "lost_updates"
+    SURVIVES_APP_RESTART = "survives_app_restart"
+    SURVIVES_CACHE_RESTART = "survives_cache_restart"
+    SURVIVES_CACHE_FLUSH = "survives_cache_flush"
+    EVICTION_WHEN_FULL = "eviction_when_full"
+    LARGEST_ROUND_TRIP = "largest_round_trip"
+    LARGEST_BROWSER_KEEPS = "largest_browser_keeps"
+    CLEARSESSIONS = "clearsessions"
+    STORAGE_PER_10000 = "storage_per_10000"
+
+
+class LostWrites(StrEnum):
+    """What loses one of two writes to one session (the lost-update guarantee's mechanism)."""
+
+    CLIENT_COOKIE = "client_cookie"  # the session is the cookie: the last Set-Cookie wins
+    SERVER_SESSION = "server_session"  # the server saves whole sessions: the last save wins
+    NOT_SHARED = "not_shared"  # lost with no overlap: the processes do not share sessions
+    NONE = "none"
 
 
 class SuiteRunStatus(StrEnum):

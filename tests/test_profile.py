@@ -27,6 +27,7 @@ from session_matrix.model import (
     column_id,
 )
 from session_matrix.profile import orchestrate, picks, readme_summary, section
+from session_matrix.profile.advice_measured import leaders
 from session_matrix.profile.client import Site, parse_set_cookie
 from session_matrix.profile.cost import NOISE_BOUND, figure_of
 from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
@@ -208,7 +209,7 @@ def test_a_profile_document_satisfies_its_schema_and_a_broken_one_does_not():
     with pytest.raises(schemas.InvalidInput, match="request"):
         schemas.validate(broken, "profile", "profile.json")
     not_run = copy.deepcopy(document)
-    not_run["configurations"][NAMES[1]] = {"status": "not run", "engine": "x", "label": "x"}
+    not_run["configurations"][NAMES[1]] = {"status": "not_run", "engine": "x", "label": "x"}
     with pytest.raises(schemas.InvalidInput, match="reason"):
         schemas.validate(not_run, "profile", "profile.json")
 
@@ -252,7 +253,18 @@ def test_a_store_that_culled_sessions_is_not_the_smallest():
     culling |= {"value": 0, "kept": 300, "sessions": 10000}
     storage = next(p for p in picks(document) if p.need.startswith("Least server-side"))
     assert NAMES[0] not in storage.choose
-    assert dict(storage.avoid)[NAMES[0]] == "keeps only ~300 of 10,000 sessions"
+    assert dict(storage.avoid)[NAMES[0]] == "keeps only ~300 of 10,000 sessions (from a sample)"
+    culling["kept_newest"] = 300
+    storage = next(p for p in picks(document) if p.need.startswith("Least server-side"))
+    assert dict(storage.avoid)[NAMES[0]] == (
+        "keeps exactly 300 of 10,000 sessions: the newest visitors'"
+    )
+    culling["kept_newest"] = 103
+    storage = next(p for p in picks(document) if p.need.startswith("Least server-side"))
+    assert dict(storage.avoid)[NAMES[0]] == (
+        "keeps exactly 300 of 10,000 sessions, and only 103 of the newest 300 visitors': "
+        "culling takes any visitor, not the oldest"
+    )
 
 
 def test_a_need_without_data_gives_no_line():
@@ -280,7 +292,7 @@ def profile_with_one_not_run():
     """A sample profile whose second configuration could not run (no Redis)."""
     document = sample_profile()
     document["configurations"][NAMES[1]] = {
-        "status": "not run",
+        "status": "not_run",
         "reason": "not run: no Redis at redis://127.0.0.1:1/0",
         "engine": NAMES[1],
         "label": "x",
@@ -479,7 +491,8 @@ def test_ratios_are_to_the_fastest_that_succeeded():
 
 class _Store(http.server.BaseHTTPRequestHandler):
     """A session app over HTTP whose writes load the session, wait, and save it whole (the
-    last save wins), except writes to the key ``refused``, which it answers with a 400."""
+    last save wins), except writes to the key ``refused``, which it answers with a 400; the
+    overlapped write (``/overlap/<key>/``) is the same write, its wait the overlap."""
 
     session: ClassVar[dict[str, str]] = {}
     refused: ClassVar[str] = ""
@@ -517,15 +530,65 @@ def test_lost_updates_count_acknowledged_writes_only(refused):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        found = lost_updates(server.server_address[1], Site(), 4)
+        found = lost_updates(server.server_address[1], Site(), 4, cookie_store=False)
     finally:
         server.shutdown()
         server.server_close()
     if refused:  # one write of each round refused: told, not lost; the other one kept
         assert (found["lost"], found["of"], found["failed_writes"]) == (0, 4, 4)
+        assert found["mechanism"] == "none"
     else:  # both acknowledged, the later save erased the earlier one's key
         assert (found["lost"], found["of"], found["failed_writes"]) == (4, 8, 0)
+        assert (found["pairs"], found["mechanism"]) == (4, "server_session")
+    # one after the other, the second write loads what the first saved: nothing lost
+    assert found["sequential"]["lost"] == 0
+    assert found["structural"] is False
     assert found["writes"] == 8
+
+
+class _CookieStore(http.server.BaseHTTPRequestHandler):
+    """A session app over HTTP that keeps the session in the cookie, as signed_cookies does:
+    a write answers with the whole session in a new cookie, at once."""
+
+    def log_message(self, *args):
+        pass
+
+    def session(self):
+        cookie = self.headers.get("Cookie", "")
+        found = re.search(r"sessionid=([0-9a-f]*)", cookie)
+        return json.loads(bytes.fromhex(found.group(1))) if found and found.group(1) else {}
+
+    def answer(self, session, body):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Set-Cookie", f"sessionid={json.dumps(session).encode().hex()}")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        key = self.path.strip("/").split("/")[-1]
+        self.answer(self.session(), json.dumps({"value": self.session().get(key)}).encode())
+
+    def do_POST(self):
+        key = self.path.strip("/").split("/")[-1]
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        self.answer(self.session() | {key: parse_qs(body)["value"][0]}, b"{}")
+
+
+def test_a_cookie_store_loses_one_write_per_pair_by_design_even_without_overlap():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CookieStore)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        found = lost_updates(server.server_address[1], Site(), 4, cookie_store=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (found["lost"], found["pairs"]) == (4, 4)
+    assert found["sequential"] == {"lost": 4, "of": 8, "pairs": 4, "errors": 0}
+    assert (found["mechanism"], found["structural"]) == ("client_cookie", True)
+    cell = guarantee_cell("lost_updates", found)
+    assert cell["text"] == "one per pair, by design"
+    assert cell["title"].startswith("every overlapping pair loses one write, by design")
 
 
 @pytest.mark.parametrize(
@@ -556,3 +619,59 @@ def test_the_printed_summary_says_why_a_configuration_was_not_run_once():
     lines = orchestrate.summary_lines(document)
     row = next(line for line in lines if line.startswith(NAMES[1]))
     assert row.split(None, 1)[1] == "not run: no Redis at redis://127.0.0.1:1/0"
+
+
+@pytest.mark.parametrize("op", ["seeded", "__init__", "client", None])
+def test_the_worker_answers_only_the_commands_it_lists(op):
+    from session_matrix.profile.worker import COMMANDS, answer
+
+    refused = answer(None, {"op": op, "size": 100})
+    assert refused["error"].startswith(f"unknown command {op!r}; the worker accepts block, ")
+    assert op not in COMMANDS
+
+
+def test_a_single_process_configuration_wins_no_line_of_cost_or_load():
+    document = sample_profile()
+    fastest = document["configurations"][NAMES[0]]
+    fastest["guarantees"]["across_processes"] = {"value": False, "reads": 30, "absent": 30}
+    for entry in list(document["configurations"].values())[1:]:
+        entry["guarantees"]["across_processes"] = {"value": True, "reads": 30}
+    lines = {p.need: p for p in picks(document)}
+    first = picks(document)[0]
+    assert first.need.startswith("Sessions work with more than one app-server process")
+    assert NAMES[0] not in first.choose
+    assert dict(first.avoid)[NAMES[0]].startswith(
+        "single process only (tests, the development server): 30 of 30 reads"
+    )
+    for need in ("Lowest cost per read", "Most requests per second, write-heavy"):
+        assert NAMES[0] not in lines[need].choose
+        assert dict(lines[need].avoid)[NAMES[0]] == (
+            "single process only (tests, the development server)"
+        )
+
+
+def test_a_figure_with_wrong_answers_shows_their_share_and_cannot_win():
+    document = sample_profile()
+    busiest = document["configurations"][NAMES[0]]["throughput"]["read_heavy"]["2"]
+    busiest |= {"checked": 100, "wrong": 48, "absent": 40, "new_session": 8}
+    line = next(p for p in picks(document) if p.need.startswith("Most requests per second, read"))
+    assert NAMES[0] not in line.choose
+    assert dict(line.avoid)[NAMES[0]] == "48 of 100 answers wrong (48%): 40 absent, 8 new session"
+    assert "(48% wrong)" in readme_summary(document)
+
+
+def test_a_line_names_a_tie_when_the_rounds_overlap():
+    figures = {
+        "a": {"median_us": 100.0, "rounds_us": [90.0, 120.0]},
+        "b": {"median_us": 110.0, "rounds_us": [105.0, 130.0]},
+        "c": {"median_us": 300.0, "rounds_us": [290.0, 310.0]},
+    }
+    assert leaders(figures, "median_us", "rounds_us", higher_is_better=False) == ["a", "b"]
+    figures["b"]["rounds_us"] = [125.0, 130.0]
+    assert leaders(figures, "median_us", "rounds_us", higher_is_better=False) == ["a"]
+    document = sample_profile()
+    for name, rounds in zip(NAMES, ([90.0, 300.0], [380.0, 420.0], [150.0, 250.0]), strict=True):
+        document["configurations"][name]["request"]["read"]["rounds_us"] = rounds
+    line = next(p for p in picks(document) if p.need == "Lowest cost per read")
+    assert line.choose == [NAMES[0], NAMES[2]]
+    assert f"a tie: the rounds of {NAMES[0]}, {NAMES[2]} overlap" in line.detail

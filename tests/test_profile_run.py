@@ -5,19 +5,36 @@ Configurations are chosen from the records by what they are (a database-backed e
 signed-cookie engine, a Redis-backed cache), never by a hard-coded list. No test asserts a
 time: speed is what ``nox -s profile`` measures and prints."""
 
+import contextlib
+import http.server
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import ClassVar
+from urllib.parse import parse_qs
 
 import pytest
 
 from session_matrix import config, overlay, records, schemas, services
-from session_matrix.profile import djangoproc, orchestrate
+from session_matrix.profile import (
+    djangoproc,
+    guarantees_served,
+    orchestrate,
+    serving,
+    targets,
+    throughput,
+)
 from session_matrix.profile.guarantees_cache import storage_guarantee
+from session_matrix.profile.load_generator import Pool, Wrk
+from session_matrix.profile.measures import MIXES
+from session_matrix.profile.model import PlannedConfiguration
+from session_matrix.profile.throughput import figure_of, unchecked_reason
 from session_matrix.profile.worker_process import WorkerProcess
 from tests.helpers import ROOT, backend, undocumented
 
@@ -44,11 +61,11 @@ REDIS_CACHE = record_where(
 )
 
 
-def python_for(record):
-    """The tests' own interpreter, or for a record that requires packages of its own the
-    environment the profile measures it in (newest Django, built as ``nox -s profile``
-    builds it)."""
-    if not record.requires:
+def python_for(record, served=False):
+    """The tests' own interpreter, or for a record that requires packages of its own (or
+    ``served``: behind gunicorn, which the profile's group brings) the environment the
+    profile measures it in (newest Django, built as ``nox -s profile`` builds it)."""
+    if not record.requires and not served:
         return sys.executable
     python, reason = orchestrate.environment(
         config.newest_release().version,
@@ -218,7 +235,7 @@ def test_a_profile_run_measures_and_says_what_it_could_not(tmp_path):
     schemas.validate(document, "profile", out)
     assert undocumented(schemas.schema("profile"), document) == []
     configurations = document["configurations"]
-    assert configurations[REDIS_CACHE.name]["status"] == "not run"
+    assert configurations[REDIS_CACHE.name]["status"] == "not_run"
     assert configurations[REDIS_CACHE.name]["reason"].startswith("not run: no Redis")
     database, cookie = configurations[DATABASE.name], configurations[COOKIE.name]
     assert database["status"] == cookie["status"] == "ok"
@@ -234,10 +251,21 @@ def test_a_profile_run_measures_and_says_what_it_could_not(tmp_path):
     lost = database["guarantees"]["lost_updates"]
     assert lost["writes"] == 50
     assert lost["of"] + lost["failed_writes"] == 50
+    assert lost["mechanism"] == "server_session"
+    assert lost["sequential"]["lost"] == 0
+    cookie_lost = cookie["guarantees"]["lost_updates"]
+    assert (cookie_lost["mechanism"], cookie_lost["structural"]) == ("client_cookie", True)
+    for entry in (database, cookie):
+        assert entry["guarantees"]["across_processes"]["value"] is True
     if document["method"]["throughput"]["load_generator"]:
         for entry in (database, cookie):
             assert entry["throughput"]["status"] == "ok", entry["throughput"]
-            assert entry["throughput"]["read_heavy"]["2"]["requests"] > 0
+            for mix in MIXES:
+                for workers in ("1", "2"):
+                    figure = entry["throughput"][mix][workers]
+                    assert figure["requests"] > 0
+                    assert figure["checked"] > 0
+                    assert figure["wrong"] == 0, figure
     else:
         assert "wrk" in database["throughput"]["reason"]
     assert "ratio to the fastest" in done.stdout
@@ -340,3 +368,118 @@ def test_a_full_cache_loses_live_sessions_silently_and_a_database_does_not(tmp_p
     *_, database = measure(DATABASE, tmp_path / "d", *calls)
     assert cache == {"live": 20, "present": 0, "lost": 20, "errors": 0}
     assert database == {"live": 20, "present": 20, "lost": 0, "errors": 0}
+
+
+class _Sessions(http.server.BaseHTTPRequestHandler):
+    """The project's ``/session/<key>/`` view over HTTP, its sessions kept by cookie, with
+    a store that may be wrong: ``forget`` answers a write 200 with the value but keeps
+    only every other one (the next read is stale); ``garbage`` answers 200 with a body
+    that does not say what the session holds."""
+
+    protocol_version = "HTTP/1.1"
+    sessions: ClassVar[dict[str, dict[str, str]]] = {}
+    forget: ClassVar[bool] = False
+    garbage: ClassVar[bool] = False
+    writes: ClassVar[list[int]] = [0]
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, key, found):
+        body = (
+            b"<html>fine</html>"
+            if self.garbage
+            else json.dumps(
+                {"key": key, "present": found is not None, "value": found, "type": "str"}
+            ).encode()
+        )
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def session(self):
+        found = re.search(r"sessionid=(\w+)", self.headers.get("Cookie", ""))
+        return self.sessions.setdefault(found.group(1) if found else "", {})
+
+    def do_GET(self):
+        key = self.path.strip("/").split("/")[-1]
+        self.answer(key, self.session().get(key))
+
+    def do_POST(self):
+        key = self.path.strip("/").split("/")[-1]
+        value = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())["value"]
+        self.writes[0] += 1
+        if not (self.forget and self.writes[0] % 2):
+            self.session()[key] = value[0]
+        self.answer(key, value[0])
+
+
+def _wrk_against(handler, tmp_path):
+    wrk = Wrk()
+    if not wrk.binary:
+        pytest.skip("no wrk on the PATH (apt-get install wrk)")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    keys = tuple(f"s{n}" for n in range(1, 9))
+    pool = Pool(keys, keys, ("",) * 8, ("t",) * 8, "sessionid", "X-CSRFToken", False)
+    try:
+        script = wrk.script(tmp_path / "mix.lua", pool, 0.5)
+        return wrk.run(server.server_address[1], script, 1, 2)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("forget", [False, True])
+def test_the_load_generator_checks_every_answer(forget, tmp_path):
+    handler = type("Store", (_Sessions,), {"sessions": {}, "forget": forget, "writes": [0]})
+    result = _wrk_against(handler, tmp_path)
+    assert result["checked"] == result["requests"] > 0
+    assert unchecked_reason([result]) == ""
+    figure = figure_of([result])
+    if forget:  # answered 200 every time, and wrong: reads after a forgotten write are stale
+        assert figure["stale"] > 0
+        assert figure["wrong"] == figure["stale"] + figure["absent"] + figure["new_session"]
+        assert figure["errors"] == 0
+    else:  # a store that keeps every write: not one answer counted wrong
+        assert figure["wrong"] == 0
+
+
+def test_answers_that_cannot_be_checked_make_the_throughput_an_error(tmp_path):
+    handler = type("Store", (_Sessions,), {"sessions": {}, "garbage": True})
+    result = _wrk_against(handler, tmp_path)
+    assert result["unchecked"] > 0
+    reason = unchecked_reason([result])
+    assert reason.startswith("answers could not be checked: ")
+    assert "fine" in reason
+
+
+@pytest.mark.slow_harness
+def test_a_per_process_store_answers_wrong_through_two_processes(tmp_path):
+    """A cache private to each process (LocMemCache) behind two gunicorn processes: reads
+    through the other process come back absent, and its 2-worker throughput has wrong
+    answers; a database-backed store has none, nor has either with 1 worker."""
+    chosen = [LOCAL_CACHE, DATABASE]
+    plan = [PlannedConfiguration(r.name, python=python_for(r, served=True)) for r in chosen]
+    with contextlib.ExitStack() as stack:
+        local, database = targets.start(plan, tmp_path, stack)
+        assert local.ok, local.reason
+        assert database.ok, database.reason
+        wrk, served = serving.start([local, database], tmp_path, stack, {"throughput": {}})
+        assert len(served) == 4, (local.throughput, database.throughput)
+        if wrk.binary:
+            throughput.measure(wrk, served, 1, 1)
+            for mix in MIXES:
+                assert local.throughput[mix]["1"]["wrong"] == 0
+                assert database.throughput[mix]["1"]["wrong"] == 0
+                assert database.throughput[mix]["2"]["wrong"] == 0
+            assert local.throughput["read_heavy"]["2"]["wrong"] > 0
+        guarantees_served.across_processes_on(served)
+        serving.stop(served)
+    across = local.guarantees["across_processes"]
+    assert across["value"] is False
+    assert across["absent"] > 0
+    assert database.guarantees["across_processes"]["value"] is True
+    assert database.guarantees["across_processes"]["reads"] > 0

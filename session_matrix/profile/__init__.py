@@ -13,7 +13,8 @@ newest Django version (``--all-versions``: every one) and writes ``results/profi
 The modules, by the process they run in (importing this package loads none of them: the
 report imports it without Django):
 
-- shared: ``measures`` (what is measured, named once; reading a profile), ``stats``
+- shared: ``model`` (samples, the plan and its options, the profile's files read and
+  written), ``measures`` (what is measured, named once; reading a profile), ``stats``
   (percentiles, spreads, ratios), ``client`` (a browser's cookies and CSRF token, in process
   or over HTTP);
 - ``session-matrix profile``: ``options`` (its options, checked), ``orchestrate``
@@ -23,8 +24,9 @@ report imports it without Django):
   ``throughput`` (phase 2), ``guarantees_served``, ``guarantees_in_process`` and
   ``guarantees_cache`` (the guarantees, by what they need), ``assemble`` (the part of
   ``profile.json`` a run writes); the processes it starts: ``processes`` (spawn, stop),
-  ``app_server`` (gunicorn), ``load_generator`` (wrk), ``cache_servers`` (its own Redis and
-  memcached);
+  ``app_server`` (gunicorn, serving ``wsgi`` with the ``overlap`` view),
+  ``load_generator`` (wrk, its script checking every answer), ``cache_servers`` (its own
+  Redis and memcached);
 - the project, in a worker: ``worker`` (its commands: the cost of requests, the line
   protocol), ``worker_visitors``, ``worker_guarantees``, ``worker_storage``, ``engine_store``
   (the session engine without a request), ``djangoproc`` (Django set up, counters); behind
@@ -57,11 +59,9 @@ def main(argv: list[str]) -> int:
 
 def load(path: Path) -> dict[str, Any]:
     """A published ``profile.json``, checked against its schema (``InvalidInput`` if not)."""
-    from session_matrix import schemas
+    from session_matrix.profile import model
 
-    data: dict[str, Any] = schemas.load_json(path)
-    schemas.validate(data, "profile", path)
-    return data
+    return model.read_profile(path)
 
 
 def picks(profile: dict[str, Any], matrix: Matrix | None = None) -> list[Pick]:

@@ -15,13 +15,14 @@ from session_matrix.model import Matrix
 from session_matrix.profile import advice_matrix
 from session_matrix.profile.advice_matrix import matrix_pick, most_idioms
 from session_matrix.profile.advice_measured import (
+    ACROSS_PROCESSES,
     GuaranteeNeed,
     busiest,
     fastest,
     guarantee_pick,
     least_storage,
 )
-from session_matrix.profile.measures import LARGE_SESSION, human_bytes, measured
+from session_matrix.profile.measures import LARGE_SESSION, human_bytes, lost_writes, measured
 from session_matrix.profile.pick import Pick
 
 __all__ = ["picks"]
@@ -80,7 +81,7 @@ GUARANTEES = (
         "Concurrent requests must not lose each other's writes",
         "lost_updates",
         lambda g: None if g["value"] is None else g["value"] == 0,
-        lambda g: f"{g['value']} of {g.get('of', '?')} acknowledged writes lost",
+        lost_writes,
         "no write lost when two requests write one session at once",
     ),
     GuaranteeNeed(
@@ -119,6 +120,7 @@ def picks(profile: dict[str, Any], matrix: Matrix | None = None) -> list[Pick]:
             advice_matrix.rows(matrix, REVOCATION_PATTERNS)
         )
     found = [
+        guarantee_pick(ok, ACROSS_PROCESSES),
         revocable,
         *(fastest(ok, need, kind) for need, kind in FASTEST),
         *(busiest(ok, need, mix) for need, mix in BUSIEST),

@@ -10,9 +10,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from session_matrix.profile.measures import STORAGE_SESSIONS, human_bytes, most_workers
+from session_matrix.profile.measures import culled as culled_said
 from session_matrix.profile.pick import Evidence, Pick, counted
+from session_matrix.vocabulary import Guarantee
 
-__all__ = ["GuaranteeNeed", "busiest", "fastest", "guarantee_pick", "least_storage"]
+__all__ = [
+    "ACROSS_PROCESSES",
+    "SINGLE_PROCESS",
+    "GuaranteeNeed",
+    "busiest",
+    "fastest",
+    "guarantee_pick",
+    "leaders",
+    "least_storage",
+    "single_process",
+]
 
 Measured = dict[str, dict[str, Any]]
 Avoid = list[tuple[str, str]]
@@ -27,6 +39,38 @@ class GuaranteeNeed:
     good: Callable[[dict[str, Any]], bool | None]  # met, not met, or not known
     why: Callable[[dict[str, Any]], str]  # why a configuration does not meet it
     detail: str  # what the configurations that meet it have in common
+
+
+SINGLE_PROCESS = "single process only (tests, the development server)"
+
+
+def _across(found: dict[str, Any]) -> str:
+    wrong = int(found.get("absent", 0)) + int(found.get("stale", 0))
+    parts = [f"{found[key]} {key}" for key in ("absent", "stale") if int(found.get(key, 0) or 0)]
+    return (
+        f"{SINGLE_PROCESS}: {wrong} of {found.get('reads', '?')} reads through another "
+        f"app-server process wrong ({', '.join(parts)})"
+    )
+
+
+ACROSS_PROCESSES = GuaranteeNeed(
+    "Sessions work with more than one app-server process (every production deployment)",
+    Guarantee.ACROSS_PROCESSES,
+    lambda g: g["value"],
+    _across,
+    "a session written through one app-server process reads back right through another",
+)
+
+
+def single_process(ok: Measured) -> dict[str, str]:
+    """The configurations that work in one app-server process only, and why: the advice
+    assumes production (more than one), so they never win a line of cost or load."""
+    found = {}
+    for name, entry in ok.items():
+        across = _guarantee(entry, ACROSS_PROCESSES.guarantee)
+        if across is not None and across["value"] is False:
+            found[name] = _across(across)
+    return found
 
 
 def _guarantee(entry: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -72,20 +116,73 @@ def _noisy(figures: dict[str, dict[str, Any]], chosen: list[str]) -> str:
 
 
 def _failed(figure: dict[str, Any]) -> str:
-    """Why a figure cannot win: some of its requests failed (an error answers fast)."""
-    errors = int(figure.get("errors") or 0)
-    return f"{errors:,} of {figure.get('requests', 0):,} requests failed" if errors else ""
+    """Why a figure cannot win: some of its requests failed (an error answers fast) or were
+    answered wrongly (a wrong answer is no success)."""
+    errors, wrong = int(figure.get("errors") or 0), int(figure.get("wrong") or 0)
+    said = []
+    if errors:
+        said.append(f"{errors:,} of {figure.get('requests', 0):,} requests failed")
+    if wrong:
+        checked = int(figure.get("checked") or figure.get("requests") or 0)
+        share = f" ({wrong / checked:.0%})" if checked else ""
+        kinds = [
+            f"{figure[key]:,} {key.replace('_', ' ')}"
+            for key in ("absent", "stale", "new_session")
+            if figure.get(key)
+        ]
+        how = f": {', '.join(kinds)}" if kinds else ""
+        said.append(f"{wrong:,} of {checked:,} answers wrong{share}{how}")
+    return "; ".join(said)
 
 
-def _usable(figures: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], Avoid]:
-    """(the figures whose requests all succeeded, the others and why)."""
-    avoid = [(name, _failed(figure)) for name, figure in figures.items() if _failed(figure)]
-    return {n: f for n, f in figures.items() if not _failed(f)}, avoid
+def _usable(
+    ok: Measured, figures: dict[str, dict[str, Any]]
+) -> tuple[dict[str, dict[str, Any]], Avoid]:
+    """(the figures that may win: every request answered, and right, by a configuration
+    that works with more than one app-server process; the others and why)."""
+    single = single_process(ok)
+    avoid = [(name, SINGLE_PROCESS) for name in figures if name in single]
+    avoid += [
+        (name, _failed(figure))
+        for name, figure in figures.items()
+        if name not in single and _failed(figure)
+    ]
+    refused = {name for name, _ in avoid}
+    return {n: f for n, f in figures.items() if n not in refused}, avoid
+
+
+def leaders(
+    figures: dict[str, dict[str, Any]], key: str, rounds_key: str, *, higher_is_better: bool
+) -> list[str]:
+    """The best configuration by ``key``, alone only when the range of its rounds
+    (``rounds_key``) does not overlap the next one's; else every configuration whose range
+    overlaps the best's: a tie."""
+    ordered = sorted(figures, key=lambda n: figures[n][key], reverse=higher_is_better)
+    if not ordered:
+        return []
+
+    def bounds(name: str) -> tuple[float, float]:
+        values = figures[name].get(rounds_key) or [figures[name][key]]
+        return min(values), max(values)
+
+    low, high = bounds(ordered[0])
+    return [ordered[0]] + [
+        name for name in ordered[1:] if bounds(name)[0] <= high and bounds(name)[1] >= low
+    ]
+
+
+def _tie(chosen: list[str]) -> str:
+    return (
+        f"; a tie: the rounds of {', '.join(chosen)} overlap, so none is ahead"
+        if len(chosen) > 1
+        else ""
+    )
 
 
 def fastest(ok: Measured, need: str, kind: str) -> Pick | None:
-    """The configurations within 10% of the lowest median time of ``kind``, among those
-    whose requests all succeeded."""
+    """The lowest median time of ``kind`` (a tie where the rounds overlap), among the
+    configurations whose requests were all answered right and work with more than one
+    app-server process."""
     measured = {
         name: entry["request"][kind]
         for name, entry in ok.items()
@@ -94,26 +191,28 @@ def fastest(ok: Measured, need: str, kind: str) -> Pick | None:
     if not measured:
         return None
     evidence = [Evidence("cost per request", "profile-cost")]
-    figures, avoid = _usable(measured)
+    figures, avoid = _usable(ok, measured)
     if not figures:
         return Pick(need, [], "", avoid, evidence)
     ordered = sorted(figures, key=lambda name: figures[name]["median_us"])
     best = figures[ordered[0]]
-    close = [n for n in ordered if figures[n]["median_us"] <= best["median_us"] * 1.1]
+    close = leaders(figures, "median_us", "rounds_us", higher_is_better=False)
     others = [figures[n]["median_us"] / best["median_us"] for n in ordered if n not in close]
     span = f"; the others take {min(others):.1f}–{max(others):.1f}× as long" if others else ""
     detail = (
         f"{best['median_us']:.0f} µs median per {kind} on a {human_bytes(best['session_bytes'])} "
         f"session, {counted(best['queries'], 'query', 'queries')}, "
-        f"{counted(best['cache_commands'], 'cache command')}{span}{_noisy(figures, close)}"
+        f"{counted(best['cache_commands'], 'cache command')}{_tie(close)}{span}"
+        f"{_noisy(figures, close)}"
         f"{_caveats(ok, close)}"
     )
     return Pick(need, close, detail, avoid, evidence)
 
 
 def busiest(ok: Measured, need: str, mix: str) -> Pick | None:
-    """The configurations within 10% of the most requests per second under ``mix``, each
-    at its largest number of workers, among those whose requests all succeeded."""
+    """The most requests per second under ``mix`` (a tie where the rounds overlap), each
+    at its largest number of workers, among the configurations whose requests were all
+    answered right and work with more than one app-server process."""
     measured = {}
     for name, entry in ok.items():
         most = most_workers(entry.get("throughput", {}).get(mix) or {})
@@ -123,17 +222,18 @@ def busiest(ok: Measured, need: str, mix: str) -> Pick | None:
     if not measured:
         return None
     evidence = [Evidence("throughput", "profile-throughput")]
-    figures, avoid = _usable(measured)
+    figures, avoid = _usable(ok, measured)
     if not figures:
         return Pick(need, [], "", avoid, evidence)
     ordered = sorted(figures, key=lambda name: -figures[name]["rps"])
     best = figures[ordered[0]]
-    close = [n for n in ordered if figures[n]["rps"] >= best["rps"] * 0.9]
+    close = leaders(figures, "rps", "rounds_rps", higher_is_better=True)
     rest = [figures[n]["rps"] / best["rps"] for n in ordered if n not in close]
     span = f"; the others reach {min(rest):.2f}–{max(rest):.2f} of that" if rest else ""
     detail = (
         f"{best['rps']:.0f} requests/s with {best['workers']} workers, "
-        f"p99 {best['p99_ms']:.1f} ms{span}{_noisy(figures, close)}{_caveats(ok, close)}"
+        f"p99 {best['p99_ms']:.1f} ms{_tie(close)}{span}{_noisy(figures, close)}"
+        f"{_caveats(ok, close)}"
     )
     return Pick(need, close, detail, avoid, evidence)
 
@@ -147,8 +247,8 @@ def least_storage(ok: Measured) -> Pick | None:
         if found is None or found["value"] is None:
             continue
         kept, sessions = found.get("kept"), found.get("sessions", STORAGE_SESSIONS)
-        if kept is not None and kept < sessions * 0.99:
-            culled.append((name, f"keeps only ~{kept:,} of {sessions:,} sessions"))
+        if kept is not None and kept < sessions:
+            culled.append((name, culled_said(found)))
         else:
             storage[name] = found["value"]
     if not storage:

@@ -15,6 +15,7 @@ from session_matrix import records
 from session_matrix.profile import cost, serving, throughput
 from session_matrix.profile.measures import FIGURES, MIXES, SIZES, WORKERS
 from session_matrix.profile.targets import Target
+from session_matrix.vocabulary import ProfileStatus
 
 __all__ = ["configuration", "described", "machine", "method"]
 
@@ -93,7 +94,10 @@ def configuration(target: Target) -> dict[str, Any]:
         "connect_us": database.get("connect_us"),
     }
     entry["request"] = target.info.get("request", {})
-    entry["throughput"] = target.throughput or {"status": "not run", "reason": "not run"}
+    entry["throughput"] = target.throughput or {
+        "status": ProfileStatus.NOT_RUN,
+        "reason": "not run: no server",
+    }
     entry["guarantees"] = target.guarantees
     entry["counting"] = {
         "queries": "Django cursor execute_wrapper",

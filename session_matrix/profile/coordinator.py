@@ -1,10 +1,11 @@
 """One profile run on one Django version: every configuration measured side by side.
 
-    python -m session_matrix.profile.coordinator --django 6.1 --plan PLAN.json --out PART.json
+    python -m session_matrix.profile.coordinator --plan PLAN.json --out PART.json
 
 Started by ``session-matrix profile`` (``nox -s profile``) in the column environment of that
-Django version; never by hand. The plan lists every configuration with the interpreter of
-its column environment, or why it has none. For each configuration the run provisions the
+Django version; never by hand. The plan (``model.Plan``) names the Django version, the
+run's options, and every configuration with the interpreter of its column environment, or
+why it has none. For each configuration the run provisions the
 same services the matrix gives a column and starts one worker process on the real project
 (``targets``). Then, phase by phase:
 
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -38,13 +38,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from session_matrix import paths
 from session_matrix.model import now
 from session_matrix.profile import assemble, guarantees_served, serving, targets, throughput
 from session_matrix.profile.cost import phase_cost, request_figures
 from session_matrix.profile.guarantees_cache import phase_private_guarantees
 from session_matrix.profile.guarantees_in_process import phase_in_process_guarantees
-from session_matrix.profile.measures import DEFAULTS
+from session_matrix.profile.model import Plan, write_part
 
 __all__ = ["Interrupted", "main"]
 
@@ -69,24 +68,29 @@ def _rundir() -> Path:
     return Path(tempfile.mkdtemp(prefix="session-matrix-profile-", dir=base))
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))
+def run(plan: Plan) -> dict[str, Any]:
+    options = plan.options
     started = time.monotonic()
     method = assemble.method(
-        args.requests, args.warmup, args.rounds, args.seconds, args.throughput_rounds
+        options.requests,
+        options.warmup,
+        options.rounds,
+        options.seconds,
+        options.throughput_rounds,
     )
     result: dict[str, Any] = {"machine": assemble.machine(), "method": method}
     with contextlib.ExitStack() as stack:
         rundir = _rundir()
         stack.callback(shutil.rmtree, rundir, ignore_errors=True)
         method["database_directory"] = "tmpfs" if str(rundir).startswith("/dev/shm") else "disk"
-        measured = targets.start(plan["configurations"], rundir, stack)
+        measured = targets.start(list(plan.configurations), rundir, stack)
         result["django"] = next((t.info["django"] for t in targets.ready(measured)), "")
-        phase_cost(measured, args.requests, args.warmup, args.rounds)
+        phase_cost(measured, options.requests, options.warmup, options.rounds)
         request_figures(measured)
         wrk, served = serving.start(measured, rundir, stack, method)
-        throughput.measure(wrk, served, args.seconds, args.throughput_rounds)
+        throughput.measure(wrk, served, options.seconds, options.throughput_rounds)
         guarantees_served.lost_updates_on(served)
+        guarantees_served.across_processes_on(served)
         guarantees_served.app_restart(served, stack)
         serving.stop(served)
         phase_in_process_guarantees(measured)
@@ -99,11 +103,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="session_matrix.profile.coordinator")
-    parser.add_argument("--django", required=True)
     parser.add_argument("--plan", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)
-    for option, default in DEFAULTS.items():
-        parser.add_argument(f"--{option.replace('_', '-')}", type=type(default), default=default)
     return parser
 
 
@@ -112,14 +113,15 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     try:
-        result = run(args)
+        plan = Plan.read(args.plan)
+        result = run(plan)
     except (KeyboardInterrupt, Interrupted):
         targets.log(
             "interrupted: every server, load generator and worker stopped; nothing written"
         )
         return 130
-    result["django_series"] = args.django
-    paths.write_atomic(args.out, json.dumps(result, indent=1, sort_keys=True) + "\n")
+    result["django_series"] = plan.django
+    write_part(args.out, result)
     return 0
 
 

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from session_matrix.profile.measures import FIGURES, KINDS, SIZES
+from session_matrix.profile.model import Sample
 from session_matrix.profile.stats import compare, percentile, spread
 from session_matrix.profile.targets import Target, log, ready, rotated
 from session_matrix.profile.worker_process import WorkerFailed
@@ -45,8 +46,9 @@ def phase_cost(targets: list[Target], requests: int, warmup: int, rounds: int) -
                 target.spent += time.monotonic() - began
                 if turn < 0:
                     continue
-                for name, samples in answer.items():
-                    target.samples.setdefault((name, size), []).append(samples)
+                for name, rows in answer.items():
+                    block_samples = [Sample.of(row) for row in rows]
+                    target.samples.setdefault((name, size), []).append(block_samples)
         label = "warm-up" if turn < 0 else f"round {turn + 1}/{rounds}"
         log(f"  {label} done, {time.monotonic() - started:.0f} s")
     slowest = sorted(ready(targets), key=lambda t: -t.spent)
@@ -56,26 +58,31 @@ def phase_cost(targets: list[Target], requests: int, warmup: int, rounds: int) -
     )
 
 
-def figure_of(blocks: list[list[list[int]]]) -> dict[str, Any]:
+def figure_of(blocks: list[list[Sample]]) -> dict[str, Any]:
     """One kind and size: the figures from its rounds' blocks of samples, flagged noisy when
     the rounds' medians spread beyond ``NOISE_BOUND``."""
-    samples = [sample for block in blocks for sample in block]
-    times = [sample[0] / 1000 for sample in samples]
-    medians = [statistics.median(s[0] / 1000 for s in block) for block in blocks if block]
-    errors = [sample[5] for sample in samples if sample[5] >= 400]
+    samples = [Sample.of(sample) for block in blocks for sample in block]
+    times = [sample.ns / 1000 for sample in samples]
+    medians = [
+        statistics.median(Sample.of(s).ns / 1000 for s in block) for block in blocks if block
+    ]
+    errors = [sample.status for sample in samples if sample.status >= 400]
+    wrong = sum(sample.wrong for sample in samples)
     figure: dict[str, Any] = {
         "median_us": round(statistics.median(times), 1),
         "p99_us": round(percentile(times, 99), 1),
         "min_us": round(min(times), 1),
         "max_us": round(max(times), 1),
-        "queries": statistics.median_low([s[1] for s in samples]),
-        "queries_max": max(s[1] for s in samples),
-        "cache_commands": statistics.median_low([s[2] for s in samples]),
-        "cache_commands_max": max(s[2] for s in samples),
-        "set_cookie_bytes": statistics.median_low([s[3] for s in samples]),
-        "cookie_bytes": statistics.median_low([s[4] for s in samples]),
+        "queries": statistics.median_low([s.queries for s in samples]),
+        "queries_max": max(s.queries for s in samples),
+        "cache_commands": statistics.median_low([s.cache_commands for s in samples]),
+        "cache_commands_max": max(s.cache_commands for s in samples),
+        "set_cookie_bytes": statistics.median_low([s.set_cookie_bytes for s in samples]),
+        "cookie_bytes": statistics.median_low([s.cookie_bytes for s in samples]),
         "requests": len(samples),
         "errors": len(errors),
+        "wrong": wrong,
+        "rounds_us": [round(median, 1) for median in medians],
         "spread": round(spread(medians), 3),
     }
     figure["noisy"] = figure["spread"] > NOISE_BOUND

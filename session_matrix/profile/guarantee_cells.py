@@ -10,14 +10,22 @@ from session_matrix.profile.measures import (
     LARGE_SESSION,
     SIZES,
     STORAGE_SESSIONS,
+    culled,
     human_bytes,
+    lost_writes,
 )
 
 __all__ = ["GUARANTEES", "guarantee_cell"]
 
 GUARANTEES = {
+    "across_processes": (
+        "One session through two app-server processes (written in one, read in the other)"
+    ),
     "replay_after_logout": "A cookie copied before logout still authenticates",
-    "lost_updates": "Two concurrent requests writing different keys: acknowledged writes lost",
+    "lost_updates": (
+        "Two overlapping requests writing different keys: acknowledged writes lost "
+        "(and with no overlap, the same stale cookie)"
+    ),
     "survives_app_restart": "A session survives an app-server restart",
     "survives_cache_restart": "A session survives a restart of the cache server",
     "survives_cache_flush": "A session survives a flush of the cache",
@@ -54,11 +62,31 @@ def guarantee_cell(name: str, found: dict[str, Any] | None) -> dict[str, str]:
         if value is None:
             return {"text": "no cache server", "tone": "na", "title": title}
         text, tone = _yes_no(value, True, "yes", "no: lost")
+    elif name == "across_processes":
+        wrong = int(found.get("absent", 0)) + int(found.get("stale", 0))
+        if value is None:
+            text, tone = "–", "na"
+        elif value:
+            text, tone = f"yes: {found.get('reads')} of {found.get('reads')} reads right", "ok"
+        else:
+            kinds = ", ".join(
+                f"{found[key]} {key}" for key in ("absent", "stale") if found.get(key)
+            )
+            reads = found.get("reads")
+            text = f"no: {wrong} of {reads} reads wrong ({kinds}); single process only"
+            tone = "bad"
     elif name == "lost_updates":
-        text = f"{value} of {found.get('of')}"
+        control = found.get("sequential")
+        if found.get("structural"):
+            text = "one per pair, by design"
+        elif control is not None:
+            text = f"{value} in {found.get('pairs')} pairs; {control.get('lost')} with no overlap"
+        else:
+            text = f"{value} of {found.get('of')}"
         tone = "ok" if value == 0 else "bad"
+        title = lost_writes(found) if control is not None else title
         if found.get("failed_writes"):
-            title = f"{found['failed_writes']} more answered with an error (not lost: told)"
+            title += f"; {found['failed_writes']} more answered with an error (not lost: told)"
     elif name == "eviction_when_full":
         silent = ", silently" if found.get("silent") else ""
         text = "none" if value == 0 else f"{value} of {found.get('of')}{silent}"
@@ -103,7 +131,7 @@ def guarantee_cell(name: str, found: dict[str, Any] | None) -> dict[str, str]:
         tone = "na"
         kept, sessions = found.get("kept"), found.get("sessions", STORAGE_SESSIONS)
         if kept is not None and kept < sessions:
-            text += f" (only ~{kept:,} of {sessions:,} kept)"
+            text += f" ({culled(found)})"
             tone = "warn"
     else:
         text, tone = str(value), "na"

@@ -138,6 +138,7 @@ def storage_guarantee(answer: dict[str, Any], cache: int | None) -> dict[str, An
         "session_bytes": SIZES[0],
         "sessions": STORAGE_SESSIONS,
         "kept": answer.get("kept"),
+        "kept_newest": answer.get("kept_newest"),
     }
 
 

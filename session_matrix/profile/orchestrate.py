@@ -11,7 +11,6 @@ environment of its own beside the column's so the matrix's are left alone), then
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import signal
 import sys
@@ -25,8 +24,16 @@ from typing import Any
 from session_matrix import __version__, config, envs, nox_columns, paths, records, schemas
 from session_matrix.profile import options
 from session_matrix.profile.assemble import described
-from session_matrix.profile.measures import DEFAULTS, HEADLINE, measured, most_workers
+from session_matrix.profile.measures import HEADLINE, measured, most_workers
+from session_matrix.profile.model import (
+    Options,
+    Plan,
+    PlannedConfiguration,
+    profile_text,
+    read_part,
+)
 from session_matrix.profile.processes import harness_env, spawn, stop
+from session_matrix.vocabulary import ProfileStatus
 
 __all__ = ["Failed", "build", "dependency_group", "environment", "main", "run", "summary_lines"]
 
@@ -90,22 +97,22 @@ def _plan(
     profile_group: Sequence[str],
     names: Sequence[str],
     upgrade: bool,
-) -> tuple[str, list[dict[str, str]]]:
+) -> tuple[str, list[PlannedConfiguration]]:
     """(the coordinator's interpreter or "", one entry per configuration)."""
-    plan: list[dict[str, str]] = []
+    plan: list[PlannedConfiguration] = []
     base = ""
     for record in records.load_all():
         if names and record.name not in names:
             continue
         python, reason = environment(django, record, matrix_group, profile_group, upgrade)
         if not python:
-            plan.append({"name": record.name, "reason": reason})
+            plan.append(PlannedConfiguration(record.name, reason=reason))
             continue
-        plan.append({"name": record.name, "python": python})
+        plan.append(PlannedConfiguration(record.name, python=python))
         if not base and not record.requires:
             base = python
     if not base:
-        base = next((entry["python"] for entry in plan if "python" in entry), "")
+        base = next((entry.python for entry in plan if entry.python), "")
     return base, plan
 
 
@@ -130,12 +137,12 @@ def _run_child(command: list[str], env: dict[str, str]) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _not_run_part(django: str, plan: list[dict[str, str]]) -> dict[str, Any]:
+def _not_run_part(django: str, plan: list[PlannedConfiguration]) -> dict[str, Any]:
     configurations: dict[str, Any] = {}
     for entry in plan:
-        record = records.load(entry["name"])
-        configurations[record.name] = described(record, "not run") | {
-            "reason": entry.get("reason") or "not run"
+        record = records.load(entry.name)
+        configurations[record.name] = described(record, ProfileStatus.NOT_RUN) | {
+            "reason": entry.reason or "not run: no environment"
         }
     return {"django": "", "django_series": django, "configurations": configurations}
 
@@ -171,9 +178,10 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
     header = f"{'configuration':<24}{'read':>16}{'write':>16}{'login':>16}{'rps read-heavy':>20}"
     lines.append(header)
     for name, entry in document.get("configurations", {}).items():
-        if entry.get("status") != "ok":
+        if entry.get("status") != ProfileStatus.OK:
             status, reason = str(entry.get("status")), str(entry.get("reason", ""))
-            said = reason if reason.startswith(status) else f"{status}: {reason}"
+            word = status.replace("_", " ")  # the reason says it in words: "not run: ..."
+            said = reason if reason.startswith(word) else f"{word}: {reason}"
             lines.append(f"{name:<24}{said}")
             continue
         cells = []
@@ -185,7 +193,8 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
             else:
                 cells.append("-")
         most = most_workers(entry.get("throughput", {}).get("read_heavy", {}))
-        cells.append(f"{most[1]['rps']:.0f}/s x{most[1]['ratio']:.2f}" if most else "-")
+        wrong = f" {most[1]['wrong_share']:.0%} wrong" if most and most[1].get("wrong") else ""
+        cells.append(f"{most[1]['rps']:.0f}/s x{most[1]['ratio']:.2f}{wrong}" if most else "-")
         lines.append(
             f"{name:<24}" + "".join(f"{cell:>16}" for cell in cells[:3]) + f"{cells[3]:>20}"
         )
@@ -223,14 +232,13 @@ def run(
                 parts.append(_not_run_part(version.version, plan))
                 continue
             plan_path = Path(tmp) / f"plan-{version.version}.json"
-            plan_path.write_text(json.dumps({"configurations": plan}), encoding="utf-8")
+            given = Options.given(vars(args))
+            plan_path.write_text(
+                Plan(version.version, tuple(plan), given).dumps(), encoding="utf-8"
+            )
             out = Path(tmp) / f"part-{version.version}.json"
             command = [base, "-m", "session_matrix.profile.coordinator"]
-            command += ["--django", version.version, "--plan", str(plan_path), "--out", str(out)]
-            for option in DEFAULTS:
-                value = getattr(args, option)
-                if value is not None:
-                    command += [f"--{option.replace('_', '-')}", str(value)]
+            command += ["--plan", str(plan_path), "--out", str(out)]
             code = _run_child(command, harness_env())
             if code == 130:
                 msg = "interrupted: servers and load generator stopped, nothing published"
@@ -238,11 +246,10 @@ def run(
             if code != 0 or not out.exists():
                 msg = f"the profile run for Django {version.version} failed (exit code {code})"
                 raise Failed(msg)
-            parts.append(json.loads(out.read_text(encoding="utf-8")))
+            parts.append(read_part(out))
     document = build(parts)
     target = args.out or paths.results_dir() / "profile.json"
-    schemas.validate(document, "profile", target)
-    text = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    text = profile_text(document, target)
     schema_text = (schemas.SCHEMAS / "profile.schema.json").read_text(encoding="utf-8")
     if args.out:
         paths.write_atomic(target, text)

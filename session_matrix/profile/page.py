@@ -25,6 +25,7 @@ from session_matrix.profile.measures import (
 )
 from session_matrix.profile.pick import NONE_MEETS, Pick
 from session_matrix.render.jinja import environment
+from session_matrix.vocabulary import ProfileStatus
 
 __all__ = ["context", "section"]
 
@@ -58,7 +59,7 @@ def _throughput_row(name: str, entry: dict[str, Any], workers: list[str]) -> dic
     found = entry.get("throughput", {})
     return {
         "name": name,
-        "status": found.get("status", "not run"),
+        "status": found.get("status", ProfileStatus.NOT_RUN),
         "reason": found.get("reason", ""),
         "cells": [found.get(mix, {}).get(count) for mix in MIX_LABELS for count in workers],
     }

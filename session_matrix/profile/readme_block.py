@@ -29,8 +29,10 @@ def _line(pick: Pick, page: str) -> str:
 
 def _cell(text: str, figure: dict[str, Any], ratio: str) -> str:
     """A headline figure; ≈ when its rounds disagreed beyond the stated bound, as on the
-    page."""
-    return f"{text}{' ≈' if figure.get('noisy') else ''} ×{ratio}"
+    page; the share of wrong answers when it has any (a throughput figure)."""
+    share = figure.get("wrong_share", figure.get("wrong", 0) / max(1, figure.get("requests", 1)))
+    wrong = f" ({share:.0%} wrong)" if figure.get("wrong") else ""
+    return f"{text}{' ≈' if figure.get('noisy') else ''} ×{ratio}{wrong}"
 
 
 def _table(ok: dict[str, dict[str, Any]]) -> list[str]:

@@ -16,11 +16,12 @@ from typing import Any
 
 from session_matrix.profile.app_server import Gunicorn, gunicorn_options
 from session_matrix.profile.client import Client, Site, http_transport
-from session_matrix.profile.load_generator import Wrk
-from session_matrix.profile.measures import MIXES, SIZES, WORKERS
+from session_matrix.profile.load_generator import Pool, Wrk
+from session_matrix.profile.measures import MIXES, OVERLAP_DIR_VAR, SIZES, WORKERS
 from session_matrix.profile.targets import Target, log, ready
+from session_matrix.vocabulary import ProfileStatus
 
-__all__ = ["CANARY", "POOL", "Served", "start", "stop", "until_ready"]
+__all__ = ["CANARY", "POOL", "Served", "cookie_store", "start", "stop", "until_ready"]
 
 POOL = 16  # sessions the load generator spreads its requests over
 CANARY = "restart"  # the value the canary's session holds across an app-server restart
@@ -54,19 +55,38 @@ def until_ready(client: Client, seconds: float = 90) -> None:
     raise RuntimeError(msg)
 
 
-def _pool(port: int, site: Site) -> tuple[list[str], list[str]]:
-    cookies, tokens = [], []
-    for _ in range(POOL):
+def cookie_store(target: Target) -> bool:
+    """The session travels in the cookie (Django's signed_cookies): every write sets a new
+    one, so a new cookie is not a new session."""
+    return str(target.record.settings.get("SESSION_ENGINE", "")).endswith("signed_cookies")
+
+
+def _pool(port: int, site: Site, cookies_hold_session: bool) -> Pool:
+    """POOL sessions, session ``i`` holding "0" under the key ``s<i>``."""
+    keys, sessions, others, tokens = [], [], [], []
+    for number in range(1, POOL + 1):
+        key = f"s{number}"
         client = Client(http_transport(port), site)
         client.request("GET", f"/token/{SIZES[0]}/")
-        reply = client.request("POST", "/session/n/", {"value": "0"})
-        if reply.status != 200:
+        reply = client.request("POST", f"/session/{key}/", {"value": "0"})
+        if reply.status != 200 or not client.session_cookie:
             msg = f"seeding the load generator's sessions: HTTP {reply.status}"
             raise RuntimeError(msg)
-        token = client.token or client.jar.get(site.csrf_cookie, "")
-        cookies.append("; ".join(f"{k}={v}" for k, v in client.jar.items()))
-        tokens.append(token)
-    return cookies, tokens
+        keys.append(key)
+        sessions.append(client.session_cookie)
+        others.append(
+            "; ".join(f"{k}={v}" for k, v in client.jar.items() if k != site.session_cookie)
+        )
+        tokens.append(client.token or client.jar.get(site.csrf_cookie, ""))
+    return Pool(
+        tuple(keys),
+        tuple(sessions),
+        tuple(others),
+        tuple(tokens),
+        site.session_cookie,
+        site.csrf_header,
+        cookies_hold_session,
+    )
 
 
 def start(
@@ -91,7 +111,7 @@ def start(
     for target in ok:
         if not versions[target.python]:
             target.throughput = {
-                "status": "not run",
+                "status": ProfileStatus.NOT_RUN,
                 "reason": "not run: gunicorn is not installed",
             }
             target.unmeasured("lost_updates", "gunicorn is not installed")
@@ -100,7 +120,7 @@ def start(
             server = Gunicorn(
                 target.python,
                 workers,
-                target.env(target.use_database()),
+                target.env(target.use_database()) | {OVERLAP_DIR_VAR: str(rundir / "overlap")},
                 rundir / f"{target.name}-gunicorn-{workers}.log",
                 found[target.python][1],
             ).start()
@@ -113,16 +133,19 @@ def start(
             site = target.site()
             client = Client(http_transport(entry.server.port), site)
             until_ready(client)
-            cookies, tokens = _pool(entry.server.port, site)
+            pool = _pool(entry.server.port, site, cookie_store(target))
             for mix, share in MIXES.items():
                 path = rundir / f"{target.name}-{entry.workers}-{mix}.lua"
-                entry.scripts[mix] = wrk.script(path, cookies, tokens, share, site.csrf_header)
+                entry.scripts[mix] = wrk.script(path, pool, share)
             if entry.workers == WORKERS[0]:
                 reply = client.request("POST", "/session/canary/", {"value": CANARY})
                 if reply.status == 200:
                     entry.canary = client
         except (RuntimeError, OSError) as exc:
-            target.throughput = {"status": "error", "reason": f"{exc}: {entry.server.tail()}"}
+            target.throughput = {
+                "status": ProfileStatus.ERROR,
+                "reason": f"{exc}: {entry.server.tail()}",
+            }
             served = [s for s in served if s.target is not target]
     return wrk, served
 

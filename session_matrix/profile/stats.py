@@ -45,8 +45,10 @@ def compare(
     """Give each of ``figures`` (one per configuration, alike) its ``ratio`` to the best
     ``key`` (a share of it where higher is better) and its ``p99_ratio`` to the lowest
     ``p99_key``; the best among the figures whose requests all succeeded (an error answers
-    fast), unless none did."""
-    succeeded = [figure for figure in figures if not figure.get("errors")] or figures
+    fast) and every answer was right (a wrong answer is no success), unless none did."""
+    succeeded = [
+        figure for figure in figures if not figure.get("errors") and not figure.get("wrong")
+    ] or figures
     best = (max if higher_is_better else min)(figure[key] for figure in succeeded)
     best_p99 = min(figure[p99_key] for figure in succeeded)
     for figure in figures:

@@ -18,7 +18,9 @@ from typing import Any
 from session_matrix import overlay, records, services
 from session_matrix.profile import djangoproc
 from session_matrix.profile.client import Site
+from session_matrix.profile.model import PlannedConfiguration, Sample
 from session_matrix.profile.worker_process import WorkerFailed, WorkerProcess
+from session_matrix.vocabulary import ProfileStatus
 
 __all__ = ["Target", "log", "ready", "rotated", "start"]
 
@@ -36,12 +38,12 @@ class Target:
 
     record: records.Record
     python: str
-    status: str = "ok"  # ok | not run | error
+    status: ProfileStatus = ProfileStatus.OK
     reason: str = ""
     provided: overlay.Provided | None = None
     worker: WorkerProcess | None = None
     info: dict[str, Any] = field(default_factory=dict)
-    samples: dict[tuple[str, int], list[list[list[int]]]] = field(default_factory=dict)
+    samples: dict[tuple[str, int], list[list[Sample]]] = field(default_factory=dict)
     throughput: dict[str, Any] = field(default_factory=dict)
     guarantees: dict[str, Any] = field(default_factory=dict)
     spent: float = 0.0  # seconds its timed blocks took, warm-up included
@@ -52,14 +54,14 @@ class Target:
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        return self.status == ProfileStatus.OK
 
     def not_run(self, reason: str) -> None:
-        self.status, self.reason = "not run", reason
+        self.status, self.reason = ProfileStatus.NOT_RUN, reason
 
     def fail(self, reason: str) -> None:
         log(f"{self.name}: {reason}")
-        self.status, self.reason = "error", reason
+        self.status, self.reason = ProfileStatus.ERROR, reason
         self.close()
 
     def close(self) -> None:
@@ -103,21 +105,21 @@ def rotated(items: Sequence[Target], turn: int) -> list[Target]:
 
 
 def start(
-    configurations: list[dict[str, str]], rundir: Path, stack: contextlib.ExitStack
+    configurations: list[PlannedConfiguration], rundir: Path, stack: contextlib.ExitStack
 ) -> list[Target]:
-    """A target per entry of the plan (``name``, and ``python`` or why there is none), its
-    services provisioned and its worker started, all stopped when ``stack`` closes."""
+    """A target per entry of the plan (its interpreter, or why there is none), its services
+    provisioned and its worker started, all stopped when ``stack`` closes."""
     targets: list[Target] = []
     for item in configurations:
         try:
-            record = records.load(item["name"])
+            record = records.load(item.name)
         except Exception as exc:
-            log(f"{item['name']}: {exc}")
+            log(f"{item.name}: {exc}")
             continue
-        target = Target(record, item.get("python", ""))
+        target = Target(record, item.python)
         targets.append(target)
-        if item.get("reason"):
-            target.not_run(item["reason"])
+        if item.reason:
+            target.not_run(item.reason)
             continue
         try:
             bundle = stack.enter_context(

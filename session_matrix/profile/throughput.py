@@ -8,14 +8,24 @@ from __future__ import annotations
 import contextlib
 import statistics
 import subprocess
+from typing import Any
 
 from session_matrix.profile.load_generator import Wrk
 from session_matrix.profile.measures import MIXES, WORKERS
 from session_matrix.profile.serving import Served
 from session_matrix.profile.stats import compare, spread
 from session_matrix.profile.targets import log, rotated
+from session_matrix.vocabulary import ProfileStatus
 
-__all__ = ["CONNECTIONS", "NOISE_BOUND", "measure", "throughput_figures"]
+__all__ = [
+    "CONNECTIONS",
+    "NOISE_BOUND",
+    "WRONG",
+    "figure_of",
+    "measure",
+    "throughput_figures",
+    "unchecked_reason",
+]
 
 CONNECTIONS = 4
 NOISE_BOUND = 0.25  # the rounds' spread above this: flagged noisy
@@ -25,7 +35,7 @@ def measure(wrk: Wrk, served: list[Served], seconds: float, rounds: int) -> None
     if not wrk.binary:
         for entry in served:
             entry.target.throughput = {
-                "status": "not run",
+                "status": ProfileStatus.NOT_RUN,
                 "reason": "not run: no wrk on the PATH (apt-get install wrk)",
             }
         return
@@ -44,35 +54,74 @@ def measure(wrk: Wrk, served: list[Served], seconds: float, rounds: int) -> None
                     try:
                         result = wrk.run(entry.server.port, script, seconds, CONNECTIONS)
                     except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                        target.throughput = {"status": "error", "reason": str(exc)}
+                        target.throughput = {"status": ProfileStatus.ERROR, "reason": str(exc)}
                         continue
                     entry.rounds.setdefault(mix, []).append(result)
         log(f"  round {turn + 1}/{rounds} done")
     throughput_figures(served)
 
 
+WRONG = ("absent", "stale", "new_session")  # the ways an answer with HTTP 200 is wrong
+
+
+def unchecked_reason(results: list[dict[str, Any]]) -> str:
+    """Why these runs' answers could not be checked ("" when every answer was): a body the
+    script could not read, or no answer at all it could."""
+    unreadable = sum(r.get("unchecked", 0) for r in results)
+    if unreadable:
+        first = next((r["first_unchecked"] for r in results if r.get("first_unchecked")), "")
+        return (
+            f"answers could not be checked: {unreadable} answered 200 with a body that does "
+            f"not say what the session holds (first: {first.strip()})"
+        )
+    if not sum(r.get("checked", 0) for r in results):
+        return "answers could not be checked: no answer said what the session holds"
+    return ""
+
+
+def figure_of(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One mix and worker count's figure from its rounds: requests/s, latency, errors and
+    the wrong answers (HTTP 200 with the wrong content), counted apart."""
+    rates = [r["requests"] / (r["duration_us"] / 1e6) for r in results if r["duration_us"]]
+    errors = sum(
+        r["status"] + r["connect"] + r["read"] + r["write"] + r["timeout"] for r in results
+    )
+    wrong = {kind: sum(r.get(kind, 0) for r in results) for kind in WRONG}
+    checked = sum(r.get("checked", 0) for r in results)
+    figure: dict[str, Any] = {
+        "rps": round(statistics.mean(rates), 1) if rates else 0.0,
+        "p99_ms": round(max(r["p99_us"] for r in results) / 1000, 2),
+        "p50_ms": round(statistics.median(r["p50_us"] for r in results) / 1000, 2),
+        "requests": sum(r["requests"] for r in results),
+        "errors": errors,
+        "checked": checked,
+        "wrong": sum(wrong.values()),
+        **wrong,
+        "wrong_share": round(sum(wrong.values()) / checked, 4) if checked else 0.0,
+        "rounds_rps": [round(rate, 1) for rate in rates],
+        "spread": round(spread(rates), 3),
+    }
+    figure["noisy"] = figure["spread"] > NOISE_BOUND
+    return figure
+
+
 def throughput_figures(served: list[Served]) -> None:
     for entry in served:
         target = entry.target
-        if target.throughput.get("status") == "error":
+        if target.throughput.get("status") == ProfileStatus.ERROR:
             continue
-        target.throughput.setdefault("status", "ok")
+        for results in entry.rounds.values():
+            reason = unchecked_reason(results)
+            if reason:
+                target.throughput = {"status": ProfileStatus.ERROR, "reason": reason}
+                break
+    for entry in served:
+        target = entry.target
+        if target.throughput.get("status") == ProfileStatus.ERROR:
+            continue
+        target.throughput.setdefault("status", ProfileStatus.OK)
         for mix, results in entry.rounds.items():
-            rates = [r["requests"] / (r["duration_us"] / 1e6) for r in results if r["duration_us"]]
-            errors = sum(
-                r["status"] + r["connect"] + r["read"] + r["write"] + r["timeout"] for r in results
-            )
-            figure = {
-                "rps": round(statistics.mean(rates), 1) if rates else 0.0,
-                "p99_ms": round(max(r["p99_us"] for r in results) / 1000, 2),
-                "p50_ms": round(statistics.median(r["p50_us"] for r in results) / 1000, 2),
-                "requests": sum(r["requests"] for r in results),
-                "errors": errors,
-                "rounds_rps": [round(rate, 1) for rate in rates],
-                "spread": round(spread(rates), 3),
-            }
-            figure["noisy"] = figure["spread"] > NOISE_BOUND
-            target.throughput.setdefault(mix, {})[str(entry.workers)] = figure
+            target.throughput.setdefault(mix, {})[str(entry.workers)] = figure_of(results)
     for mix in MIXES:
         for workers in WORKERS:
             figures = [

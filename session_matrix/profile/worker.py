@@ -9,8 +9,9 @@ answers one JSON command per line on stdin with one JSON line on stdout; everyth
 prints goes to stderr. It measures only when told: the coordinator decides the order, so that
 configurations take turns and drift on the machine hits all of them alike.
 
-The commands are the methods of ``Worker``: the cost of requests here (``block``), the
-guarantees in ``worker_guarantees``, storage and a full cache in ``worker_storage``.
+The commands are listed in ``COMMANDS`` (no other method can be reached): the cost of
+requests here (``block``), the guarantees in ``worker_guarantees``, storage and a full
+cache in ``worker_storage``.
 """
 
 from __future__ import annotations
@@ -20,52 +21,60 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from session_matrix.profile import djangoproc
 from session_matrix.profile.client import Client, Reply, Site, wsgi_transport
 from session_matrix.profile.engine_store import describe, new_store
+from session_matrix.profile.model import Sample
 from session_matrix.profile.worker_guarantees import GuaranteeCommands
 from session_matrix.profile.worker_storage import StorageCommands
 from session_matrix.profile.worker_visitors import CREDENTIALS, PASSWORD, USERNAME, payload
 
-__all__ = ["Worker", "main"]
+__all__ = ["COMMANDS", "Worker", "answer", "main"]
 
 
 class Worker(GuaranteeCommands, StorageCommands):
     """Every command the coordinator may send, by name."""
 
-    def block(self, kind: str, size: int, count: int) -> dict[str, list[list[int]]]:
+    def block(self, kind: str, size: int, count: int) -> dict[str, list[Sample]]:
         """``count`` requests of one kind on a session of ``size`` bytes; per request:
-        [ns, queries, cache commands, Set-Cookie bytes, Cookie bytes, status]."""
+        [ns, queries, cache commands, Set-Cookie bytes, Cookie bytes, status, wrong], wrong
+        1 when an answer below 400 did not hold what the session must (see ``answered``)."""
         key = f"{kind}:{size}"
         if key not in self.clients:
             self.clients[key] = self.seeded(size)
+            self.holds[key] = "0"
         client = self.clients[key]
-        out: dict[str, list[list[int]]] = {}
+        out: dict[str, list[Sample]] = {}
 
-        def timed(name: str, send: Callable[[], Reply]) -> None:
+        def timed(name: str, send: Callable[[], Reply], expect: str = "") -> None:
             before = djangoproc.COUNTS.snapshot()
             reply = send()
             after = djangoproc.COUNTS.snapshot()
+            right = reply.status >= 400 or answered(name, reply, expect)
             out.setdefault(name, []).append(
-                [
+                Sample(
                     reply.elapsed_ns,
                     after[0] - before[0],
                     after[1] - before[1],
                     reply.set_cookie_bytes,
                     reply.cookie_bytes,
                     reply.status,
-                ]
+                    0 if right else 1,
+                )
             )
 
         for number in range(count):
             if kind == "anonymous":
                 timed(kind, lambda: client.request("GET", "/untouched/"))
             elif kind == "read":
-                timed(kind, lambda: client.request("GET", "/session/n/"))
+                timed(kind, lambda: client.request("GET", "/session/n/"), self.holds[key])
             elif kind == "write":
-                value = {"value": str(number)}
-                timed(kind, functools.partial(client.request, "POST", "/session/n/", value))
+                value = {"value": f"{key}:{number}"}
+                send = functools.partial(client.request, "POST", "/session/n/", value)
+                timed(kind, send, value["value"])
+                self.holds[key] = value["value"]
             elif kind == "auth":
                 # An anonymous visitor holding `size` bytes logs in, then out (which flushes
                 # the session): the data is stored again, untimed, before the next login.
@@ -86,6 +95,59 @@ class Worker(GuaranteeCommands, StorageCommands):
         client.jar[self.site.session_cookie] = str(store.session_key)
 
 
+def answered(name: str, reply: Reply, expect: str) -> bool:
+    """The answer holds what it must: a read or a write the value the session last stored
+    (``expect``), a login the user, a logout its confirmation, an anonymous page a 200."""
+    if reply.status != 200:
+        return False
+    if name == "anonymous":
+        return True
+    try:
+        body = json.loads(reply.body)
+    except ValueError:
+        return False
+    if name in ("read", "write"):
+        return body.get("present") is True and body.get("value") == expect
+    if name == "login":
+        return bool(body.get("username") == USERNAME)
+    return bool(body.get("logged_out") is True)
+
+
+Command = Callable[..., dict[str, Any]]
+
+# Every command the coordinator may send, by name: nothing else of the worker is reachable.
+COMMANDS: dict[str, Command] = {
+    "block": Worker.block,
+    "replay": Worker.replay,
+    "largest": Worker.largest,
+    "canary_write": Worker.canary_write,
+    "canary_read": Worker.canary_read,
+    "cache_clear": Worker.cache_clear,
+    "expiring": Worker.expiring,
+    "clearsessions": Worker.clearsessions,
+    "storage": Worker.storage,
+    "live": Worker.live,
+    "flood": Worker.flood,
+    "live_check": Worker.live_check,
+}
+
+
+def answer(worker: Worker, command: dict[str, Any]) -> dict[str, Any]:
+    """One command's answer: the command's own, or an error naming what went wrong (an
+    unknown command is refused, never looked up on the worker)."""
+    op = command.pop("op", None)
+    run = COMMANDS.get(str(op))
+    if run is None:
+        return {"error": f"unknown command {op!r}; the worker accepts {', '.join(COMMANDS)}"}
+    try:
+        return run(worker, **command)
+    except Exception as exc:
+        import traceback
+
+        traceback.print_exc()
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def main() -> int:
     protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not break the protocol
@@ -104,17 +166,9 @@ def main() -> int:
     protocol.flush()
     for line in sys.stdin:
         command = json.loads(line)
-        op = command.pop("op")
-        if op == "quit":
+        if command.get("op") == "quit":
             break
-        try:
-            answer = getattr(worker, op)(**command)
-        except Exception as exc:
-            import traceback
-
-            traceback.print_exc()
-            answer = {"error": f"{type(exc).__name__}: {exc}"}
-        protocol.write(json.dumps(answer) + "\n")
+        protocol.write(json.dumps(answer(worker, command)) + "\n")
         protocol.flush()
     return 0
 

@@ -54,12 +54,16 @@ class StorageCommands(Visitors):
         after_db = database_bytes(found.models)
         after_files = files_bytes(directory)
         after_cache = local_cache_bytes(cache)
-        # Whether the store still holds them all (a cache may have culled some): a sample.
-        sample = keys[:: max(1, len(keys) // 500)]
-        held = sum(1 for key in sample if new_store().exists(key))
+        # Which the store still holds (a cache may have culled some): every key asked of
+        # the store, an exact count; and of the newest as many, how many are among them
+        # (all: it kept the newest visitors; fewer: culling took any visitor).
+        store = new_store()
+        held = [key for key in keys if store.exists(key)] if found.server_side else []
+        newest = set(keys[len(keys) - len(held) :]) if held else set()
         return {
             "server_side": found.server_side,
-            "kept": round(held / len(sample) * count) if found.server_side else None,
+            "kept": len(held) if found.server_side else None,
+            "kept_newest": sum(1 for key in held if key in newest) if found.server_side else None,
             "local_cache_bytes": None
             if after_cache is None or before_cache is None
             else after_cache - before_cache,

@@ -30,6 +30,7 @@ class Visitors:
         self.transport = transport
         self.site = site
         self.clients: dict[str, Client] = {}
+        self.holds: dict[str, str] = {}  # visitor -> the value its session must hold
         self.kept: dict[str, list[Client]] = {}
 
     def client(self) -> Client:
