@@ -330,8 +330,8 @@ async def test_store_aclear_expired():
     all. db, cached_db and file delete the expired record.
     Fix: assert what the user sees (the expired key loads nothing) rather than what is
     stored; expect aclear_expired() to matter on db, cached_db and file only.
-    Twin: matrix_tests/test_expiry.py::test_clear_expired_called_directly
     Detect: none: the outcome is decided by what the store kept, not by a step
+    Twin: matrix_tests/test_expiry.py::test_clear_expired_called_directly
     Source: https://docs.djangoproject.com/en/5.2/releases/5.1/#django-contrib-sessions
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore

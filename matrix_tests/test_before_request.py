@@ -232,8 +232,8 @@ def test_client_session_without_django_db(client):
     Fix: mark the test @pytest.mark.django_db (or request the db fixture) whenever it uses
     the session, even on an engine that does not need it today.
     Source: https://github.com/django/django/pull/4522
+    Detect: none: what decides is the missing django_db mark, which is not a step in the code
     Twin: test_save_then_update_cookie_pytest
-    Detect: client.session; unless django_db
     """
     session = client.session
     session["colour"] = "blue"
@@ -259,8 +259,8 @@ class SimpleTestCaseSessionTests(SimpleTestCase):
         Fix: use TestCase (or set databases = {"default"} on the SimpleTestCase) when a test
         uses the session.
         Source: https://github.com/django/django/pull/4522
+        Detect: none: what decides is the SimpleTestCase base class, not a step in the code
         Twin: SeedTests::test_save_then_update_cookie
-        Detect: client.session; unless TestCase
         """
         session = self.client.session
         session["colour"] = "blue"

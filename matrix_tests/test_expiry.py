@@ -334,8 +334,8 @@ def test_set_expiry_then_only_reads(client):
     engines on the real clock, and on signed_cookies only SESSION_COOKIE_AGE ends a session.
     Depends: the clock: time_machine moves Python's clock, not Redis' (on the real clock the
     cache and cached_db sessions expire); a cache engine on LocMemCache follows it.
-    Twin: test_set_expiry_then_time_travel
     Detect: none: the view calls set_expiry(); the test only requests it
+    Twin: test_set_expiry_then_time_travel
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#django.contrib.sessions.backends.base.SessionBase.set_expiry
     """
     start = timezone.now()

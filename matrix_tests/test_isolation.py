@@ -306,8 +306,8 @@ class SessionsOnTheirOwnDatabaseTests(TestCase):
         databases = {"default", "sessions"} every engine passes (the twin).
         Fix: list the sessions database: databases = {"default", "sessions"} (or "__all__").
         Source: https://github.com/mdn/content/issues/3579
-        Twin: SessionsOnTheirOwnDatabaseListedTests::test_login_with_sessions_database_listed
         Detect: none: the router lives in the settings; the test's code shows no step
+        Twin: SessionsOnTheirOwnDatabaseListedTests::test_login_with_sessions_database_listed
         """
         User.objects.create_user("alice", password="wonderland")
         self.assertTrue(self.client.login(username="alice", password="wonderland"))
@@ -343,7 +343,7 @@ def test_read_session_straight_from_the_cache(client):
     Fix: load the session through the engine: SessionStore(key).get("colour") (or
     SessionStore(key).load()), which knows where and how it stores it.
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
-    Detect: *caches[].get()
+    Detect: *caches.get()
     """
     client.post("/session/colour/", {"value": "blue"})
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -364,6 +364,8 @@ def test_assert_num_queries_around_a_session_view(client, user, django_assert_nu
     Fix: count the view's own queries only: load the session before the block (a request
     before it does not help: each request loads it again), or assert an upper bound
     (django_assert_max_num_queries) that holds on the engines the project supports.
+    Depends: the cache backend too: a cache engine on DatabaseCache reads the session with
+    a query of its own, so it counts 2 like db.
     Source: https://docs.djangoproject.com/en/5.2/topics/testing/tools/#django.test.TransactionTestCase.assertNumQueries
     Detect: *django_assert_num_queries|assertNumQueries() -> client.request()
     """
@@ -384,6 +386,8 @@ def test_log_everyone_out_with_delete_pattern(client, user):
     loads from them again; db, file and signed_cookies keep nothing in the cache.
     Fix: log users out through what every engine honours: change the user's session auth
     hash (a password change), or delete each session through SessionStore(key).delete().
+    Depends: the cache backend: only django-redis has delete_pattern(); the cache engine on
+    LocMemCache, memcached, Django's RedisCache or DatabaseCache fails with AttributeError.
     Source: https://github.com/jazzband/django-redis#scan--delete-keys-in-bulk
     Detect: *cache.delete_pattern()
     """
@@ -403,6 +407,8 @@ def test_count_sessions_with_cache_keys(client):
     the pattern). db, file and signed_cookies keep nothing there.
     Fix: count what the engine stores: Session.objects.filter(expire_date__gt=now()) on the
     db engines; the cache engine has no portable count.
+    Depends: the cache backend: only django-redis has keys(); the cache engines on other
+    backends fail with AttributeError.
     Source: https://github.com/jazzband/django-redis#scan--delete-keys-in-bulk
     Detect: *cache.keys()
     """
