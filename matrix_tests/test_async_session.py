@@ -363,3 +363,14 @@ async def test_sync_login_in_async_view(async_client, user):
         "/async/sync-login/", {"username": "alice", "password": "wonderland"}
     )
     assert (await async_client.get("/whoami/")).json()["username"] == "alice"
+
+
+@pytest.mark.since_django("5.0", reason="HttpRequest.auser() arrived in Django 5.0")
+async def test_async_view_auser_after_aforce_login(async_client, user):
+    """await async_client.aforce_login(user); an async view reads await request.auser()
+
+    Expect: the async view sees the user.
+    Source: https://docs.djangoproject.com/en/5.2/releases/5.0/#django-contrib-auth
+    """
+    await async_client.aforce_login(user)
+    assert (await async_client.get("/async/whoami/")).json()["username"] == "alice"

@@ -80,7 +80,7 @@ async def test_consumer_saves_scope_session(client):
     already names, and the next request loads it.
     Fix: on signed_cookies let an HTTP view write what must persist (the consumer can send
     the value to the page, which posts it); server-side engines need only the save().
-    Source: https://github.com/django/channels/issues/1096
+    Source: https://channels.readthedocs.io/en/latest/topics/sessions.html
     Detect: none: the consumer saves the session; the test only talks to it
     """
     await sync_to_async(client.post)("/session/colour/", {"value": "red"})
@@ -114,6 +114,28 @@ async def test_consumer_edits_scope_session_without_save(client):
     )
     await communicator.connect()
     await communicator.send_json_to({"colour": "blue"})
+    assert (await communicator.receive_json_from())["stored"] == "blue"
+    await communicator.disconnect()
+    response = await sync_to_async(client.get)("/session/colour/")
+    assert response.json()["value"] == "blue"
+
+
+async def test_consumer_saves_a_session_the_browser_never_had(client):
+    """a websocket opened without a session cookie; the consumer stores data and saves it
+
+    Expect: the visitor's next HTTP request reads what the consumer stored.
+    Why: with no cookie in the handshake, Channels gives the consumer a new, empty session
+    (no key); save() creates it under a new key (on signed_cookies the key is the data), and
+    a websocket cannot send that key to the browser after its handshake: the next HTTP
+    request has no cookie and gets a fresh session, on every engine.
+    Fix: let an HTTP view create the session first (any view that writes to it sets the
+    cookie), then open the websocket with that cookie.
+    Source: https://github.com/django/channels/issues/1096
+    Kind: mistake
+    """
+    communicator = WebsocketCommunicator(application, "/ws/colour/")
+    await communicator.connect()
+    await communicator.send_json_to({"colour": "blue", "save": True})
     assert (await communicator.receive_json_from())["stored"] == "blue"
     await communicator.disconnect()
     response = await sync_to_async(client.get)("/session/colour/")

@@ -144,3 +144,13 @@ def test_ninja_login_endpoint_with_django_client(client, user):
     )
     assert response.json() == {"username": "alice"}
     assert client.get("/whoami/").json()["username"] == "alice"
+
+
+def test_ninja_session_auth_after_force_login(client, user):
+    """client.force_login(user); client.get("/ninja/me") on an operation with auth=django_auth
+
+    Expect: django-ninja's session authentication sees the user.
+    Source: https://django-ninja.dev/guides/authentication/
+    """
+    client.force_login(user)
+    assert client.get("/ninja/me").json() == {"username": "alice"}

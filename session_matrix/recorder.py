@@ -60,6 +60,8 @@ PACKAGES = (
     "pytest-randomly",
     "time-machine",
     "playwright",
+    "channels",
+    "django-ninja",
 )
 
 

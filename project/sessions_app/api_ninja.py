@@ -3,6 +3,7 @@ write one."""
 
 from django.contrib.auth import authenticate, login
 from ninja import NinjaAPI, Router, Schema
+from ninja.security import django_auth
 
 router = Router()
 
@@ -19,6 +20,12 @@ def api_login(request, credentials: Credentials):
         return 403, {"detail": "bad credentials"}
     login(request, user)
     return {"username": user.get_username()}
+
+
+@router.get("/me", auth=django_auth)
+def api_me(request):
+    """Who the session says is asking (django-ninja's session authentication)."""
+    return {"username": request.auth.get_username()}
 
 
 api = NinjaAPI(urls_namespace="ninja")

@@ -37,6 +37,7 @@ urlpatterns = [
     path("api/note/", views_api.NoteView.as_view(), name="api-note"),
     path("relogin/", views_edge.relogin, name="relogin"),
     path("async/relogin/", views_edge.arelogin, name="async-relogin"),
+    path("async/whoami/", views_edge.async_whoami, name="async-whoami"),
     path("async/sync-login/", views_edge.sync_login_in_async_view, name="async-sync-login"),
     path("checkout/fails/", views_edge.failing_checkout, name="failing-checkout"),
     path("visit/", views_edge.record_visit, name="record-visit"),

@@ -23,6 +23,12 @@ async def arelogin(request):
     return JsonResponse({"relogged": True})
 
 
+async def async_whoami(request):
+    """Who is asking, from an async view: ``await request.auser()`` (Django 5.0+)."""
+    user = await request.auser()
+    return JsonResponse({"username": user.get_username() if user.is_authenticated else None})
+
+
 async def sync_login_in_async_view(request):
     """An async view that logs in with the synchronous ``authenticate()`` and ``login()``."""
     user = authenticate(
