@@ -283,7 +283,7 @@ async def test_alogin_with_none_falls_back_to_request_user(async_client, user):
 
 @pytest.mark.since_django("5.0", reason="AsyncClient.alogout() arrived in Django 5.0")
 async def test_replay_cookie_after_alogout(async_client, user):
-    """old = async_client.cookies[SESSION_COOKIE_NAME].value; await async_client.alogout(); send old
+    """old = async_client.cookies["sessionid"].value; await async_client.alogout(); send old
 
     Expect: the old cookie no longer authenticates anyone.
     Why: alogout() flushes the session, which deletes it from the store on the key-based
@@ -303,7 +303,7 @@ async def test_replay_cookie_after_alogout(async_client, user):
 
 @pytest.mark.since_django("5.1", reason="the session's async methods arrived in Django 5.1")
 async def test_store_aexists(async_client):
-    """after a view stored data: await SessionStore().aexists(async_client.cookies["sessionid"].value)
+    """after a view stored data: await SessionStore().aexists(async_client.cookies[...].value)
 
     Expect: True: the session the cookie names exists.
     Why: signed_cookies has no server-side store: its exists() (and aexists(), which calls
@@ -359,9 +359,7 @@ async def test_sync_login_in_async_view(async_client, user):
     Source: https://docs.djangoproject.com/en/5.2/releases/5.0/#django-contrib-auth
     Kind: mistake
     """
-    await async_client.post(
-        "/async/sync-login/", {"username": "alice", "password": "wonderland"}
-    )
+    await async_client.post("/async/sync-login/", {"username": "alice", "password": "wonderland"})
     assert (await async_client.get("/whoami/")).json()["username"] == "alice"
 
 

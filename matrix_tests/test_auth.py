@@ -235,7 +235,7 @@ def test_login_with_none_falls_back_to_request_user(client, user):
 
 
 def test_list_logged_in_users_from_session_rows(client, user):
-    """who is online: [row.get_decoded().get("_auth_user_id") for row in Session.objects.filter(...)]
+    """who is online: [s.get_decoded().get("_auth_user_id") for s in Session.objects.filter(...)]
 
     Expect: the logged-in user's id is in the list.
     Why: only db and cached_db write Session rows. The cache, file and signed_cookies

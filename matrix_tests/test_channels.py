@@ -17,7 +17,7 @@ def session_cookie(client):
 
 
 async def test_force_login_cookie_reaches_websocket_user(client, user):
-    """client.force_login(user); WebsocketCommunicator(application, path, headers=[(b"cookie", ...)])
+    """client.force_login(user); WebsocketCommunicator(app, path, headers=[(b"cookie", ...)])
 
     Expect: the consumer's scope["user"] is the user logged in by force_login().
     Source: https://github.com/django/channels/issues/903

@@ -242,8 +242,8 @@ def test_clear_expired_called_directly():
     cache backend keeps such an entry: django-redis stores nothing (its add() with such a
     timeout only reports whether the key exists), Django's RedisCache sets the key and deletes
     it at once, LocMemCache, memcached and DatabaseCache store it already expired. So exists()
-    is False from the start and there is nothing to clean up; signed_cookies stores nothing at all (exists() is always
-    False). db and cached_db delete the expired row, file the expired
+    is False from the start and there is nothing to clean up; signed_cookies stores nothing
+    at all (exists() is always False). db and cached_db delete the expired row, file the expired
     file (the file cleanup is #22938).
     Fix: assert what the user sees (the expired key loads nothing) rather than what is
     stored; expect clear_expired() to matter on db, cached_db and file only.
@@ -288,7 +288,7 @@ def test_remember_me_longer_than_cookie_age(client):
 
 
 def test_idle_timeout_with_save_every_request(client, settings):
-    """SESSION_SAVE_EVERY_REQUEST = True; SESSION_COOKIE_AGE = 60; a request every 40 s, then 61 s idle
+    """SESSION_SAVE_EVERY_REQUEST = True; SESSION_COOKIE_AGE = 60; a request every 40 s, then idle
 
     Expect: an idle timeout: the session lives while requests come every 40 s (each pushes
     its end 60 s further) and is gone after 61 s without one (time_machine moves the clock).

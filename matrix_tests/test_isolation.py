@@ -333,7 +333,7 @@ class SessionsOnTheirOwnDatabaseListedTests(TestCase):
 
 @pytest.mark.django_db
 def test_read_session_straight_from_the_cache(client):
-    """caches[SESSION_CACHE_ALIAS].get("django.contrib.sessions.cache" + key) after a view stored data
+    """caches[SESSION_CACHE_ALIAS].get("django.contrib.sessions.cache" + key) after a view wrote
 
     Expect: the cache entry is the session's data: its colour is "blue".
     Why: that key prefix is the cache engine's own (django.contrib.sessions.cache).

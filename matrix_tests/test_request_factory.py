@@ -106,7 +106,7 @@ def test_fresh_session_is_truthy(rf):
 
 
 def test_ninja_test_client_login_endpoint(user):
-    """TestClient(router).post("/login", json={...}) (django-ninja) against an endpoint calling login()
+    """TestClient(router).post("/login", json={...}) (django-ninja); the endpoint calls login()
 
     Expect: the endpoint logs the user in and answers with the username.
     Why: django-ninja's TestClient calls the operation with a mock request built without
