@@ -303,7 +303,8 @@ def test_idle_timeout_with_save_every_request(client, settings):
     (short ages and sleeps) on cache, cached_db and file; in production every engine
     enforces it.
     Depends: the clock: time_machine moves Python's clock, not Redis' (cache, cached_db) nor
-    the filesystem's (file); a cache engine on LocMemCache follows the moved clock.
+    the filesystem's (file); a cache engine on LocMemCache or DatabaseCache follows the
+    moved clock.
     Source: https://docs.djangoproject.com/en/5.2/ref/settings/#session-save-every-request
     Detect: none: the clock decides; the test's steps are the same on every engine
     """
@@ -333,7 +334,8 @@ def test_set_expiry_then_only_reads(client):
     Fix: set_expiry(timedelta(seconds=300)) (a datetime, which file enforces), test the Redis
     engines on the real clock, and on signed_cookies only SESSION_COOKIE_AGE ends a session.
     Depends: the clock: time_machine moves Python's clock, not Redis' (on the real clock the
-    cache and cached_db sessions expire); a cache engine on LocMemCache follows it.
+    cache and cached_db sessions expire); a cache engine on LocMemCache or DatabaseCache
+    follows it.
     Detect: none: the view calls set_expiry(); the test only requests it
     Twin: test_set_expiry_then_time_travel
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#django.contrib.sessions.backends.base.SessionBase.set_expiry

@@ -360,7 +360,9 @@ def test_assert_num_queries_around_a_session_view(client, user, django_assert_nu
     Why: the session's query is the engine's: db reads the django_session row (1 query);
     cached_db finds the session in its cache; cache, file and signed_cookies never query.
     Only the user's query is the view's own, so the count is 2 on db (and db on PostgreSQL
-    or MariaDB) and 1 elsewhere.
+    or MariaDB) and 1 elsewhere. Engines with a session model of their own
+    (django-qsessions, django-user-sessions) also record the request (user agent, IP, last
+    activity) and count 5.
     Fix: count the view's own queries only: load the session before the block (a request
     before it does not help: each request loads it again), or assert an upper bound
     (django_assert_max_num_queries) that holds on the engines the project supports.
@@ -404,7 +406,8 @@ def test_count_sessions_with_cache_keys(client):
     Why: keys() is django-redis' own (AttributeError on Django's cache backends), and only
     engines that keep every session in that Redis database have keys to count: the cache
     engine, and cached_db's copies (their prefix django.contrib.sessions.cached_db matches
-    the pattern). db, file and signed_cookies keep nothing there.
+    the pattern). db, file and signed_cookies keep nothing there, and a third-party store
+    keys its entries its own way (django-qsessions: qsessions.q_cached_db…, none counted).
     Fix: count what the engine stores: Session.objects.filter(expire_date__gt=now()) on the
     db engines; the cache engine has no portable count.
     Depends: the cache backend: only django-redis has keys(); the cache engines on other
