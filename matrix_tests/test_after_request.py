@@ -153,3 +153,39 @@ def test_set_test_cookie_then_worked(client):
     client.get("/cookie-check/start/")
     assert client.get("/cookie-check/").json()["worked"] is True
     assert client.get("/cookie-check/").json()["worked"] is False
+
+
+def test_session_kept_after_a_500_response(client):
+    """a view stores the order in request.session, then answers 500 (a payment provider failed)
+
+    Expect: the next request still finds the order in the session.
+    Why: SessionMiddleware saves nothing when the response is a server error (500 since
+    #3881; every 5xx since Django 4.2, #34173), on every engine: the change made by the
+    failing view is dropped on purpose (the error may have left it half done).
+    Fix: keep what must survive a failure out of the session (a model row written before
+    the call), or answer with a 4xx or a redirect to an error page when the session must be
+    saved.
+    Source: https://code.djangoproject.com/ticket/34173
+    Kind: django-limitation
+    """
+    client.post("/checkout/fails/", {"order": "42"})
+    assert client.get("/session/order/").json()["value"] == "42"
+
+
+def test_session_key_in_a_charfield_40(client):
+    """a view records Visit(session_key=request.session.session_key) (CharField(max_length=40))
+
+    Expect: each visit is recorded under the visitor's session key: two visits count 2.
+    Why: a signed_cookies session key is the signed data itself, far longer than 40
+    characters (and it changes with every save): the model's validation (full_clean(), as a
+    ModelForm runs it) rejects it (ValidationError), and without validation PostgreSQL and
+    MariaDB raise DataError ("value too long for type character varying(40)"); SQLite stores
+    any length and hides it. The other engines' keys are 32 characters.
+    Fix: do not key records on session_key where signed_cookies may be used; store a value
+    of your own in the session (request.session.setdefault("visitor", uuid4().hex)), or use
+    a server-side engine.
+    Source: https://github.com/thornomad/django-hitcount/issues/81
+    Detect: none: the view stores the key; the test only requests it
+    """
+    client.get("/visit/")
+    assert client.get("/visit/").json()["visits"] == 2

@@ -4,11 +4,13 @@ Async tests use ``django_db(transaction=True)``, as pytest-django advises: the O
 ``sync_to_async`` sends to another thread must see committed rows.
 """
 
+from datetime import timedelta
 from importlib import import_module
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 pytestmark = [pytest.mark.async_session, pytest.mark.django_db(transaction=True)]
 
@@ -258,3 +260,115 @@ async def test_async_view_reads_session_synchronously_after_cache_eviction(
     await cache.adelete(cached_db_key(key))
     response = await async_client.get("/async/session/colour/")
     assert response.json()["value"] == "blue"
+
+
+@pytest.mark.since_django("5.0", reason="alogin() arrived in Django 5.0")
+async def test_alogin_with_none_falls_back_to_request_user(async_client, user):
+    """an async view re-logs the current user in with await alogin(request, None)
+
+    Expect: the user is still logged in after the view.
+    Why: alogin(request, None) fell back to the request's user (5.0 and 5.1 ran login() in a
+    thread, which used request.user; 5.2 awaits request.auser() and warns,
+    RemovedInDjango61Warning); 6.1 removed the fallback: alogin() calls
+    user.get_session_auth_hash() on None (AttributeError), on every engine. On 5.0–6.0 it
+    works.
+    Fix: pass the user: await alogin(request, await request.auser()).
+    Source: https://docs.djangoproject.com/en/6.1/releases/6.1/#features-removed-in-6-1
+    Kind: mistake
+    """
+    await async_client.aforce_login(user)
+    await async_client.post("/async/relogin/")
+    assert (await async_client.get("/whoami/")).json()["username"] == "alice"
+
+
+@pytest.mark.since_django("5.0", reason="AsyncClient.alogout() arrived in Django 5.0")
+async def test_replay_cookie_after_alogout(async_client, user):
+    """old = async_client.cookies["sessionid"].value; await async_client.alogout(); send old
+
+    Expect: the old cookie no longer authenticates anyone.
+    Why: alogout() flushes the session, which deletes it from the store on the key-based
+    engines. A signed cookie carries the login itself and the server keeps no record to
+    delete: it stays valid until SESSION_COOKIE_AGE.
+    Fix: none on signed_cookies in the test; a password change revokes every copy (the
+    session auth hash changes); use a server-side engine where replay matters.
+    Source: https://docs.djangoproject.com/en/5.2/topics/testing/tools/#django.test.Client.alogout
+    Detect: client.cookies[] -> *client.alogout() -> client.cookies[]= -> client.request()
+    """
+    await async_client.aforce_login(user)
+    old = async_client.cookies[settings.SESSION_COOKIE_NAME].value
+    await async_client.alogout()
+    async_client.cookies[settings.SESSION_COOKIE_NAME] = old
+    assert (await async_client.get("/whoami/")).json()["authenticated"] is False
+
+
+@pytest.mark.since_django("5.1", reason="the session's async methods arrived in Django 5.1")
+async def test_store_aexists(async_client):
+    """after a view stored data: await SessionStore().aexists(async_client.cookies[...].value)
+
+    Expect: True: the session the cookie names exists.
+    Why: signed_cookies has no server-side store: its exists() (and aexists(), which calls
+    it) always returns False.
+    Fix: check the data instead: await SessionStore(key).aget("colour").
+    Source: https://docs.djangoproject.com/en/5.2/releases/5.1/#django-contrib-sessions
+    Detect: *session.aexists()
+    """
+    await async_client.post("/session/colour/", {"value": "blue"})
+    key = async_client.cookies[settings.SESSION_COOKIE_NAME].value
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    assert await SessionStore().aexists(key)
+
+
+@pytest.mark.since_django("5.1", reason="the session's async methods arrived in Django 5.1")
+async def test_store_aclear_expired():
+    """await SessionStore.aclear_expired() on a session saved already expired (asave())
+
+    Expect: the expired session is stored until aclear_expired() runs, and gone after it; a
+    live session next to it is kept.
+    Why: as for clear_expired(): the cache engine stores nothing for a session created with
+    a lifetime of zero or less (django-redis' add() with such a timeout only reports whether
+    the key exists), so aexists() is False from the start; signed_cookies stores nothing at
+    all. db, cached_db and file delete the expired record.
+    Fix: assert what the user sees (the expired key loads nothing) rather than what is
+    stored; expect aclear_expired() to matter on db, cached_db and file only.
+    Detect: none: the outcome is decided by what the store kept, not by a step
+    Twin: matrix_tests/test_expiry.py::test_clear_expired_called_directly
+    Source: https://docs.djangoproject.com/en/5.2/releases/5.1/#django-contrib-sessions
+    """
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    expired, live = SessionStore(), SessionStore()
+    await expired.aset("alive", True)
+    await live.aset("alive", True)
+    await expired.aset_expiry(timezone.now() - timedelta(seconds=1))
+    await expired.asave()
+    await live.asave()
+    assert await SessionStore().aexists(expired.session_key)
+    await SessionStore.aclear_expired()
+    assert not await SessionStore().aexists(expired.session_key)
+    assert await SessionStore(live.session_key).aget("alive") is True
+
+
+async def test_sync_login_in_async_view(async_client, user):
+    """an async view calls authenticate() and login() (the sync API) for a posted username/password
+
+    Expect: the user is logged in after the view.
+    Why: authenticate() looks the user up with the ORM, and Django refuses synchronous ORM
+    calls in an async view (SynchronousOnlyOperation), on every engine, before the session
+    is touched; login() would save user.last_login the same way.
+    Fix: await aauthenticate(request, ...) and await alogin(request, user) (Django 5.0+),
+    or make the view synchronous.
+    Source: https://docs.djangoproject.com/en/5.2/releases/5.0/#django-contrib-auth
+    Kind: mistake
+    """
+    await async_client.post("/async/sync-login/", {"username": "alice", "password": "wonderland"})
+    assert (await async_client.get("/whoami/")).json()["username"] == "alice"
+
+
+@pytest.mark.since_django("5.0", reason="HttpRequest.auser() arrived in Django 5.0")
+async def test_async_view_auser_after_aforce_login(async_client, user):
+    """await async_client.aforce_login(user); an async view reads await request.auser()
+
+    Expect: the async view sees the user.
+    Source: https://docs.djangoproject.com/en/5.2/releases/5.0/#django-contrib-auth
+    """
+    await async_client.aforce_login(user)
+    assert (await async_client.get("/async/whoami/")).json()["username"] == "alice"

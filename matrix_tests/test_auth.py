@@ -141,10 +141,13 @@ def test_force_login_with_a_permission_backend_first(client, user, settings):
     that has a get_user() method (#27027, #27542), and BaseBackend defines one that returns
     None: the permission backend is stored, it cannot load the user, and every request is
     anonymous, on every engine. client.login() goes through authenticate(), which records the
-    backend that accepted the credentials, so it works.
+    backend that accepted the credentials, so it works. Django 6.2 changes this: its
+    force_login() skips backends that do not implement (a)get_user() themselves ("e.g.
+    permission-only backends", 6.2 release notes), so from 6.2 this row is expected to pass
+    and stop being a limitation of the test tool.
     Fix: client.force_login(user, backend="django.contrib.auth.backends.ModelBackend"), or
-    list ModelBackend first.
-    Source: https://code.djangoproject.com/ticket/27542
+    list ModelBackend first (or Django 6.2+).
+    Source: https://code.djangoproject.com/ticket/27542 ; https://docs.djangoproject.com/en/dev/releases/6.2/#tests
     Kind: test-tool-limitation
     """
     settings.AUTHENTICATION_BACKENDS = [
@@ -212,3 +215,44 @@ def test_delete_session_rows_logs_user_out(client, user):
         if row.get_decoded().get(SESSION_KEY) == str(user.pk):
             row.delete()
     assert client.get("/whoami/").json()["authenticated"] is False
+
+
+def test_login_with_none_falls_back_to_request_user(client, user):
+    """a view re-logs the current user in after a sensitive change with login(request, None)
+
+    Expect: the user is still logged in after the view.
+    Why: login(request, None) used request.user in its place; Django 5.2 deprecated that
+    fallback (RemovedInDjango61Warning) and 6.1 removed it: login() calls
+    user.get_session_auth_hash() on None (AttributeError), on every engine. On 4.2–6.0 it
+    works (with the warning from 5.2).
+    Fix: pass the user: login(request, request.user).
+    Source: https://docs.djangoproject.com/en/6.1/releases/6.1/#features-removed-in-6-1
+    Kind: mistake
+    """
+    client.force_login(user)
+    client.post("/relogin/")
+    assert client.get("/whoami/").json()["username"] == "alice"
+
+
+def test_list_logged_in_users_from_session_rows(client, user):
+    """who is online: [s.get_decoded().get("_auth_user_id") for s in Session.objects.filter(...)]
+
+    Expect: the logged-in user's id is in the list.
+    Why: only db and cached_db write Session rows. The cache, file and signed_cookies
+    engines keep sessions elsewhere (or in the cookie): the query finds nothing and the
+    list is empty. Engines with a session model of their own (django-qsessions,
+    django-user-sessions) leave Django's Session model uninstalled: importing it raises
+    RuntimeError.
+    Fix: record logins yourself (a user_logged_in / user_logged_out receiver writing a model
+    of your own), or use an engine with a per-user session model (django-user-sessions).
+    Source: https://stackoverflow.com/questions/2723052
+    Detect: *Session.objects.filter|all()
+    """
+    from django.contrib.sessions.models import Session
+
+    client.force_login(user)
+    online = [
+        row.get_decoded().get(SESSION_KEY)
+        for row in Session.objects.filter(expire_date__gt=timezone.now())
+    ]
+    assert str(user.pk) in online

@@ -2,7 +2,8 @@
 
 import pytest
 from django.conf import settings
-from django.test import TestCase
+from django.contrib.auth import get_user_model
+from django.test import SimpleTestCase, TestCase
 
 pytestmark = pytest.mark.before_request
 
@@ -215,3 +216,70 @@ def test_admin_client_edit_session(admin_client):
     session.save()
     assert admin_client.get("/counter/").content == b"2"
     assert admin_client.get("/whoami/").json()["username"] == "admin"
+
+
+def test_client_session_without_django_db(client):
+    """session = client.session; edit; save(); cookie update, in a pytest test with no django_db
+
+    Expect: the view reads the value the test stored (sessions need no test database).
+    Why: client.session creates and saves a session when the client has no cookie yet, and
+    save() writes where the engine keeps sessions: db and cached_db (and a cache engine on
+    DatabaseCache) write a row, and pytest-django blocks database access in a test without
+    the django_db mark (RuntimeError "Database access not allowed"). cache on Redis or
+    memcached, file and signed_cookies never touch the database, so the test passes there.
+    Depends: pytest-django's database blocker, and where the engine (or its cache) stores
+    sessions; with @pytest.mark.django_db every engine passes (the twin).
+    Fix: mark the test @pytest.mark.django_db (or request the db fixture) whenever it uses
+    the session, even on an engine that does not need it today.
+    Source: https://github.com/django/django/pull/4522
+    Detect: none: what decides is the missing django_db mark, which is not a step in the code
+    Twin: test_save_then_update_cookie_pytest
+    """
+    session = client.session
+    session["colour"] = "blue"
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    assert client.get("/session/colour/").json()["value"] == "blue"
+
+
+class SimpleTestCaseSessionTests(SimpleTestCase):
+    """A SimpleTestCase (no database) that uses the test client's session."""
+
+    def test_client_session_in_simple_test_case(self):
+        """s = self.client.session; edit; save(); cookie update, in a SimpleTestCase
+
+        Expect: the view reads the value the test stored.
+        Why: SimpleTestCase refuses every database query since Django 1.9 (#24652):
+        AssertionError "Database queries to 'default' are not allowed in SimpleTestCase
+        subclasses". client.session saves a new session at once, which on db and cached_db
+        (and a cache engine on DatabaseCache) is a query; cache on Redis or memcached, file
+        and signed_cookies pass.
+        Depends: on SimpleTestCase's database guard and on where the engine stores sessions;
+        in a TestCase every engine passes (SeedTests::test_save_then_update_cookie).
+        Fix: use TestCase (or set databases = {"default"} on the SimpleTestCase) when a test
+        uses the session.
+        Source: https://github.com/django/django/pull/4522
+        Detect: none: what decides is the SimpleTestCase base class, not a step in the code
+        Twin: SeedTests::test_save_then_update_cookie
+        """
+        session = self.client.session
+        session["colour"] = "blue"
+        session.save()
+        self.client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+        self.assertEqual(self.client.get("/session/colour/").json()["value"], "blue")
+
+    def test_force_login_in_simple_test_case(self):
+        """self.client.force_login(User(pk=1, username="alice")) in a SimpleTestCase
+
+        Expect: the view sees the user logged in.
+        Why: force_login() sends user_logged_in, whose receiver saves user.last_login (a
+        database write), and every request loads the user from the database: SimpleTestCase
+        refuses both (AssertionError "Database queries to 'default' are not allowed"), on
+        every engine, before the session matters.
+        Fix: a TestCase with a saved user (self.client.force_login(User.objects.create_user(...))).
+        Source: https://github.com/django/django/pull/4522
+        Kind: mistake
+        """
+        user = get_user_model()(pk=1, username="alice")
+        self.client.force_login(user)
+        self.assertEqual(self.client.get("/whoami/").json()["username"], "alice")

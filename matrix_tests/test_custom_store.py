@@ -37,9 +37,11 @@ async def test_store_overriding_save_with_aforce_login(async_client, user):
     """the same store (save() overridden); await async_client.aforce_login(user)
 
     Expect: the login's session went through the project's save(): its key is recorded.
-    Why: since Django 5.1 the db, cache and cached_db engines implement asave() (and
-    acreate()) on their own, without calling save(): the async login path of the test client
-    (asession(), then alogin() and asave()) never reaches the override, so the audit misses
+    Why: aforce_login() arrived in Django 5.0, but there it logged in through the sync API
+    (save() ran, and the audit saw it). Since Django 5.1 the db, cache and cached_db engines
+    implement asave() (and acreate()) on their own, without calling save(): the async login
+    path of the test client (asession(), then alogin() and asave()) never reaches the
+    override, so the audit misses
     the session. The file and signed_cookies engines' asave() just calls save(), so their
     subclasses see it, as do those of a third-party engine that implements save() only
     (django-user-sessions): SessionBase.asave() runs save() in a thread. Async views calling

@@ -237,12 +237,13 @@ def test_clear_expired_called_directly():
 
     Expect: the expired session is stored until clear_expired() runs, and gone after it;
     a live session next to it is kept.
-    Why: clear_expired() is a no-op on cache and signed_cookies. The cache engine passes the
-    session's remaining lifetime as the cache timeout, here zero or less, and no cache backend
-    keeps such an entry (django-redis and RedisCache delete the key; LocMemCache, memcached
-    and DatabaseCache store it already expired), so exists() is False from the start and
-    there is nothing to clean up; signed_cookies stores nothing at all (exists() is always
-    False). db and cached_db delete the expired row, file the expired
+    Why: clear_expired() is a no-op on cache and signed_cookies. The cache engine creates the
+    session with add() and its remaining lifetime as the timeout, here zero or less, and no
+    cache backend keeps such an entry: django-redis stores nothing (its add() with such a
+    timeout only reports whether the key exists), Django's RedisCache sets the key and deletes
+    it at once, LocMemCache, memcached and DatabaseCache store it already expired. So exists()
+    is False from the start and there is nothing to clean up; signed_cookies stores nothing
+    at all (exists() is always False). db and cached_db delete the expired row, file the expired
     file (the file cleanup is #22938).
     Fix: assert what the user sees (the expired key loads nothing) rather than what is
     stored; expect clear_expired() to matter on db, cached_db and file only.
@@ -269,7 +270,10 @@ def test_remember_me_longer_than_cookie_age(client):
     set_expiry() said. db, file and the Redis engines keep it for 30 days (Redis' real clock
     agrees here: its key lives 30 days).
     Fix: on signed_cookies raise SESSION_COOKIE_AGE to the longest "remember me" period and
-    shorten ordinary sessions with set_expiry(), or use a server-side engine.
+    shorten ordinary sessions with set_expiry(), or use a server-side engine. Mind what that
+    costs on signed_cookies: set_expiry() only shortens the cookie's Max-Age (what a browser
+    keeps), while the server accepts the signature for the whole SESSION_COOKIE_AGE, so every
+    shortened cookie that was copied stays replayable for the longest period (30 days here).
     Source: https://code.djangoproject.com/ticket/19201
     """
     start = timezone.now()
@@ -281,3 +285,65 @@ def test_remember_me_longer_than_cookie_age(client):
         client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     with time_machine.travel(start + timedelta(days=20), tick=False):
         assert client.get("/session/alive/").json()["present"] is True
+
+
+def test_idle_timeout_with_save_every_request(client, settings):
+    """SESSION_SAVE_EVERY_REQUEST = True; SESSION_COOKIE_AGE = 60; a request every 40 s, then idle
+
+    Expect: an idle timeout: the session lives while requests come every 40 s (each pushes
+    its end 60 s further) and is gone after 61 s without one (time_machine moves the clock).
+    Why: every request saves the session again, and each engine measures the 60 s on its
+    own clock. db stores expire_date from the moved clock and signed_cookies re-signs with
+    the moved time: both pass. cache and cached_db give Redis a real 60 s TTL on each save,
+    and Redis' clock has not moved: the session is still there after the idle minute. The
+    file engine dates a session without its own expiry from the file's mtime, which the
+    filesystem stamps on the real clock: at the second request (80 s on the moved clock) the
+    file looks 80 s old and the session is dropped while still in use.
+    Fix: test an idle timeout on db or signed_cookies with time_machine, or on the real clock
+    (short ages and sleeps) on cache, cached_db and file; in production every engine
+    enforces it.
+    Depends: the clock: time_machine moves Python's clock, not Redis' (cache, cached_db) nor
+    the filesystem's (file); a cache engine on LocMemCache or DatabaseCache follows the
+    moved clock.
+    Source: https://docs.djangoproject.com/en/5.2/ref/settings/#session-save-every-request
+    Detect: none: the clock decides; the test's steps are the same on every engine
+    """
+    settings.SESSION_SAVE_EVERY_REQUEST = True
+    settings.SESSION_COOKIE_AGE = 60
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.post("/session/colour/", {"value": "blue"})
+    for seconds in (40, 80, 120):
+        with time_machine.travel(start + timedelta(seconds=seconds), tick=False):
+            assert client.get("/session/colour/").json()["present"] is True
+    with time_machine.travel(start + timedelta(seconds=181), tick=False):
+        assert client.get("/session/colour/").json()["present"] is False
+
+
+def test_set_expiry_then_only_reads(client):
+    """a view calls set_expiry(300); then read-only requests 200 s and 400 s later (time_machine)
+
+    Expect: reading is not activity (Django's docs): the session is alive at 200 s and gone
+    at 400 s, 300 s after the last write.
+    Why: as in test_set_expiry_then_time_travel: db compares expire_date with the moved clock
+    (the read at 200 s saves nothing, so it extends nothing). cache and cached_db gave Redis a
+    real 300 s TTL that the moved clock does not shorten. The file engine passes the integer
+    expiry to get_expiry_age(expiry=300), which returns 300 whatever the time, so a file
+    session with an integer expiry never ends on load. signed_cookies ignores the session's
+    own expiry and accepts the signature for SESSION_COOKIE_AGE (#19201).
+    Fix: set_expiry(timedelta(seconds=300)) (a datetime, which file enforces), test the Redis
+    engines on the real clock, and on signed_cookies only SESSION_COOKIE_AGE ends a session.
+    Depends: the clock: time_machine moves Python's clock, not Redis' (on the real clock the
+    cache and cached_db sessions expire); a cache engine on LocMemCache or DatabaseCache
+    follows it.
+    Detect: none: the view calls set_expiry(); the test only requests it
+    Twin: test_set_expiry_then_time_travel
+    Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#django.contrib.sessions.backends.base.SessionBase.set_expiry
+    """
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.get("/expiry/300/")
+    with time_machine.travel(start + timedelta(seconds=200), tick=False):
+        assert client.get("/session/alive/").json()["present"] is True
+    with time_machine.travel(start + timedelta(seconds=400), tick=False):
+        assert client.get("/session/alive/").json()["present"] is False

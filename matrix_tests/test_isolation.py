@@ -9,9 +9,10 @@ from importlib import import_module
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.contrib.auth.models import User
+from django.core.cache import cache, caches
 from django.db import connection, connections, transaction
-from django.test import Client, TestCase
+from django.test import Client, TestCase, override_settings
 
 pytestmark = pytest.mark.isolation
 
@@ -172,7 +173,8 @@ def test_session_read_while_its_delete_is_uncommitted():
     Why: cached_db deletes its cache copy at once but its row only when the transaction
     commits. A request served in between misses the cache, reads the row (still committed
     for every other connection) and puts it back into the cache; after the commit that copy
-    goes on serving the deleted session until it times out (SESSION_COOKIE_AGE).
+    goes on serving the deleted session until it times out, at the row's remaining lifetime
+    (load() caches it for get_expiry_age(expiry=expire_date), not a fresh SESSION_COOKIE_AGE).
     signed_cookies has nothing server-side to delete: the key is the data and keeps loading.
     Depends: on a test database that a second connection can read while a transaction is
     open (PostgreSQL, MariaDB, SQLite in a file). pytest-django's in-memory SQLite locks the
@@ -282,3 +284,138 @@ def test_session_store_exists(client):
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     assert SessionStore().exists(key)
+
+
+@override_settings(DATABASE_ROUTERS=["project.sessions_app.routers.SessionsRouter"])
+class SessionsOnTheirOwnDatabaseTests(TestCase):
+    """DATABASE_ROUTERS sends django.contrib.sessions to a second database ("sessions");
+    the TestCase keeps Django's default databases = {"default"}."""
+
+    def test_login_with_sessions_database_left_out(self):
+        """sessions routed to DATABASES["sessions"]; a TestCase with the default databases logs in
+
+        Expect: the client logs in and the view sees the user.
+        Why: TestCase allows queries only to the aliases in its databases attribute
+        ({"default"} unless set). On db and cached_db the Session model is routed to
+        "sessions": saving the login's session is refused (AssertionError "Database queries
+        to 'sessions' are not allowed in this test"). The other engines never query the
+        Session model, so the router is never asked. Engines with their own session model
+        (django-qsessions, django-user-sessions) are not routed by a router that names
+        Django's sessions app, and pass.
+        Depends: on the router and TestCase.databases, not on the engine alone; with
+        databases = {"default", "sessions"} every engine passes (the twin).
+        Fix: list the sessions database: databases = {"default", "sessions"} (or "__all__").
+        Source: https://github.com/mdn/content/issues/3579
+        Detect: none: the router lives in the settings; the test's code shows no step
+        Twin: SessionsOnTheirOwnDatabaseListedTests::test_login_with_sessions_database_listed
+        """
+        User.objects.create_user("alice", password="wonderland")
+        self.assertTrue(self.client.login(username="alice", password="wonderland"))
+        self.assertEqual(self.client.get("/whoami/").json()["username"], "alice")
+
+
+@override_settings(DATABASE_ROUTERS=["project.sessions_app.routers.SessionsRouter"])
+class SessionsOnTheirOwnDatabaseListedTests(TestCase):
+    """The same router; the TestCase lists both databases."""
+
+    databases = {"default", "sessions"}
+
+    def test_login_with_sessions_database_listed(self):
+        """sessions routed to DATABASES["sessions"]; databases = {"default", "sessions"}; login
+
+        Expect: the client logs in and the view sees the user.
+        Source: https://github.com/mdn/content/issues/3579
+        """
+        User.objects.create_user("alice", password="wonderland")
+        self.assertTrue(self.client.login(username="alice", password="wonderland"))
+        self.assertEqual(self.client.get("/whoami/").json()["username"], "alice")
+
+
+@pytest.mark.django_db
+def test_read_session_straight_from_the_cache(client):
+    """caches[SESSION_CACHE_ALIAS].get("django.contrib.sessions.cache" + key) after a view wrote
+
+    Expect: the cache entry is the session's data: its colour is "blue".
+    Why: that key prefix is the cache engine's own (django.contrib.sessions.cache).
+    cached_db keeps its copy under django.contrib.sessions.cached_db (django-qsessions under
+    its own prefix), and db, file and signed_cookies keep nothing in the cache: the get()
+    returns None. A third-party store names its keys as it likes.
+    Fix: load the session through the engine: SessionStore(key).get("colour") (or
+    SessionStore(key).load()), which knows where and how it stores it.
+    Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
+    Detect: *caches.get()
+    """
+    client.post("/session/colour/", {"value": "blue"})
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    data = caches[settings.SESSION_CACHE_ALIAS].get("django.contrib.sessions.cache" + key)
+    assert data["colour"] == "blue"
+
+
+@pytest.mark.django_db
+def test_assert_num_queries_around_a_session_view(client, user, django_assert_num_queries):
+    """client.force_login(user); with django_assert_num_queries(2): client.get("/whoami/")
+
+    Expect: the view makes 2 queries, the number its author counted (on the db engine: the
+    session and the user).
+    Why: the session's query is the engine's: db reads the django_session row (1 query);
+    cached_db finds the session in its cache; cache, file and signed_cookies never query.
+    Only the user's query is the view's own, so the count is 2 on db (and db on PostgreSQL
+    or MariaDB) and 1 elsewhere. Engines with a session model of their own
+    (django-qsessions, django-user-sessions) also record the request (user agent, IP, last
+    activity) and count 5.
+    Fix: count the view's own queries only: load the session before the block (a request
+    before it does not help: each request loads it again), or assert an upper bound
+    (django_assert_max_num_queries) that holds on the engines the project supports.
+    Depends: the cache backend too: a cache engine on DatabaseCache reads the session with
+    a query of its own, so it counts 2 like db.
+    Source: https://docs.djangoproject.com/en/5.2/topics/testing/tools/#django.test.TransactionTestCase.assertNumQueries
+    Detect: *django_assert_num_queries|assertNumQueries() -> client.request()
+    """
+    client.force_login(user)
+    with django_assert_num_queries(2):
+        client.get("/whoami/")
+
+
+@pytest.mark.django_db
+def test_log_everyone_out_with_delete_pattern(client, user):
+    """cache.delete_pattern("django.contrib.sessions.cache*") (django-redis) to log every user out
+
+    Expect: the logged-in client is anonymous on its next request.
+    Why: delete_pattern() is django-redis' own: Django's cache backends (LocMemCache,
+    RedisCache, memcached, DatabaseCache) have no such method (AttributeError). Only the
+    cache engine keeps every session in the cache: cached_db's copies match the pattern too
+    (django.contrib.sessions.cached_db…), but its database rows survive and the session
+    loads from them again; db, file and signed_cookies keep nothing in the cache.
+    Fix: log users out through what every engine honours: change the user's session auth
+    hash (a password change), or delete each session through SessionStore(key).delete().
+    Depends: the cache backend: only django-redis has delete_pattern(); the cache engine on
+    LocMemCache, memcached, Django's RedisCache or DatabaseCache fails with AttributeError.
+    Source: https://github.com/jazzband/django-redis#scan--delete-keys-in-bulk
+    Detect: *cache.delete_pattern()
+    """
+    client.force_login(user)
+    cache.delete_pattern("django.contrib.sessions.cache*")
+    assert client.get("/whoami/").json()["authenticated"] is False
+
+
+@pytest.mark.django_db
+def test_count_sessions_with_cache_keys(client):
+    """len(cache.keys("django.contrib.sessions.cache*")) (django-redis) before and after two visits
+
+    Expect: two more sessions are counted than before the visits.
+    Why: keys() is django-redis' own (AttributeError on Django's cache backends), and only
+    engines that keep every session in that Redis database have keys to count: the cache
+    engine, and cached_db's copies (their prefix django.contrib.sessions.cached_db matches
+    the pattern). db, file and signed_cookies keep nothing there, and a third-party store
+    keys its entries its own way (django-qsessions: qsessions.q_cached_db…, none counted).
+    Fix: count what the engine stores: Session.objects.filter(expire_date__gt=now()) on the
+    db engines; the cache engine has no portable count.
+    Depends: the cache backend: only django-redis has keys(); the cache engines on other
+    backends fail with AttributeError.
+    Source: https://github.com/jazzband/django-redis#scan--delete-keys-in-bulk
+    Detect: *cache.keys()
+    """
+    before = len(cache.keys("django.contrib.sessions.cache*"))
+    client.post("/session/colour/", {"value": "blue"})
+    Client().post("/session/colour/", {"value": "red"})
+    assert len(cache.keys("django.contrib.sessions.cache*")) == before + 2

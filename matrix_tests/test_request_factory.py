@@ -103,3 +103,54 @@ def test_fresh_session_is_truthy(rf):
     request = rf.get("/")
     SessionMiddleware(lambda request: None).process_request(request)
     assert request.session
+
+
+def test_ninja_test_client_login_endpoint(user):
+    """TestClient(router).post("/login", json={...}) (django-ninja); the endpoint calls login()
+
+    Expect: the endpoint logs the user in and answers with the username.
+    Why: django-ninja's TestClient calls the operation with a mock request built without
+    middleware: there is no SessionMiddleware, so request.session is a Mock attribute that
+    does not exist (AttributeError) or, in newer releases, a plain dict without cycle_key(),
+    and django.contrib.auth.login() fails on every engine.
+    Fix: test endpoints that use the session with Django's Client (the API is in the
+    URLconf, so client.post("/ninja/login", ..., content_type="application/json") goes
+    through the middleware), or give the mock a real session (request.session =
+    SessionStore()).
+    Source: https://github.com/vitalik/django-ninja/issues/1321
+    Kind: test-tool-limitation
+    Twin: test_ninja_login_endpoint_with_django_client
+    """
+    from ninja.testing import TestClient
+
+    from project.sessions_app.api_ninja import router
+
+    response = TestClient(router).post(
+        "/login", json={"username": "alice", "password": "wonderland"}
+    )
+    assert response.json() == {"username": "alice"}
+
+
+def test_ninja_login_endpoint_with_django_client(client, user):
+    """client.post("/ninja/login", json, content_type="application/json"); then a Django view
+
+    Expect: the endpoint logs the user in, and the next (Django) request sees the user.
+    Source: https://github.com/vitalik/django-ninja/issues/35
+    """
+    response = client.post(
+        "/ninja/login",
+        {"username": "alice", "password": "wonderland"},
+        content_type="application/json",
+    )
+    assert response.json() == {"username": "alice"}
+    assert client.get("/whoami/").json()["username"] == "alice"
+
+
+def test_ninja_session_auth_after_force_login(client, user):
+    """client.force_login(user); client.get("/ninja/me") on an operation with auth=django_auth
+
+    Expect: django-ninja's session authentication sees the user.
+    Source: https://django-ninja.dev/guides/authentication/
+    """
+    client.force_login(user)
+    assert client.get("/ninja/me").json() == {"username": "alice"}

@@ -195,3 +195,24 @@ def test_session_reads_the_same_after_cache_eviction(client):
     before = client.get("/rich/tuple/read/").json()
     cache.clear()
     assert client.get("/rich/tuple/read/").json() == before
+
+
+def test_custom_serializer_with_django_json_encoder(client, settings):
+    """SESSION_SERIALIZER = a JSONSerializer with DjangoJSONEncoder; a view stores a datetime
+
+    Expect: the next request reads what the serializer wrote: the datetime as an ISO string.
+    Why: SESSION_SERIALIZER is used by the engines that encode the session themselves (db,
+    file, signed_cookies). The cache engine hands the session dict to the cache, which
+    serializes it its own way: django-redis and LocMemCache pickle it, so the datetime comes
+    back a datetime, and cached_db reads that cache copy first. django-redis' JSON serializer
+    (DjangoJSONEncoder too) happens to agree with the setting.
+    Fix: convert values before storing them (request.session["when"] = when.isoformat()),
+    so that every engine and cache serializer stores the same thing.
+    Depends: the cache's serializer (django-redis pickle or JSON, LocMemCache's pickle) on
+    the cache engines, not SESSION_SERIALIZER.
+    Detect: none: the view stores the datetime; the test only requests it
+    Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#write-your-own-serializer
+    """
+    settings.SESSION_SERIALIZER = "project.sessions_app.serializers.DjangoJSONSerializer"
+    client.get("/rich/datetime/")
+    assert client.get("/rich/datetime/read/").json()["type"] == "str"

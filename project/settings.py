@@ -61,6 +61,12 @@ DATABASES = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": BASE_DIR / "db.sqlite3",
     },
+    # A second database, for the patterns that route the sessions app to one of its own
+    # (DATABASE_ROUTERS, set per test). Only the tests that name it create its test database.
+    "sessions": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": BASE_DIR / "sessions.sqlite3",
+    },
 }
 
 # A process-local cache unless the engine record brings its own (cache, cached_db: Redis).

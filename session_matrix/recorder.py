@@ -62,6 +62,8 @@ PACKAGES = (
     "pytest-randomly",
     "time-machine",
     "playwright",
+    "channels",
+    "django-ninja",
 )
 
 

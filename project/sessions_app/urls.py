@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
-from . import views, views_api, views_more, views_security, views_state
+from . import views, views_api, views_edge, views_more, views_security, views_state
+from .api_ninja import api as ninja_api
 
 urlpatterns = [
     path("counter/", views.counter, name="counter"),
@@ -34,4 +35,11 @@ urlpatterns = [
     path("other-site/form-post/", views_more.form_post, name="form-post"),
     path("return/", views_more.return_from_other_site, name="return"),
     path("api/note/", views_api.NoteView.as_view(), name="api-note"),
+    path("relogin/", views_edge.relogin, name="relogin"),
+    path("async/relogin/", views_edge.arelogin, name="async-relogin"),
+    path("async/whoami/", views_edge.async_whoami, name="async-whoami"),
+    path("async/sync-login/", views_edge.sync_login_in_async_view, name="async-sync-login"),
+    path("checkout/fails/", views_edge.failing_checkout, name="failing-checkout"),
+    path("visit/", views_edge.record_visit, name="record-visit"),
+    path("ninja/", ninja_api.urls),
 ]
