@@ -21,9 +21,18 @@ _NARROW_FLAGS = ("-x", "--exitfirst", "--lf", "--last-failed", "--sw", "--stepwi
 _SHORT_WITH_VALUE = "kmpcrWo"
 
 
+def _is_path(arg: str, root: Path) -> bool:
+    """Whether ``arg`` names an existing file or folder under ``root``. A ``-k`` expression
+    longer than the system's name limit is not a path (``exists()`` raised ENAMETOOLONG)."""
+    try:
+        return (root / arg.split("::")[0]).exists()
+    except OSError:
+        return False
+
+
 def paths_in(args: list[str], root: Path) -> list[str]:
     """The arguments that name a path or node id under ``root`` (``matrix_tests/x.py::t``)."""
-    return [a for a in args if not a.startswith("-") and (root / a.split("::")[0]).exists()]
+    return [a for a in args if not a.startswith("-") and _is_path(a, root)]
 
 
 def outside(args: list[str], root: Path, folder: str) -> list[str]:
