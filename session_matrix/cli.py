@@ -47,7 +47,7 @@ def _report(argv: list[str]) -> int:
         matrix = report.build(raws)
         measured = report.load_profile(results)
         extra = {"profile": engine_profile.section(measured, matrix)} if measured else {}
-        files = report.render(matrix, extra)
+        files = report.render(matrix, extra, measured)
         new_readme = None
         if not args.no_readme:
             text = readme.splice(
