@@ -117,7 +117,9 @@ def _figure(key: str, found: dict[str, Any]) -> str:
 
 
 def _condition(found: dict[str, Any]) -> str:
-    return str(found.get("how") or found.get("limit") or "")
+    """How the figure was measured, in words (a bare number is a figure, not a condition)."""
+    how = found.get("how") or found.get("limit") or ""
+    return how if isinstance(how, str) else ""
 
 
 def _guarantee_row(need: Need, names: list[str], profile: dict[str, Any]) -> Row:
@@ -265,12 +267,20 @@ def grid(profile: dict[str, Any], matrix: Matrix) -> dict[str, Any]:
                 "title": row.need.title,
                 "group": row.need.group,
                 "conditions": row.conditions,
-                "evidence": [{"label": label, "href": f"#{target}"} for label, target in row.evidence],
+                "evidence": [
+                    {
+                        "label": label,
+                        "href": f"#{target}",
+                        "short": "measurement" if target.startswith("g-") else f"idiom {i}",
+                    }
+                    for i, (label, target) in enumerate(row.evidence, 1)
+                ],
                 "cells": [
                     {
                         "config": name,
                         "status": row.cells[name].status.value,
                         "symbol": row.cells[name].status.term.symbol,
+                        "glyph": row.cells[name].status.term.glyph,
                         "word": row.cells[name].status.term.word,
                         "tone": row.cells[name].status.term.tone,
                         "text": row.cells[name].text,

@@ -47,7 +47,7 @@
   // One cell: the configuration's outcomes over the Django versions, or one version's.
   function cell(row, ci, version) {
     const config = data.configs[ci];
-    const [compact, words, tone, allWords] = row.c[ci].map(text);
+    const [compact, , tone, allWords] = row.c[ci].map(text);
     const vi = version ? data.versions.indexOf(version) : -1;
     let sum = compact;
     let cellTone = tone;
@@ -70,7 +70,6 @@
       "button",
       { type: "button", class: `cell-btn tone-${cellTone}`, title: label, "aria-label": label, "aria-expanded": "false" },
       make("span", { class: "sum", text: sum, "aria-hidden": "true" }),
-      vi < 0 && words ? make("span", { class: "words", text: words, "aria-hidden": "true" }) : null,
       strip,
     );
     button.dataset.config = config.name;
