@@ -68,8 +68,9 @@
     });
     const button = make(
       "button",
-      { type: "button", class: `cell-btn tone-${cellTone}`, title: label, "aria-label": label, "aria-expanded": "false" },
+      { type: "button", class: `cell-btn tone-${cellTone}`, title: label, "aria-expanded": "false" },
       make("span", { class: "sum", text: sum, "aria-hidden": "true" }),
+      make("span", { class: "sr", text: label }),
       strip,
     );
     button.dataset.config = config.name;
