@@ -26,6 +26,7 @@ def _report(argv: list[str]) -> int:
     from session_matrix import profile as engine_profile
     from session_matrix import readme, report
     from session_matrix.render.markdown import readme_block
+    from session_matrix.render.needs import pages_site, readme_grid
 
     parser = argparse.ArgumentParser(
         prog="session-matrix report",
@@ -56,6 +57,9 @@ def _report(argv: list[str]) -> int:
             if measured:
                 summary = engine_profile.readme_summary(measured, matrix)
                 text = readme.splice(text, summary, args.readme, name="profile")
+                if readme.markers("needs")[0] in text:
+                    grid = readme_grid(measured, matrix, pages_site())
+                    text = readme.splice(text, grid, args.readme, name="needs")
             new_readme = text
     except report.Refused as exc:
         for problem in exc.problems:

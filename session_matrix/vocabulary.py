@@ -216,7 +216,11 @@ _TERMS |= {
     NeedStatus.MEETS: Term("meets it", "✅", "✓", "ok", "meets the need, as measured"),
     NeedStatus.FAILS: Term("does not meet it", "❌", "✗", "bad", "does not meet the need"),
     NeedStatus.DOES_NOT_APPLY: Term(
-        "does not apply", "–", "–", "na", "does not apply: nothing the need is about (the cell says why)"
+        "does not apply",
+        "–",
+        "–",
+        "na",
+        "does not apply: nothing the need is about (the cell says why)",
     ),
     NeedStatus.NOT_MEASURED: Term(
         "not measured", "❔", "?", "none", "not measured: the cell says why"

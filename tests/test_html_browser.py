@@ -246,8 +246,10 @@ def test_ticking_needs_keeps_only_the_configurations_that_meet_them_all(sized):
         ]
         assert (config in names) == all(s in meeting for s in statuses), config
     pick = sized.locator("#needs-pick").inner_text()
-    assert (names and names[0] in pick) or (not names and "No " in pick) or any(
-        n in pick for n in names
+    assert (
+        (names and names[0] in pick)
+        or (not names and "No " in pick)
+        or any(n in pick for n in names)
     )
 
 
@@ -266,7 +268,8 @@ def test_the_header_row_stays_visible_while_the_table_scrolls(open_page, publish
     page.evaluate("document.querySelector('.matrix-box').scrollTop = 1500")
     header = page.locator("#matrix thead th.corner").bounding_box()
     box = page.locator(".matrix-box").bounding_box()
-    assert header is not None and box is not None
+    assert header is not None
+    assert box is not None
     assert box["y"] - 1 <= header["y"] <= box["y"] + 5
     rows_shown = page.evaluate(
         """() => { const box = document.querySelector('.matrix-box').getBoundingClientRect();
@@ -284,7 +287,8 @@ def test_the_phone_has_no_page_level_horizontal_scroll(open_page, published_page
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     panel = detail(page, SEED).bounding_box()
-    assert panel is not None and panel["width"] >= VIEWPORTS["phone"]["width"] - 40
+    assert panel is not None
+    assert panel["width"] >= VIEWPORTS["phone"]["width"] - 40
 
 
 def test_cells_are_named_by_configuration_version_and_status(open_page, published_page):
@@ -311,9 +315,7 @@ def axe_source():
 def test_axe_finds_no_serious_or_critical_violation(sized):
     # The page's Content-Security-Policy allows only its own script: axe comes in through
     # the DevTools protocol, which the policy does not govern.
-    sized.context.new_cdp_session(sized).send(
-        "Page.setBypassCSP", {"enabled": True}
-    )
+    sized.context.new_cdp_session(sized).send("Page.setBypassCSP", {"enabled": True})
     sized.reload()
     sized.add_script_tag(content=axe_source())
     found = sized.evaluate("async () => (await axe.run(document)).violations")

@@ -7,6 +7,7 @@ Markdown: what people read before they upgrade Django.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +47,7 @@ def changes(matrix: Matrix) -> list[tuple[str, str, list[Change]]]:
     """``(old version, new version, changes)`` per neighbouring pair, in version order."""
     versions = matrix.django_versions
     pairs = []
-    for old, new in zip(versions, versions[1:], strict=False):
+    for old, new in itertools.pairwise(versions):
         found = []
         for row in matrix.patterns:
             change = Change(row)
@@ -65,7 +66,9 @@ def changes(matrix: Matrix) -> list[tuple[str, str, list[Change]]]:
 
 
 def _transition(before: CellStatus, after: CellStatus, glyphs: bool) -> str:
-    mark = (lambda s: s.term.glyph) if glyphs else (lambda s: s.term.symbol)
+    def mark(status: CellStatus) -> str:
+        return status.term.glyph if glyphs else status.term.symbol
+
     return f"{mark(before)} {before.term.word} → {mark(after)} {after.term.word}"
 
 

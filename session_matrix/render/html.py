@@ -249,8 +249,7 @@ def page_data(matrix: Matrix) -> dict[str, Any]:
         "versions": matrix.django_versions,
         "everywhere": Verdict.FAILS_EVERYWHERE.value,
         "configs": [
-            {"name": c.name, "default": c.default, "label": c.label}
-            for c in matrix.configurations
+            {"name": c.name, "default": c.default, "label": c.label} for c in matrix.configurations
         ],
         "status": _statuses(),
         "ran": [statuses.index(status.value) for status in CellStatus if status in RAN],

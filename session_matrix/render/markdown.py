@@ -238,7 +238,7 @@ def _notes(matrix: Matrix) -> list[str]:
     return lines
 
 
-def readme_block(matrix: Matrix, detail_link: str = "results/index.html") -> str:
+def readme_block(matrix: Matrix, detail_link: str = "results/matrix.md") -> str:
     """The table that goes between the README's markers."""
     newest = newest_ran(matrix)
     columns = len(matrix.configurations)

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from session_matrix import vocabulary
 from session_matrix.model import Matrix, PatternRow
+from session_matrix.profile.measures import LARGE_SESSION, human_bytes
 from session_matrix.render import md
 from session_matrix.vocabulary import RAN, CellStatus, NeedStatus
 
-__all__ = ["Need", "NEEDS", "grid", "readme_grid"]
+__all__ = ["NEEDS", "Need", "grid", "pages_site", "readme_grid"]
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,21 @@ NEEDS = (
         "Async views read and write the session",
         patterns=("test_async_view_aget", "test_async_view_aset"),
     ),
-    Need("large", "Sessions over 4 KB", "largest_browser_keeps"),
-    Need("cache-restart", "Survives a cache-server restart", "survives_cache_restart", group="cache"),
+    Need(
+        "large",
+        f"Sessions over 4 KB ({human_bytes(LARGE_SESSION)} tried)",
+        "largest_browser_keeps",
+    ),
+    Need(
+        "cache-restart", "Survives a cache-server restart", "survives_cache_restart", group="cache"
+    ),
     Need("cache-flush", "Survives a cache flush", "survives_cache_flush", group="cache"),
-    Need("eviction", "No silent eviction when the cache is full", "eviction_when_full", "cache"),
+    Need(
+        "eviction",
+        "No silent eviction when the cache is full",
+        "eviction_when_full",
+        group="cache",
+    ),
     Need("lost-writes", "No lost writes under concurrent requests", "lost_updates", group="cache"),
     Need("expired", "Expired sessions cleaned up", "clearsessions", group="cache"),
     Need(
@@ -141,7 +152,9 @@ def _guarantee_row(need: Need, names: list[str], profile: dict[str, Any]) -> Row
             cells[name] = Cell(NeedStatus.NOT_MEASURED, "", "this guarantee was not measured")
             continue
         if "error" in found:
-            cells[name] = Cell(NeedStatus.NOT_MEASURED, "", f"the measurement broke: {found['error']}")
+            cells[name] = Cell(
+                NeedStatus.NOT_MEASURED, "", f"the measurement broke: {found['error']}"
+            )
             continue
         condition = _condition(found)
         if condition and condition not in conditions:
@@ -172,11 +185,19 @@ def _rows(matrix: Matrix, names: tuple[str, ...]) -> list[PatternRow]:
 def _pattern_cell(matrix: Matrix, found: list[PatternRow], name: str, series: str) -> Cell:
     """The idioms on the profile's Django version, else the newest that ran them."""
     columns = [c for c in matrix.columns if c.configuration == name]
-    ordered = sorted(columns, key=lambda c: (c.django == series, matrix.django_versions.index(c.django) if c.django in matrix.django_versions else -1))
+    ordered = sorted(
+        columns,
+        key=lambda c: (
+            c.django == series,
+            matrix.django_versions.index(c.django) if c.django in matrix.django_versions else -1,
+        ),
+    )
     for column in reversed(ordered):
         statuses = [matrix.cells[row.id][column.id].status for row in found]
         if all(status in RAN for status in statuses):
-            failing = [row for row, s in zip(found, statuses, strict=True) if s != CellStatus.PASSED]
+            failing = [
+                row for row, s in zip(found, statuses, strict=True) if s != CellStatus.PASSED
+            ]
             total = len(found)
             if failing:
                 text = f"{len(failing)} of {total} fail" if total > 1 else "fails"
@@ -189,7 +210,9 @@ def _pattern_cell(matrix: Matrix, found: list[PatternRow], name: str, series: st
         if unavailable and column.django == series:
             return Cell(NeedStatus.FAILS, f"not available on Django {column.django}", "")
     reasons = {c.reason for c in columns if c.reason}
-    return Cell(NeedStatus.NOT_MEASURED, "", "; ".join(sorted(reasons)) or "no column ran these idioms")
+    return Cell(
+        NeedStatus.NOT_MEASURED, "", "; ".join(sorted(reasons)) or "no column ran these idioms"
+    )
 
 
 def _pattern_row(need: Need, names: list[str], matrix: Matrix, series: str) -> Row | None:
@@ -294,6 +317,35 @@ def grid(profile: dict[str, Any], matrix: Matrix) -> dict[str, Any]:
         "legend": [status.term for status in NeedStatus],
         "cost": " + ".join(HEADLINE),
     }
+
+
+def pages_site() -> str:
+    """The GitHub Pages address of this repository: ``GITHUB_REPOSITORY`` (set in the
+    workflow), else the git remote ``origin``; "" when neither names a GitHub repository."""
+    import os
+    import re
+    import subprocess
+
+    from session_matrix.paths import ROOT
+
+    named = os.environ.get("GITHUB_REPOSITORY", "")
+    if not named:
+        try:
+            remote = subprocess.run(
+                ["git", "-C", str(ROOT), "remote", "get-url", "origin"],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=10,
+            ).stdout.strip()
+        except OSError:
+            remote = ""
+        found = re.search(r"github\.com[:/]([^/]+/[^/]+?)(?:\.git)?$", remote)
+        named = found.group(1) if found else ""
+    if "/" not in named:
+        return ""
+    owner, name = named.split("/", 1)
+    return f"https://{owner.lower()}.github.io/{name}/"
 
 
 def readme_grid(profile: dict[str, Any], matrix: Matrix, site: str = "") -> str:

@@ -22,7 +22,9 @@ TARGETS = {"bytes": 1_200_000, "nodes": 15_000, "render_ms": 1000}
 
 
 def chromium() -> str:
-    named = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    named = (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
     if not named:
         msg = "no Chromium: install Debian's chromium or set CHROMIUM to a Chromium binary"
         raise SystemExit(msg)
@@ -37,7 +39,7 @@ def _once(browser: Any, url: str, slowdown: float, viewport: dict[str, int]) -> 
     session = page.context.new_cdp_session(page)
     session.send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
     page.goto(url, wait_until="load")
-    figures = page.evaluate(
+    figures: dict[str, float] = page.evaluate(
         """() => {
         const nav = performance.getEntriesByType("navigation")[0];
         const paint = performance.getEntriesByName("first-contentful-paint")[0];
@@ -64,7 +66,9 @@ def measure(path: Path, rounds: int = 3, slowdown: float = 4.0) -> dict[str, Any
     url = path.resolve().as_uri()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium(), args=ARGS)
-        runs = [_once(browser, url, slowdown, {"width": 1400, "height": 900}) for _ in range(rounds)]
+        runs = [
+            _once(browser, url, slowdown, {"width": 1400, "height": 900}) for _ in range(rounds)
+        ]
         phone = _once(browser, url, slowdown, {"width": 390, "height": 844})
         browser.close()
     return {
@@ -92,13 +96,20 @@ def main(argv: list[str] | None = None) -> int:
     found = measure(args.page, args.rounds)
     print(f"page: {args.page}")
     print(f"  bytes: {found['bytes']:,} (target <= {TARGETS['bytes']:,})")
-    print(f"  DOM elements before interaction: {found['nodes']:,} (target <= {TARGETS['nodes']:,});"
-          f" all nodes incl. text: {found['all_nodes']:,}")
-    print(f"  first render at {found['slowdown']:.0f}x CPU slowdown, median of {found['rounds']}:"
-          f" load event {found['render_ms']:.0f} ms (target <= {TARGETS['render_ms']}),"
-          f" first contentful paint {found['fcp_ms']:.0f} ms, DOMContentLoaded {found['dom_ms']:.0f} ms")
-    print(f"  console errors: {found['errors']}; phone (390 px) page-level horizontal overflow:"
-          f" {found['phone_scroll_x']} px")
+    print(
+        f"  DOM elements before interaction: {found['nodes']:,} (target <= {TARGETS['nodes']:,});"
+        f" all nodes incl. text: {found['all_nodes']:,}"
+    )
+    print(
+        f"  first render at {found['slowdown']:.0f}x CPU slowdown, median of {found['rounds']}:"
+        f" load event {found['render_ms']:.0f} ms (target <= {TARGETS['render_ms']}),"
+        f" first contentful paint {found['fcp_ms']:.0f} ms,"
+        f" DOMContentLoaded {found['dom_ms']:.0f} ms"
+    )
+    print(
+        f"  console errors: {found['errors']}; phone (390 px) page-level horizontal overflow:"
+        f" {found['phone_scroll_x']} px"
+    )
     return 0
 
 
