@@ -54,12 +54,12 @@ def _report(argv: list[str]) -> int:
             text = readme.splice(
                 args.readme.read_text(encoding="utf-8"), readme_block(matrix), args.readme
             )
-            if measured:
+            if measured and readme.markers("profile")[0] in text:
                 summary = engine_profile.readme_summary(measured, matrix)
                 text = readme.splice(text, summary, args.readme, name="profile")
-                if readme.markers("needs")[0] in text:
-                    grid = readme_grid(measured, matrix, pages_site())
-                    text = readme.splice(text, grid, args.readme, name="needs")
+            if measured and readme.markers("needs")[0] in text:
+                grid = readme_grid(measured, matrix, pages_site())
+                text = readme.splice(text, grid, args.readme, name="needs")
             new_readme = text
     except report.Refused as exc:
         for problem in exc.problems:

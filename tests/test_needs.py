@@ -1,6 +1,7 @@
 """The needs grid (render.needs), what changed between Django versions (render.changes),
 and one symbol per meaning across the outputs."""
 
+import itertools
 import re
 
 import pytest
@@ -113,7 +114,7 @@ def test_the_readme_grid_shows_defaults_only_with_symbols(matrix):
 def test_changes_list_each_idiom_whose_outcome_changed_between_neighbouring_versions(matrix):
     versions = matrix.django_versions
     pairs = changes(matrix)
-    assert [(old, new) for old, new, _ in pairs] == list(zip(versions, versions[1:]))
+    assert [(old, new) for old, new, _ in pairs] == list(itertools.pairwise(versions))
     for old, new, found in pairs:
         for change in found:
             for (before, after), names in change.transitions.items():

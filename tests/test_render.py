@@ -84,7 +84,16 @@ def table_shapes(markdown):
     return shapes
 
 
-@pytest.mark.parametrize("render", [markdown_report, readme_block])
+def test_the_readme_block_is_a_summary_that_links_to_matrix_md(matrix):
+    block = readme_block(matrix)
+    assert "index.html" not in block
+    assert "(results/matrix.md)" in block
+    assert len(block.splitlines()) < 40
+    for shape in table_shapes(block):
+        assert len(set(shape)) == 1, f"a row has a different number of cells: {shape}"
+
+
+@pytest.mark.parametrize("render", [markdown_report])
 def test_hostile_text_is_inert_in_markdown(matrix, render):
     markdown = render(matrix)
     rendered = github(markdown)
