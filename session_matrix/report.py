@@ -106,7 +106,7 @@ def render(
     return {
         "matrix.json": text,
         "matrix.schema.json": (schemas.SCHEMAS / "matrix.schema.json").read_text(encoding="utf-8"),
-        "matrix.md": markdown_report(matrix, detail_link="index.html"),
+        "matrix.md": markdown_report(matrix),
         "index.html": html_report(matrix, extra_html, profile),
         "changes.md": changes_markdown(matrix),
         "matrix.svg": heatmap(matrix),
