@@ -157,3 +157,15 @@ def test_the_page_and_matrix_md_legends_use_the_vocabulary(matrix):
     for term in legend():
         assert re.search(rf"tone-{term.tone}\">{re.escape(term.glyph)}</span> ", page), term
         assert f"- {term.symbol} " in text, term
+
+
+def test_a_guarantee_missing_because_the_servers_did_not_start_says_why(matrix):
+    first, second = DEFAULTS[:2]
+    profile = profile_of({first: {"across_processes": {"value": True, "reads": 30}}, second: {}})
+    profile["configurations"][second]["throughput"] = {
+        "status": "error",
+        "reason": "gunicorn did not start",
+    }
+    cell = cells(grid(profile, matrix), "processes")[second]
+    assert cell["status"] == NeedStatus.NOT_MEASURED
+    assert cell["why"] == "gunicorn did not start"

@@ -149,7 +149,15 @@ def _guarantee_row(need: Need, names: list[str], profile: dict[str, Any]) -> Row
             continue
         found = entry.get("guarantees", {}).get(need.guarantee)
         if not isinstance(found, dict):
-            cells[name] = Cell(NeedStatus.NOT_MEASURED, "", "this guarantee was not measured")
+            # A guarantee measured through the app servers is missing when they did not
+            # start: the throughput's status says why.
+            served = entry.get("throughput", {})
+            why = (
+                str(served.get("reason") or served.get("status"))
+                if served.get("status") not in (None, "ok")
+                else "this guarantee was not measured"
+            )
+            cells[name] = Cell(NeedStatus.NOT_MEASURED, "", why)
             continue
         if "error" in found:
             cells[name] = Cell(
