@@ -169,3 +169,27 @@ def test_a_guarantee_missing_because_the_servers_did_not_start_says_why(matrix):
     cell = cells(grid(profile, matrix), "processes")[second]
     assert cell["status"] == NeedStatus.NOT_MEASURED
     assert cell["why"] == "gunicorn did not start"
+
+
+def test_a_row_failing_on_every_engine_names_the_variant_it_works_on():
+    """The verdict is over the engines' defaults; a variant that works is said, and its cell
+    is not hatched as "fails on every engine"."""
+    import json
+
+    from session_matrix import paths, report
+    from session_matrix.vocabulary import Verdict
+
+    matrix = report.build(report.load_raws(paths.PUBLISHED)[0])
+    page = html_report(matrix)
+    data = json.loads(page.split('id="matrix-data">')[1].split("</script>")[0])
+    for row in matrix.patterns:
+        if row.verdict != Verdict.FAILS_EVERYWHERE:
+            continue
+        found = next(r for r in data["rows"] if r["id"] == row.id)
+        for ci, configuration in enumerate(matrix.configurations):
+            tone = data["strings"][found["c"][ci][2]]
+            if CellStatus.PASSED in matrix.statuses(row.id, configuration.name):
+                assert tone != Verdict.FAILS_EVERYWHERE.term.tone
+                assert (
+                    f"works on {configuration.name}" in page.split(f'id="{row.anchor}"')[1][:2000]
+                )

@@ -219,10 +219,23 @@ def _row_data(
     }
 
 
-def _row(row: PatternRow) -> dict[str, Any]:
+def _works_on(matrix: Matrix, row: PatternRow) -> list[str]:
+    """The configurations on which a row that fails on every engine (a verdict over the
+    engines' defaults) works after all: a variant that makes it work is news, not noise."""
+    if row.verdict != Verdict.FAILS_EVERYWHERE:
+        return []
+    return [
+        c.name
+        for c in matrix.configurations
+        if CellStatus.PASSED in matrix.statuses(row.id, c.name)
+    ]
+
+
+def _row(matrix: Matrix, row: PatternRow) -> dict[str, Any]:
     return asdict(row) | {
         "param": row.id.partition("[")[2].removesuffix("]"),
         "kind_text": Kind(row.kind).term.word if row.kind else "",
+        "works_on": _works_on(matrix, row),
     }
 
 
@@ -274,7 +287,7 @@ def page_context(matrix: Matrix) -> dict[str, Any]:
         "django": matrix.django,
         "configurations": [_header(c, by_config[c.name]) for c in matrix.configurations],
         "themes": [
-            {"id": theme or "other", "title": title, "rows": [_row(row) for row in rows]}
+            {"id": theme or "other", "title": title, "rows": [_row(matrix, row) for row in rows]}
             for theme, title, rows in theme_groups(matrix)
         ],
         "summary": [
