@@ -285,10 +285,10 @@
       pick.textContent = `No ${scope} meets all ${ticked.length} ticked needs.`;
     } else {
       const priced = kept.filter((th) => th.dataset.cost !== "").sort((a, b) => Number(a.dataset.cost) - Number(b.dataset.cost));
-      const names = kept.map((th) => th.dataset.config).join(", ");
+      const count = `${kept.length} ${kept.length === 1 ? "configuration meets" : "configurations meet"} all ${ticked.length} ticked needs`;
       pick.textContent = priced.length
-        ? `Cheapest that meets all ${ticked.length}: ${priced[0].dataset.config} (${Math.round(priced[0].dataset.cost)} \u00b5s for a read, a write and a login). Meet them: ${names}.`
-        : `Meet all ${ticked.length}: ${names} (no cost measured).`;
+        ? `Cheapest that meets all ${ticked.length}: ${priced[0].dataset.config} (${Math.round(priced[0].dataset.cost)} \u00b5s for a read, a write and a login); ${count}.`
+        : `${count}: ${kept.map((th) => th.dataset.config).join(", ")} (no cost measured).`;
     }
   }
   if (grid) grid.addEventListener("change", needsApply);
