@@ -34,13 +34,16 @@ def _comparable(status: CellStatus) -> bool:
     return status in RAN or status == CellStatus.UNAVAILABLE
 
 
-def _reason(row: PatternRow, old: str, new: str) -> str:
-    """The sentences of the Why that name a Django version, else the since-reason."""
+def _reason(change: Change, old: str, new: str) -> str:
+    """Why it changed: the "needs Django" reason when the idiom became available, else the
+    sentences of its Why that name a Django version (a release note's reason)."""
+    row = change.row
+    arrived = any(CellStatus.UNAVAILABLE in pair for pair in change.transitions)
+    if arrived and row.since_reason:
+        return row.since_reason
     sentences = re.split(r"(?<=[.;])\s+", row.why)
-    named = [s for s in sentences if "Django" in s or new in s or old in s]
-    if named:
-        return " ".join(named)
-    return row.since_reason
+    named = [s for s in sentences if re.search(r"Django \d", s) or new in s or old in s]
+    return " ".join(named) or row.since_reason
 
 
 def changes(matrix: Matrix) -> list[tuple[str, str, list[Change]]]:
@@ -59,7 +62,7 @@ def changes(matrix: Matrix) -> list[tuple[str, str, list[Change]]]:
                     continue
                 change.transitions.setdefault((before, after), []).append(configuration.name)
             if change.transitions:
-                change.reason = _reason(row, old, new)
+                change.reason = _reason(change, old, new)
                 found.append(change)
         pairs.append((old, new, found))
     return pairs
@@ -102,8 +105,9 @@ def changes_markdown(matrix: Matrix, detail_link: str = "matrix.md") -> str:
         "",
         "For each pair of neighbouring Django versions, every idiom whose outcome changed on "
         "some configuration: old → new, with the reason where the idiom's Why gives one. "
-        f"Generated from the matrix by `nox -s report` ({md.text(matrix.generated_by)}); columns "
-        "that did not run on either version are left out.",
+        "Columns that did not run on either version are left out.",
+        "",
+        f"<!-- {matrix.generated_by} -->",
         "",
     ]
     for old, new, found in changes(matrix):
