@@ -356,6 +356,10 @@ def pages_site() -> str:
     return f"https://{owner.lower()}.github.io/{name}/"
 
 
+# Where the README sends a measured need when no Pages address is known.
+PROFILE_DOC = "docs/reference.md#what-each-engine-costs-and-guarantees"
+
+
 def readme_grid(profile: dict[str, Any], matrix: Matrix, site: str = "") -> str:
     """The grid for the default configurations as a Markdown table: a symbol per cell, the
     need linking to its evidence (matrix.md's rows, or the page's measurement on ``site``)."""
@@ -369,7 +373,7 @@ def readme_grid(profile: dict[str, Any], matrix: Matrix, site: str = "") -> str:
     for row in data["rows"]:
         evidence = row["evidence"][0]["href"] if row["evidence"] else ""
         if evidence.startswith("#g-"):
-            target = f"{site}{evidence}" if site else ""
+            target = f"{site}{evidence}" if site else PROFILE_DOC
         else:
             target = f"results/matrix.md{evidence}"
         title = md.link(md.text(row["title"]), target) if target else md.text(row["title"])
