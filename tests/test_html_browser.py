@@ -302,10 +302,7 @@ def axe_source():
     """axe-core from npm (.ci/run installs it): AXE_CORE names its axe.min.js."""
     named = os.environ.get("AXE_CORE")
     candidates = [Path(named)] if named else []
-    candidates += [
-        paths.ROOT / "node_modules" / "axe-core" / "axe.min.js",
-        Path("/tmp/axe/node_modules/axe-core/axe.min.js"),
-    ]
+    candidates.append(paths.ROOT / "node_modules" / "axe-core" / "axe.min.js")
     for candidate in candidates:
         if candidate.is_file():
             return candidate.read_text(encoding="utf-8")
