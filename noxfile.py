@@ -104,6 +104,13 @@ def bench(session: nox.Session) -> None:
     session.run(sys.executable, "-m", "session_matrix.bench", *session.posargs, external=True)
 
 
+@nox.session(default=False)
+def page(session: nox.Session) -> None:
+    """Weigh results/index.html in Chromium: bytes, DOM nodes, first render at 4x slowdown."""
+    session.install(*group("tests"))
+    session.run("python", "-m", "session_matrix.render.page_metrics", *session.posargs)
+
+
 @nox.session(venv_backend="none", default=False)
 def profile(session: nox.Session) -> None:
     """Measure every configuration's cost per request, throughput and guarantees."""

@@ -26,6 +26,7 @@ def _report(argv: list[str]) -> int:
     from session_matrix import profile as engine_profile
     from session_matrix import readme, report
     from session_matrix.render.markdown import readme_block
+    from session_matrix.render.needs import pages_site, readme_grid
 
     parser = argparse.ArgumentParser(
         prog="session-matrix report",
@@ -47,15 +48,18 @@ def _report(argv: list[str]) -> int:
         matrix = report.build(raws)
         measured = report.load_profile(results)
         extra = {"profile": engine_profile.section(measured, matrix)} if measured else {}
-        files = report.render(matrix, extra)
+        files = report.render(matrix, extra, measured)
         new_readme = None
         if not args.no_readme:
             text = readme.splice(
                 args.readme.read_text(encoding="utf-8"), readme_block(matrix), args.readme
             )
-            if measured:
+            if measured and readme.markers("profile")[0] in text:
                 summary = engine_profile.readme_summary(measured, matrix)
                 text = readme.splice(text, summary, args.readme, name="profile")
+            if measured and readme.markers("needs")[0] in text:
+                grid = readme_grid(measured, matrix, pages_site())
+                text = readme.splice(text, grid, args.readme, name="needs")
             new_readme = text
     except report.Refused as exc:
         for problem in exc.problems:

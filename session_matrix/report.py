@@ -23,6 +23,7 @@ from session_matrix.catalogue import read_catalogue
 from session_matrix.fingerprint import fingerprint
 from session_matrix.merge import build_matrix
 from session_matrix.model import Matrix, RawRecord, read_raw
+from session_matrix.render.changes import changes_markdown
 from session_matrix.render.html import html_report
 from session_matrix.render.markdown import markdown_report
 from session_matrix.render.svg import heatmap
@@ -94,15 +95,20 @@ def load_profile(results: Path) -> dict[str, Any] | None:
         raise Refused([str(exc)]) from exc
 
 
-def render(matrix: Matrix, extra_html: dict[str, Markup] | None = None) -> dict[str, str]:
+def render(
+    matrix: Matrix,
+    extra_html: dict[str, Markup] | None = None,
+    profile: dict[str, Any] | None = None,
+) -> dict[str, str]:
     """Every published file's text, by name in ``results/``; the matrix is checked first."""
     text = matrix.to_json()
     schemas.validate(json.loads(text), "matrix", "the matrix built from results/raw")
     return {
         "matrix.json": text,
         "matrix.schema.json": (schemas.SCHEMAS / "matrix.schema.json").read_text(encoding="utf-8"),
-        "matrix.md": markdown_report(matrix, detail_link="index.html"),
-        "index.html": html_report(matrix, extra_html),
+        "matrix.md": markdown_report(matrix),
+        "index.html": html_report(matrix, extra_html, profile),
+        "changes.md": changes_markdown(matrix),
         "matrix.svg": heatmap(matrix),
     }
 

@@ -30,6 +30,7 @@ __all__ = [
     "Guarantee",
     "Kind",
     "LostWrites",
+    "NeedStatus",
     "Outcome",
     "ProfileStatus",
     "RunStatus",
@@ -166,7 +167,7 @@ CELL_TERMS: dict[StrEnum, Term] = {
         "errors outside the test body (a fixture or teardown raised): see the detail",
     ),
     CellStatus.FLAKY: Term(
-        "flaky", "⚠️", "≈", "warn", "flaky: repeated runs of the idiom disagreed"
+        "flaky", "⚠️", "⚠", "warn", "flaky: repeated runs of the idiom disagreed"
     ),
     CellStatus.SKIPPED: Term("skipped", "⏭️", "↷", "skip", "the pattern skipped itself"),
     CellStatus.UNAVAILABLE: Term(
@@ -187,7 +188,7 @@ CELL_TERMS: dict[StrEnum, Term] = {
     CellStatus.HARNESS_ERROR: Term(
         "harness error",
         "💥",
-        "⚠",
+        "‼",
         "warn",
         "the run itself broke (a harness error): says nothing about the idiom",
     ),
@@ -236,6 +237,31 @@ _TERMS |= {
         "mistake, how Django works, or a limit of the test tool)",
     ),
     Verdict.UNKNOWN: Term("never ran", "", "", "unknown", ""),
+}
+
+
+class NeedStatus(_Termed):
+    """One configuration against one need of the needs grid (``render.needs``)."""
+
+    MEETS = "meets"
+    FAILS = "fails"
+    DOES_NOT_APPLY = "does_not_apply"
+    NOT_MEASURED = "not_measured"
+
+
+_TERMS |= {
+    NeedStatus.MEETS: Term("meets it", "✅", "✓", "ok", "meets the need, as measured"),
+    NeedStatus.FAILS: Term("does not meet it", "❌", "✗", "bad", "does not meet the need"),
+    NeedStatus.DOES_NOT_APPLY: Term(
+        "does not apply",
+        "–",
+        "–",
+        "na",
+        "does not apply: nothing the need is about (the cell says why)",
+    ),
+    NeedStatus.NOT_MEASURED: Term(
+        "not measured", "❔", "?", "none", "not measured: the cell says why"
+    ),
 }
 
 

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from session_matrix import paths
 from session_matrix.merge import anchor
@@ -174,7 +175,7 @@ def test_theme_filter_and_search(open_page, fixture_page):
     assert not row(page, NAIVE).is_visible()
     page.select_option('select[name="theme"]', "")
     page.fill('input[name="q"]', "test_key_error")
-    assert visible_rows(page) == 1
+    expect(page.locator("tr.pattern:visible")).to_have_count(1)  # after the debounce
     assert row(page, NAIVE).is_visible()
 
 
@@ -187,3 +188,143 @@ def test_the_committed_page_works(open_page):
     assert rows.count() > 0
     rows.first.locator("button.idiom").click()
     assert page.locator("tr.detail.open").count() == 1
+
+
+# The page as published: the committed matrix and profile, at desktop and phone size.
+VIEWPORTS = {"desktop": {"width": 1400, "height": 900}, "phone": {"width": 390, "height": 844}}
+SEED = "matrix_tests/test_before_request.py::SeedTests::test_naive_save"
+NEEDS = ("processes", "revocable", "async")
+
+
+@pytest.fixture(scope="module")
+def published_page(tmp_path_factory):
+    """index.html rendered from the committed raw results and profile.json."""
+    from session_matrix import profile, report
+
+    results = paths.PUBLISHED
+    raws, _ = report.load_raws(results)
+    matrix = report.build(raws)
+    measured = report.load_profile(results)
+    if measured is None:
+        pytest.fail("no committed results/profile.json: run `nox -s profile`")
+    extra = {"profile": profile.section(measured, matrix)}
+    path = tmp_path_factory.mktemp("published") / "index.html"
+    path.write_text(html_report(matrix, extra, measured), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def sized(request, open_page, published_page):
+    page = open_page(published_page)
+    page.set_viewport_size(VIEWPORTS[request.param])
+    return page
+
+
+def test_the_needs_grid_is_in_the_first_screen(sized):
+    top = sized.locator("#needs-grid").bounding_box()
+    assert top is not None
+    assert top["y"] < sized.viewport_size["height"]
+
+
+def test_ticking_needs_keeps_only_the_configurations_that_meet_them_all(sized):
+    grid = sized.locator("#needs-grid")
+    sized.locator("#needs-variants").check()
+    ticked = [n for n in NEEDS if grid.locator(f'tr[data-need="{n}"]').count()]
+    assert len(ticked) >= 2, "the profile lacks the rows to tick"
+    for need in ticked:
+        grid.locator(f'tr[data-need="{need}"] input[name="need"]').check()
+    kept = grid.locator("thead th[data-config]:visible")
+    names = [kept.nth(i).get_attribute("data-config") for i in range(kept.count())]
+    meeting = ("meets", "does_not_apply")
+    for th in grid.locator("thead th[data-config]").all():
+        config = th.get_attribute("data-config")
+        statuses = [
+            grid.locator(f'tr[data-need="{n}"] td[data-config="{config}"]').get_attribute(
+                "data-status"
+            )
+            for n in ticked
+        ]
+        assert (config in names) == all(s in meeting for s in statuses), config
+    pick = sized.locator("#needs-pick").inner_text()
+    assert (
+        (names and names[0] in pick)
+        or (not names and "No " in pick)
+        or any(n in pick for n in names)
+    )
+
+
+@pytest.mark.parametrize("query", ['s["foo"]=2', "KeyError", "  S[ 'foo' ] = 2 "])
+def test_search_finds_what_people_paste(open_page, published_page, query):
+    page = open_page(published_page)
+    total = page.locator("tr.pattern").count()
+    page.fill('input[name="q"]', query)
+    expect(page.locator("#shown")).not_to_have_text(f"Showing {total} of {total} idioms")
+    assert row(page, SEED).is_visible()
+
+
+def test_the_header_row_stays_visible_while_the_table_scrolls(open_page, published_page):
+    page = open_page(published_page)
+    page.evaluate("document.querySelector('.matrix-box').scrollIntoView()")
+    page.evaluate("document.querySelector('.matrix-box').scrollTop = 1500")
+    header = page.locator("#matrix thead th.corner").bounding_box()
+    box = page.locator(".matrix-box").bounding_box()
+    assert header is not None
+    assert box is not None
+    assert box["y"] - 1 <= header["y"] <= box["y"] + 5
+    rows_shown = page.evaluate(
+        """() => { const box = document.querySelector('.matrix-box').getBoundingClientRect();
+        return [...document.querySelectorAll('tr.pattern')].filter(r => {
+          const b = r.getBoundingClientRect(); return b.top >= box.top && b.bottom <= box.bottom;
+        }).length; }"""
+    )
+    assert rows_shown >= 20
+
+
+def test_the_phone_has_no_page_level_horizontal_scroll(open_page, published_page):
+    page = open_page(published_page)
+    page.set_viewport_size(VIEWPORTS["phone"])
+    row(page, SEED).locator("button.idiom").click()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    panel = detail(page, SEED).bounding_box()
+    assert panel is not None
+    assert panel["width"] >= VIEWPORTS["phone"]["width"] - 40
+
+
+def test_cells_are_named_by_configuration_version_and_status(open_page, published_page):
+    page = open_page(published_page)
+    page.select_option('select[name="django"]', "6.1")
+    named = row(page, SEED).get_by_role("button", name="signed_cookies on Django 6.1: fails")
+    expect(named).to_have_count(1)
+
+
+def axe_source():
+    """axe-core from npm (.ci/run installs it): AXE_CORE names its axe.min.js."""
+    named = os.environ.get("AXE_CORE")
+    candidates = [Path(named)] if named else []
+    candidates.append(paths.ROOT / "node_modules" / "axe-core" / "axe.min.js")
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    pytest.fail("no axe-core: `npm install axe-core` (or set AXE_CORE to its axe.min.js)")
+
+
+def test_axe_finds_no_serious_or_critical_violation(sized):
+    # The page's Content-Security-Policy allows only its own script: axe comes in through
+    # the DevTools protocol, which the policy does not govern.
+    sized.context.new_cdp_session(sized).send("Page.setBypassCSP", {"enabled": True})
+    sized.reload()
+    sized.add_script_tag(content=axe_source())
+    found = sized.evaluate("async () => (await axe.run(document)).violations")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']}, e.g. {v['nodes'][0]['target']}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
+def test_a_page_without_a_profile_says_it_has_no_grid(open_page, fixture_page):
+    page = open_page(fixture_page)
+    assert page.locator("#needs-grid").count() == 0
+    assert "No engine profile" in page.locator("#needs").inner_text()

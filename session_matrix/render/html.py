@@ -21,10 +21,12 @@ from markupsafe import Markup
 from session_matrix import records, rollup, services, vocabulary
 from session_matrix.merge import summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
+from session_matrix.render.changes import page_changes
 from session_matrix.render.jinja import TEMPLATES, environment
+from session_matrix.render.needs import grid
 from session_matrix.vocabulary import DEPENDS, RAN, CellStatus, Kind, Verdict, legend
 
-__all__ = ["html_report", "page_context", "script"]
+__all__ = ["html_report", "page_context", "page_data", "script"]
 
 # Which client packages a configuration's settings use (every column environment has them
 # all installed; the header shows the ones that ran the configuration's sessions).
@@ -122,49 +124,153 @@ def _header(configuration: Configuration, columns: list[Column]) -> dict[str, An
     }
 
 
-def _version_cell(matrix: Matrix, row: PatternRow, column: Column) -> dict[str, Any]:
+class _Strings:
+    """One table of the page's repeated texts (exceptions, messages, reasons): each cell
+    names its texts by index, so a message shared by 30 columns is sent once."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = [""]
+        self._index: dict[str, int] = {"": 0}
+
+    def __call__(self, text: str) -> int:
+        if text not in self._index:
+            self._index[text] = len(self.items)
+            self.items.append(text)
+        return self._index[text]
+
+
+def _version_cell(
+    matrix: Matrix, row: PatternRow, column: Column, strings: _Strings, statuses: list[str]
+) -> list[int]:
+    """One Django version of one cell, as the page's script reads it: ``[status,
+    milliseconds (-1: did not run), exception, message, reason, phase, runs, stale]`` as
+    numbers (statuses and texts by index), trailing zeros left off."""
     cell = matrix.cells[row.id][column.id]
-    term = cell.status.term
-    return asdict(cell) | {
-        "django": column.django,
-        "column": column.id,
-        "tone": term.tone,
-        "symbol": term.glyph,
-        "word": term.word,
-        "stale": column.stale,
-        "ran": cell.status in RAN,
-    }
+    ran = cell.status in RAN
+    found = [
+        statuses.index(cell.status.value),
+        round(cell.duration * 1000) if ran else -1,
+        strings(cell.exception),
+        strings(cell.message),
+        strings(cell.reason),
+        strings("" if cell.phase in ("", "call") else cell.phase),
+        strings(", ".join(cell.runs) if len(cell.runs) > 1 else ""),
+        1 if column.stale else 0,
+    ]
+    while len(found) > 2 and found[-1] == 0:
+        found.pop()
+    return found
 
 
-def _config_cell(matrix: Matrix, row: PatternRow, configuration: Configuration) -> dict[str, Any]:
+def _config_cell(
+    matrix: Matrix, row: PatternRow, configuration: Configuration, strings: _Strings
+) -> list[int]:
+    """``[compact, words when the versions differ, tone, words]`` (texts by index): what
+    the cell shows."""
     versions = matrix.django_versions
-    columns = [matrix.column(configuration.name, django) for django in versions]
-    cells = [_version_cell(matrix, row, column) for column in columns]
     statuses = matrix.statuses(row.id, configuration.name)
-    ran = [cell for cell in cells if cell["ran"]]
-    newest = ran[-1] if ran else cells[-1]
-    title = f"{configuration.name}: {rollup.words(versions, statuses)}"
-    if any(cell["stale"] for cell in cells):
-        title += " (stale results: patterns changed since)"
-    everywhere = row.verdict == Verdict.FAILS_EVERYWHERE
+    ran = [status for status in statuses if status in RAN]
+    newest = ran[-1] if ran else statuses[-1]
+    tone = newest.term.tone
+    # A row that fails on every engine is hatched only where it fails: a variant on which
+    # it works keeps its own colour (the badge says "every engine", the cell says "works").
+    if row.verdict == Verdict.FAILS_EVERYWHERE and newest.failed:
+        tone = Verdict.FAILS_EVERYWHERE.term.tone
+    words = rollup.words(versions, statuses)
+    if any(matrix.column(configuration.name, d).stale for d in versions):
+        words += " (stale results: patterns changed since)"
+    mixed = len({status.term.word for status in statuses}) > 1
+    compact = rollup.compact(versions, statuses, glyphs=True)
+    return [strings(compact), strings(words if mixed else ""), strings(tone), strings(words)]
+
+
+def _row_data(
+    matrix: Matrix, row: PatternRow, theme: str, strings: _Strings, statuses: list[str]
+) -> dict[str, Any]:
+    """One row for the page's script: its cells, and what its detail panel shows (built
+    only when the panel opens)."""
     return {
-        "config": configuration.name,
-        "default": configuration.default,
-        "compact": rollup.compact(versions, statuses, glyphs=True),
-        "words": rollup.words(versions, statuses),
-        "mixed": len({cell["word"] for cell in cells}) > 1,
-        "tone": Verdict.FAILS_EVERYWHERE.term.tone if everywhere else newest["tone"],
-        "title": title,
-        "versions": cells,
+        "id": row.id,
+        "a": row.anchor,
+        "idiom": row.idiom,
+        "theme": theme,
+        "verdict": row.verdict.value,
+        "verdictText": row.verdict.term.word,
+        "differs": row.differs_by,
+        "kind": Kind(row.kind).term.word if row.kind else "",
+        "expect": row.expect,
+        "why": row.why,
+        "fix": row.fix,
+        "depends": row.depends,
+        "twin": row.twin,
+        "twinDiffers": row.twin_differs,
+        "source": row.source,
+        "since": row.since_django,
+        "sinceReason": row.since_reason,
+        "path": row.path,
+        "line": row.line,
+        "code": row.code,
+        "c": [_config_cell(matrix, row, c, strings) for c in matrix.configurations],
+        "v": [
+            [
+                _version_cell(matrix, row, matrix.column(c.name, django), strings, statuses)
+                for django in matrix.django_versions
+            ]
+            for c in matrix.configurations
+        ],
     }
+
+
+def _works_on(matrix: Matrix, row: PatternRow) -> list[str]:
+    """The configurations on which a row that fails on every engine (a verdict over the
+    engines' defaults) works after all: a variant that makes it work is news, not noise."""
+    if row.verdict != Verdict.FAILS_EVERYWHERE:
+        return []
+    return [
+        c.name
+        for c in matrix.configurations
+        if CellStatus.PASSED in matrix.statuses(row.id, c.name)
+    ]
 
 
 def _row(matrix: Matrix, row: PatternRow) -> dict[str, Any]:
     return asdict(row) | {
         "param": row.id.partition("[")[2].removesuffix("]"),
-        "verdict_text": row.verdict.term.word,
         "kind_text": Kind(row.kind).term.word if row.kind else "",
-        "cells": [_config_cell(matrix, row, c) for c in matrix.configurations],
+        "works_on": _works_on(matrix, row),
+    }
+
+
+def _statuses() -> list[list[str]]:
+    """Each cell status as ``[value, glyph, word, tone]``: the script names statuses only
+    so, by their index here."""
+    return [
+        [status.value, status.term.glyph, status.term.word, status.term.tone]
+        for status in CellStatus
+    ]
+
+
+def page_data(matrix: Matrix) -> dict[str, Any]:
+    """What the page's script builds the cells and the detail panels from."""
+    strings = _Strings()
+    statuses = [status.value for status in CellStatus]
+    groups = theme_groups(matrix)
+    rows = [
+        _row_data(matrix, row, title, strings, statuses)
+        for _, title, rows in groups
+        for row in rows
+    ]
+    return {
+        "versions": matrix.django_versions,
+        "everywhere": Verdict.FAILS_EVERYWHERE.value,
+        "configs": [
+            {"name": c.name, "default": c.default, "label": c.label} for c in matrix.configurations
+        ],
+        "status": _statuses(),
+        "ran": [statuses.index(status.value) for status in CellStatus if status in RAN],
+        "bad": [statuses.index(CellStatus.FAILED.value), statuses.index(CellStatus.ERROR.value)],
+        "rows": rows,
+        "strings": strings.items,
     }
 
 
@@ -200,10 +306,7 @@ def page_context(matrix: Matrix) -> dict[str, Any]:
         "Verdict": Verdict,
         "finished": (finished[0][:10], finished[-1][:10]) if finished else ("", ""),
         "count": len(matrix.patterns),
-        "config": {
-            "versions": matrix.django_versions,
-            "everywhere": Verdict.FAILS_EVERYWHERE.value,
-        },
+        "data": page_data(matrix),
     }
 
 
@@ -228,9 +331,16 @@ def _dedent(page: str) -> str:
     )
 
 
-def html_report(matrix: Matrix, extra: dict[str, Any] | None = None) -> str:
-    """The whole of ``results/index.html``; ``extra`` adds sections (the profile)."""
+def html_report(
+    matrix: Matrix, extra: dict[str, Any] | None = None, profile: dict[str, Any] | None = None
+) -> str:
+    """The whole of ``results/index.html``; ``extra`` adds sections (the profile), and
+    ``profile`` (profile.json) the needs grid at the top: without it, the page says so."""
     page_script, script_hash = script()
     context = page_context(matrix) | {"script": page_script, "script_hash": script_hash}
-    context |= {"extra": extra or {}}
+    context |= {
+        "extra": extra or {},
+        "needs": grid(profile, matrix) if profile else None,
+        "changes": page_changes(matrix),
+    }
     return _dedent(environment().get_template("index.html.j2").render(context))

@@ -28,6 +28,8 @@ def environment() -> Environment:
     )
     env.policies["urlize.extra_schemes"] = []
     env.policies["urlize.rel"] = "noopener noreferrer"
+    # Embedded JSON as UTF-8, without spaces: a third of the page's data otherwise.
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "separators": (",", ":")}
     return env
 
 

@@ -238,23 +238,27 @@ def _notes(matrix: Matrix) -> list[str]:
     return lines
 
 
-def readme_block(matrix: Matrix, detail_link: str = "results/index.html") -> str:
-    """The table that goes between the README's markers."""
+def readme_block(matrix: Matrix, detail_link: str = "results/matrix.md") -> str:
+    """The matrix summary that goes between the README's markers: the themes, and per
+    default configuration how many idioms work; every row is in ``detail_link``."""
     newest = newest_ran(matrix)
     columns = len(matrix.configurations)
+    defaults = {c.name: c for c in matrix.configurations}
+    counts = [c for c in summary(matrix) if defaults[c.configuration].default]
     lines = [
         f"<!-- {matrix.generated_by} -->",
-        f"{len(matrix.patterns)} patterns by theme, on {columns} configurations "
-        f"({len(newest)} with results); the table shows each engine's default configuration:",
+        f"{len(matrix.patterns)} idioms by theme, on {columns} configurations "
+        f"({len(newest)} with results) and Django {_versions(matrix)}:",
         "",
         *_theme_counts(matrix),
         "",
-        *_legend(matrix),
+        "On each engine's default configuration, on its newest Django that ran:",
+        "",
+        *_summary_table(counts, defaults),
         *_notes(matrix),
         "",
-        *_table(matrix, matrix.patterns, detail_link),
-        "",
-        "Why each failing idiom fails, and the fix: [results/matrix.md](results/matrix.md); "
-        "every configuration, filterable: [results/index.html](results/index.html).",
+        f"Every idiom on every configuration, why it fails and the fix: "
+        f"[{detail_link}]({detail_link}); what changed between Django versions: "
+        "[results/changes.md](results/changes.md).",
     ]
     return "\n".join(lines)

@@ -1,72 +1,136 @@
 (() => {
   "use strict";
   document.documentElement.classList.add("js");
-  const config = JSON.parse(document.getElementById("matrix-config").textContent);
+  const data = JSON.parse(document.getElementById("matrix-data").textContent);
   const form = document.getElementById("filters");
   const table = document.getElementById("matrix");
   const rows = Array.from(table.querySelectorAll("tr.pattern"));
   const shown = document.getElementById("shown");
-  const detailOf = (row) => document.getElementById("d-" + row.id);
+  const byId = new Map(data.rows.map((row, index) => [row.a, index]));
+  const text = (i) => data.strings[i];
+  const ran = new Set(data.ran);
+  const bad = new Set(data.bad);
+  const configIndex = new Map(data.configs.map((c, i) => [c.name, i]));
+  const make = (tag, props, ...children) => {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (key === "class") el.className = value;
+      else if (key === "text") el.textContent = value;
+      else if (key.startsWith("data-") || key.startsWith("aria-")) el.setAttribute(key, value);
+      else el[key] = value;
+    }
+    for (const child of children) if (child !== null && child !== undefined) el.append(child);
+    return el;
+  };
+
+  // What people paste: whitespace, quotes and `self.` do not matter.
+  const normalise = (value) =>
+    value.toLowerCase().replace(/[\u2018\u2019\u201c\u201d'`]/g, '"').replace(/\bself\./g, "").replace(/\s+/g, "");
+  const haystacks = data.rows.map((row) => {
+    const parts = [row.idiom, row.id];
+    for (const config of row.v) for (const v of config) parts.push(text(v[2] || 0), text(v[3] || 0));
+    return normalise(Array.from(new Set(parts)).join("\n"));
+  });
 
   const checkedConfigs = () =>
     new Set(Array.from(form.querySelectorAll("input[name=config]:checked"), (box) => box.value));
 
-  // "all configurations": show every engine's variants beside its default, or hide them.
   function showVariants(on) {
+    form.elements.variants.checked = on;
+    const mirror = document.getElementById("needs-variants");
+    if (mirror) mirror.checked = on;
     for (const el of document.querySelectorAll("#filters label.variant, .card.variant")) el.hidden = !on;
     for (const box of form.querySelectorAll("input[name=config][data-default=no]")) box.checked = on;
+    needsApply();
   }
 
-  // Tones of the cells that ran, per Django version, over the visible configurations.
+  // One cell: the configuration's outcomes over the Django versions, or one version's.
+  function cell(row, ci, version) {
+    const config = data.configs[ci];
+    const [compact, , tone, allWords] = row.c[ci].map(text);
+    const vi = version ? data.versions.indexOf(version) : -1;
+    let sum = compact;
+    let cellTone = tone;
+    let label = `${config.name}: ${allWords}`;
+    if (vi >= 0) {
+      const status = row.v[ci][vi][0];
+      const [, glyph, word, statusTone] = data.status[status];
+      sum = glyph;
+      cellTone = tone === "everywhere" && bad.has(status) ? "everywhere" : statusTone;
+      label = `${config.name} on Django ${version}: ${word}`;
+    }
+    const strip = make("span", { class: "strip", "aria-hidden": "true" });
+    row.v[ci].forEach((v, i) => {
+      const seg = make("i");
+      seg.dataset.t = data.status[v[0]][3];
+      if (v[7]) seg.dataset.stale = "";
+      if (i === vi || vi < 0) strip.append(seg);
+    });
+    const button = make(
+      "button",
+      { type: "button", class: `cell-btn tone-${cellTone}`, title: label, "aria-expanded": "false" },
+      make("span", { class: "sum", text: sum, "aria-hidden": "true" }),
+      make("span", { class: "sr", text: label }),
+      strip,
+    );
+    button.dataset.config = config.name;
+    const td = make("td", { class: `cell${config.default ? "" : " variant"}` }, button);
+    td.dataset.config = config.name;
+    td.dataset.label = config.name;
+    return td;
+  }
+
+  let drawn = "";
+  function drawCells(configs, version) {
+    const key = [...configs].join(",") + "|" + version;
+    if (key === drawn) return;
+    drawn = key;
+    const indexes = data.configs.map((c, i) => (configs.has(c.name) ? i : -1)).filter((i) => i >= 0);
+    for (const tr of rows) {
+      const row = data.rows[byId.get(tr.id)];
+      for (const old of tr.querySelectorAll("td.cell")) old.remove();
+      const open = tr.classList.contains("expanded") ? detailOf(tr).dataset.focus : null;
+      tr.append(...indexes.map((ci) => cell(row, ci, version)));
+      if (open !== null) setOpen(tr, true, open);
+    }
+    for (const th of table.querySelectorAll("thead th[data-config]")) th.hidden = !configs.has(th.dataset.config);
+    for (const th of table.querySelectorAll("tr.theme-row > th")) th.colSpan = indexes.length + 1;
+    for (const detail of table.querySelectorAll("tr.detail")) fillVisibility(detail, configs);
+  }
+
+  // Per Django version: the tones of the cells that ran, over the chosen configurations.
   function tonesByVersion(row, configs, versions) {
-    const byVersion = new Map(versions.map((version) => [version, new Set()]));
-    for (const seg of row.querySelectorAll("td.cell .strip > i[data-ran]")) {
-      const cell = seg.closest("td.cell");
-      if (configs.has(cell.dataset.config) && byVersion.has(seg.dataset.v)) {
-        byVersion.get(seg.dataset.v).add(seg.dataset.t);
-      }
-    }
-    return Array.from(byVersion.values());
-  }
-
-  // One Django version: each cell shows that version's glyph and colour.
-  function showVersion(row, version) {
-    for (const cell of row.querySelectorAll("td.cell")) {
-      const button = cell.querySelector("button");
-      const sum = button.querySelector(".sum");
-      if (sum.dataset.all === undefined) sum.dataset.all = sum.textContent;
-      const seg = version && button.querySelector(`.strip > i[data-v="${version}"]`);
-      let tone = button.dataset.tone;
-      if (seg) tone = tone === "everywhere" && seg.dataset.t === "bad" ? "everywhere" : seg.dataset.t;
-      sum.textContent = seg ? seg.dataset.g : sum.dataset.all;
-      for (const words of button.querySelectorAll(".words")) words.hidden = Boolean(seg);
-      button.className = "cell-btn tone-" + tone;
-    }
+    return versions.map((version) => {
+      const vi = data.versions.indexOf(version);
+      const tones = new Set();
+      data.configs.forEach((c, ci) => {
+        const status = row.v[ci][vi][0];
+        if (configs.has(c.name) && ran.has(status)) tones.add(data.status[status][3]);
+      });
+      return tones;
+    });
   }
 
   function apply() {
     const configs = checkedConfigs();
     const version = form.elements.django.value;
     const theme = form.elements.theme.value;
-    const query = form.elements.q.value.trim().toLowerCase();
-    const versions = version ? [version] : config.versions;
-    for (const el of document.querySelectorAll("#matrix > thead th[data-config], #matrix tr.pattern > td.cell, #matrix tr.detail tr[data-config]")) {
-      el.hidden = !configs.has(el.dataset.config);
-    }
+    const query = normalise(form.elements.q.value);
+    const versions = version ? [version] : data.versions;
+    drawCells(configs, version);
     let count = 0;
-    for (const row of rows) {
-      showVersion(row, version);
+    for (const tr of rows) {
+      const index = byId.get(tr.id);
+      const row = data.rows[index];
       const tones = tonesByVersion(row, configs, versions);
-      let visible = !theme || row.dataset.theme === theme;
+      let visible = !theme || tr.dataset.theme === theme;
       if (form.elements.differ.checked) visible &&= tones.some((set) => set.size > 1);
       if (form.elements.failing.checked) visible &&= tones.some((set) => set.has("bad"));
-      if (form.elements.controls.checked) visible &&= row.dataset.verdict !== config.everywhere;
-      if (query) {
-        const text = row.querySelector("th").textContent + " " + row.dataset.id;
-        visible &&= text.toLowerCase().includes(query);
-      }
-      row.hidden = !visible;
-      detailOf(row).hidden = !visible;
+      if (form.elements.controls.checked) visible &&= row.verdict !== data.everywhere;
+      if (query) visible &&= haystacks[index].includes(query);
+      tr.hidden = !visible;
+      const detail = detailOf(tr);
+      if (detail) detail.hidden = !visible;
       count += visible ? 1 : 0;
     }
     for (const group of table.querySelectorAll("tbody.theme")) {
@@ -76,12 +140,92 @@
     shown.textContent = `Showing ${count} of ${rows.length} idioms`;
   }
 
-  function setOpen(row, open, focus) {
-    const detail = detailOf(row);
+  let timer = 0;
+  const later = () => {
+    clearTimeout(timer);
+    timer = setTimeout(apply, 150);
+  };
+
+  // The detail panel: built from the data the first time it opens.
+  const detailOf = (tr) => document.getElementById("d-" + tr.id);
+
+  function link(source) {
+    const out = [];
+    let last = 0;
+    for (const match of source.matchAll(/https?:\/\/[^\s<>"')]+/g)) {
+      out.push(source.slice(last, match.index));
+      out.push(make("a", { href: match[0], rel: "noopener noreferrer", text: match[0] }));
+      last = match.index + match[0].length;
+    }
+    out.push(source.slice(last));
+    return out;
+  }
+
+  function fillVisibility(detail, configs) {
+    for (const line of detail.querySelectorAll("tr[data-config]")) line.hidden = !configs.has(line.dataset.config);
+  }
+
+  function buildDetail(tr) {
+    const row = data.rows[byId.get(tr.id)];
+    const dl = make("dl");
+    const add = (term, ...value) => {
+      if (value.length && value.some((v) => v)) dl.append(make("dt", { text: term }), make("dd", {}, ...value));
+    };
+    add("Expect", row.expect);
+    add("Why", row.why);
+    add("Fix", row.fix);
+    add("Kind", row.kind);
+    add("Depends", row.depends);
+    if (row.twin) add("Twin", make("code", { text: row.twin }), row.twinDiffers.length ? `: they disagree on ${row.twinDiffers.join(", ")}` : "");
+    if (row.source) add("Source", ...link(row.source));
+    if (row.since) add("Needs", `Django ${row.since}+` + (row.sinceReason ? `: ${row.sinceReason}` : ""));
+    const head = make("tr", {}, make("th", { scope: "col", text: "configuration" }), ...data.versions.map((v) => make("th", { scope: "col", text: `Django ${v}` })));
+    const body = make("tbody");
+    data.configs.forEach((config, ci) => {
+      const line = make("tr", {}, make("th", { scope: "row", text: config.name }));
+      line.dataset.config = config.name;
+      if (!config.default) line.className = "variant";
+      row.v[ci].forEach((cell) => {
+        const [status, ms, exc, msg, reason, phase, runs, stale] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => cell[i] || 0);
+        const [value, glyph, word, tone] = data.status[status];
+        const td = make("td", { class: `tone-${tone}` }, `${glyph} ${word}`);
+        td.dataset.status = value;
+        if (stale) td.append(" ", make("span", { class: "stale-tag", text: "stale" }));
+        if (exc || msg) td.append(make("code", { class: "exc", text: text(exc) + (exc && msg ? ": " : "") + text(msg) }));
+        if (reason) td.append(make("span", { class: "reason", text: text(reason) }));
+        if (runs) td.append(make("span", { class: "runs", text: `runs: ${text(runs)}` }));
+        if (ms >= 0) td.append(make("span", { class: "runs", text: `${ms} ms` + (phase ? `, in ${text(phase)}` : "") }));
+        line.append(td);
+      });
+      body.append(line);
+    });
+    const meta = `${row.id} · ${row.theme} · ${row.verdictText}` + (row.differs.length ? ` (differs by ${row.differs.join(" and ")})` : "");
+    const code = make("details", { class: "code", open: true }, make("summary", {}, "The test ", make("code", { text: `${row.path}:${row.line}` })), make("pre", {}, make("code", { text: row.code })));
+    const bodyDiv = make(
+      "div",
+      { class: "detail-body" },
+      make("h3", {}, make("code", { text: row.idiom || row.id })),
+      make("p", { class: "meta", text: meta }),
+      dl,
+      make("div", { class: "outcomes-box" }, make("table", { class: "outcomes" }, make("thead", {}, head), body)),
+      code,
+      make("p", {}, make("a", { href: "#" + tr.id, text: "Link to this idiom" })),
+    );
+    const td = make("td", { colSpan: 99 }, bodyDiv);
+    const detail = make("tr", { class: "detail", id: "d-" + tr.id }, td);
+    tr.after(detail);
+    tr.querySelector("button.idiom").setAttribute("aria-controls", detail.id);
+    fillVisibility(detail, checkedConfigs());
+    return detail;
+  }
+
+  function setOpen(tr, open, focus) {
+    const detail = detailOf(tr) || (open ? buildDetail(tr) : null);
+    if (!detail) return;
     detail.classList.toggle("open", open);
     detail.dataset.focus = open ? focus : "";
-    row.classList.toggle("expanded", open);
-    for (const button of row.querySelectorAll("button")) {
+    tr.classList.toggle("expanded", open);
+    for (const button of tr.querySelectorAll("button")) {
       button.setAttribute("aria-expanded", String(open && (button.dataset.config || "") === focus));
     }
     for (const line of detail.querySelectorAll("tr[data-config]")) {
@@ -92,32 +236,72 @@
   table.addEventListener("click", (event) => {
     const button = event.target.closest("button.idiom, button.cell-btn");
     if (!button) return;
-    const row = button.closest("tr.pattern");
+    const tr = button.closest("tr.pattern");
     const focus = button.dataset.config || "";
-    const detail = detailOf(row);
-    const same = detail.classList.contains("open") && detail.dataset.focus === focus;
-    setOpen(row, !same, focus);
-    if (!same) history.replaceState(null, "", "#" + row.id);
+    const detail = detailOf(tr);
+    const same = Boolean(detail) && detail.classList.contains("open") && detail.dataset.focus === focus;
+    setOpen(tr, !same, focus);
+    if (!same) history.replaceState(null, "", "#" + tr.id);
   });
 
   function openFromHash() {
     const id = decodeURIComponent(location.hash.slice(1));
-    const row = id && document.getElementById(id);
-    if (!row || !row.classList.contains("pattern")) return;
-    if (row.hidden) {
+    const tr = id && document.getElementById(id);
+    if (!tr || !tr.classList.contains("pattern")) return;
+    if (tr.hidden) {
       form.reset();
+      showVariants(false);
       apply();
     }
-    setOpen(row, true, "");
-    row.scrollIntoView({ block: "start" });
+    setOpen(tr, true, "");
+    tr.scrollIntoView({ block: "start" });
   }
 
+  // The needs grid: ticked needs keep the configurations that meet them all.
+  const grid = document.getElementById("needs-grid");
+  const pick = document.getElementById("needs-pick");
+  function needsApply() {
+    if (!grid) return;
+    const variants = form.elements.variants.checked;
+    const ticked = Array.from(grid.querySelectorAll("input[name=need]:checked"), (box) => box.value);
+    const meets = (config) =>
+      ticked.every((need) => {
+        const td = grid.querySelector(`tr[data-need="${need}"] td[data-config="${config}"]`);
+        return td && (td.dataset.status === "meets" || td.dataset.status === "does_not_apply");
+      });
+    const kept = [];
+    for (const th of grid.querySelectorAll("thead th[data-config]")) {
+      const config = th.dataset.config;
+      const listed = variants || !th.classList.contains("variant");
+      const keep = listed && meets(config);
+      th.hidden = !keep;
+      for (const td of grid.querySelectorAll(`td[data-config="${config}"]`)) td.hidden = !keep;
+      if (keep) kept.push(th);
+    }
+    const scope = variants ? "configuration" : "default configuration (tick \u201call configurations\u201d for the variants)";
+    if (!ticked.length) {
+      pick.textContent = "Tick the needs you have.";
+    } else if (!kept.length) {
+      pick.textContent = `No ${scope} meets all ${ticked.length} ticked needs.`;
+    } else {
+      const priced = kept.filter((th) => th.dataset.cost !== "").sort((a, b) => Number(a.dataset.cost) - Number(b.dataset.cost));
+      const count = `${kept.length} ${kept.length === 1 ? "configuration meets" : "configurations meet"} all ${ticked.length} ticked needs`;
+      pick.textContent = priced.length
+        ? `Cheapest that meets all ${ticked.length}: ${priced[0].dataset.config} (${Math.round(priced[0].dataset.cost)} \u00b5s for a read, a write and a login); ${count}.`
+        : `${count}: ${kept.map((th) => th.dataset.config).join(", ")} (no cost measured).`;
+    }
+  }
+  if (grid) grid.addEventListener("change", needsApply);
+  const mirror = document.getElementById("needs-variants");
+  if (mirror) mirror.addEventListener("change", () => { showVariants(mirror.checked); apply(); });
+
   form.elements.variants.addEventListener("change", (event) => showVariants(event.target.checked));
-  form.addEventListener("input", apply);
-  form.addEventListener("change", apply);
+  form.addEventListener("input", (event) => (event.target.name === "q" ? later() : apply()));
+  form.addEventListener("change", (event) => (event.target.name === "q" ? later() : apply()));
   form.addEventListener("submit", (event) => event.preventDefault());
   form.addEventListener("reset", () => setTimeout(() => { showVariants(false); apply(); }));
   window.addEventListener("hashchange", openFromHash);
   apply();
+  needsApply();
   openFromHash();
 })();

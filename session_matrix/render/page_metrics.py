@@ -1,0 +1,127 @@
+"""How heavy ``results/index.html`` is, measured in a real Chromium: its bytes, its DOM nodes
+before any interaction, and its first render (load event, and the first contentful paint)
+with the CPU slowed down 4×. ``nox -s page`` prints the figures; no test asserts a time.
+
+Uses the system's Chromium (``CHROMIUM``, else ``chromium`` on PATH) through Playwright.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main", "measure"]
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+TARGETS = {"bytes": 1_200_000, "nodes": 15_000, "render_ms": 1000}
+
+
+def chromium() -> str:
+    named = (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
+    if not named:
+        msg = "no Chromium: install Debian's chromium or set CHROMIUM to a Chromium binary"
+        raise SystemExit(msg)
+    return named
+
+
+def _once(browser: Any, url: str, slowdown: float, viewport: dict[str, int]) -> dict[str, float]:
+    page = browser.new_page(viewport=viewport)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    session = page.context.new_cdp_session(page)
+    session.send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
+    session.send("Performance.enable")
+    page.goto(url, wait_until="load")
+    metrics = {m["name"]: m["value"] for m in session.send("Performance.getMetrics")["metrics"]}
+    figures: dict[str, float] = page.evaluate(
+        """() => {
+        const nav = performance.getEntriesByType("navigation")[0];
+        const paint = performance.getEntriesByName("first-contentful-paint")[0];
+        return {
+          nodes: document.getElementsByTagName("*").length,
+          all_nodes: document.createTreeWalker(document, NodeFilter.SHOW_ALL).root ? (() => {
+            let n = 0; const w = document.createTreeWalker(document, NodeFilter.SHOW_ALL);
+            while (w.nextNode()) n++; return n; })() : 0,
+          load_ms: nav.loadEventEnd,
+          dom_ms: nav.domContentLoadedEventEnd,
+          fcp_ms: paint ? paint.startTime : -1,
+          page_scroll_x: document.documentElement.scrollWidth - window.innerWidth,
+        };
+      }"""
+    )
+    page.close()
+    figures["errors"] = len(errors)
+    for name in ("ScriptDuration", "LayoutDuration", "RecalcStyleDuration", "TaskDuration"):
+        figures[name] = metrics.get(name, 0.0) * 1000
+    return figures
+
+
+def measure(path: Path, rounds: int = 3, slowdown: float = 4.0) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    url = path.resolve().as_uri()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=ARGS)
+        runs = [
+            _once(browser, url, slowdown, {"width": 1400, "height": 900}) for _ in range(rounds)
+        ]
+        phone = _once(browser, url, slowdown, {"width": 390, "height": 844})
+        browser.close()
+    return {
+        "bytes": path.stat().st_size,
+        "nodes": runs[0]["nodes"],
+        "all_nodes": runs[0]["all_nodes"],
+        "render_ms": statistics.median(r["load_ms"] for r in runs),
+        "fcp_ms": statistics.median(r["fcp_ms"] for r in runs),
+        "dom_ms": statistics.median(r["dom_ms"] for r in runs),
+        "errors": max(r["errors"] for r in runs),
+        "busy": {
+            name.removesuffix("Duration").lower(): statistics.median(r[name] for r in runs)
+            for name in ("ScriptDuration", "LayoutDuration", "RecalcStyleDuration", "TaskDuration")
+        },
+        "phone_scroll_x": phone["page_scroll_x"],
+        "rounds": rounds,
+        "slowdown": slowdown,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="page-metrics", description=__doc__)
+    parser.add_argument("page", nargs="?", type=Path, default=Path("results/index.html"))
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    if not args.page.is_file():
+        print(f"error: no page at {args.page}: run `nox -s report` first", file=sys.stderr)
+        return 1
+    found = measure(args.page, args.rounds)
+    print(f"page: {args.page}")
+    print(f"  bytes: {found['bytes']:,} (target <= {TARGETS['bytes']:,})")
+    print(
+        f"  DOM elements before interaction: {found['nodes']:,} (target <= {TARGETS['nodes']:,});"
+        f" all nodes incl. text: {found['all_nodes']:,}"
+    )
+    print(
+        f"  first render at {found['slowdown']:.0f}x CPU slowdown, median of {found['rounds']}:"
+        f" load event {found['render_ms']:.0f} ms (target <= {TARGETS['render_ms']}),"
+        f" first contentful paint {found['fcp_ms']:.0f} ms,"
+        f" DOMContentLoaded {found['dom_ms']:.0f} ms"
+    )
+    busy = ", ".join(f"{name} {ms:.0f} ms" for name, ms in found["busy"].items())
+    print(f"  main thread until load (CDP Performance metrics): {busy}")
+    print(
+        f"  console errors: {found['errors']}; phone (390 px) page-level horizontal overflow:"
+        f" {found['phone_scroll_x']} px"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
