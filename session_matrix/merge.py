@@ -118,7 +118,7 @@ def _cell(column: Column, row: Row | None) -> Cell:
             return Cell(CellStatus.ABSENT, reason=column.reason)
         return Cell(_NO_ROWS[RunStatus(column.status)], reason=column.reason)
     status = CellStatus.FLAKY if len(set(row.runs)) > 1 else CellStatus.of(row.outcome)
-    return Cell(status=status, **row.details())
+    return Cell(status=status, at=row.at, **row.details())
 
 
 def verdict(statuses_by_engine: dict[str, list[CellStatus]]) -> Verdict:

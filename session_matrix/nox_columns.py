@@ -13,7 +13,7 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from session_matrix import config, envs, interpreters, records, schemas
+from session_matrix import config, envs, interpreters, records, rerun, schemas
 from session_matrix.model import (
     ColumnKey,
     LastRun,
@@ -151,6 +151,14 @@ def run_column(session: nox.Session, django: str, configuration: str, group: lis
         record = records.load(configuration)
     except schemas.InvalidInput as exc:
         session.error(str(exc))
+    # Only the stale cells run (all with --fresh); a column with none is not started.
+    spec = env_spec(django, record, group)
+    prefix = envs.ready(spec) if isinstance(spec, envs.EnvSpec) else None
+    todo = rerun.plan(record, django, list(session.posargs), prefix)
+    if todo.args is None:
+        session.skip(todo.message)
+    if todo.message:
+        session.log(todo.message)
     python = _environment(session, django, record, group)
     # 0: outcomes or a stated not-run; 1: the run broke (written, and failed below);
     # 2 (bad input, nothing written) and 130 (interrupted) fail the session here.
@@ -163,7 +171,7 @@ def run_column(session: nox.Session, django: str, configuration: str, group: lis
         "--django",
         django,
         "--",
-        *session.posargs,
+        *(todo.args or []),
         # Let Python cache the project's bytecode: a column starts twice as fast.
         env={"SESSION_MATRIX_T0": str(started), "PYTHONDONTWRITEBYTECODE": None},
         external=True,
