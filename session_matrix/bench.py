@@ -289,8 +289,11 @@ def goals(runs: dict[str, Run], floor: Run, columns: list[Listed], record: str) 
         )
     own = sum(1 for c in columns if c.configuration == record)
     checks = [
-        ("no-op", runs["no-op"].wall <= GOALS["no-op"] and runs["no-op"].started == 0,
-         f"<= {GOALS['no-op']:.0f}s and 0 columns started"),
+        (
+            "no-op",
+            runs["no-op"].wall <= GOALS["no-op"] and runs["no-op"].started == 0,
+            f"<= {GOALS['no-op']:.0f}s and 0 columns started",
+        ),
         ("pattern", runs["pattern"].wall <= GOALS["pattern"], f"<= {GOALS['pattern']:.0f}s"),
         ("record", runs["record"].started == own, f"only {record}'s {own} columns started"),
         ("warm", warm.wall <= GOALS["warm"], f"full fresh run <= {GOALS['warm']:.0f}s"),

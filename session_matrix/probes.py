@@ -113,8 +113,10 @@ def _postgres() -> str | None:
                 if code == 3:
                     reply = password.encode() + b"\0"
                 elif code == 5:
-                    inner = hashlib.md5((password + user).encode()).hexdigest()  # noqa: S324
-                    reply = b"md5" + hashlib.md5(inner.encode() + payload[4:8]).hexdigest().encode()  # noqa: S324
+                    inner = hashlib.md5((password + user).encode()).hexdigest()
+                    reply = (
+                        b"md5" + hashlib.md5(inner.encode() + payload[4:8]).hexdigest().encode()
+                    )
                     reply += b"\0"
                 elif code == 0:
                     continue
@@ -144,9 +146,7 @@ def _binary(name: str, flag: str) -> str | None:
     path = shutil.which(_address(name))
     if path is None:
         return None
-    done = subprocess.run(
-        [path, flag], capture_output=True, text=True, timeout=30, check=False
-    )
+    done = subprocess.run([path, flag], capture_output=True, text=True, timeout=30, check=False)
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     return lines[0].strip() if done.returncode == 0 and lines else None
 

@@ -48,7 +48,9 @@ def _repeat() -> int:
 
 def kept_since(raw: RawRecord, nodes: list[str] | None = None) -> str:
     """When the kept rows ran: ``2026-12-01`` or ``2026-11-20 to 2026-12-01``."""
-    dates = sorted({row.at[:10] for node, row in raw.tests.items() if nodes is None or node in nodes})
+    dates = sorted(
+        {row.at[:10] for node, row in raw.tests.items() if nodes is None or node in nodes}
+    )
     if not dates:
         return "never"
     return dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"

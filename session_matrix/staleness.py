@@ -112,9 +112,7 @@ def pattern_codes(root: Path = ROOT) -> dict[str, PatternCode]:
 def _shared_files(root: Path) -> list[Path]:
     """What every pattern may use: conftest and helpers beside the patterns, the project."""
     helpers = [
-        path
-        for path in (root / PATTERNS_DIR).rglob("*.py")
-        if not path.name.startswith("test_")
+        path for path in (root / PATTERNS_DIR).rglob("*.py") if not path.name.startswith("test_")
     ]
     project = [
         path

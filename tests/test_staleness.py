@@ -103,7 +103,9 @@ def test_a_record_change_makes_its_cells_stale_and_its_description_does_not(tree
     before = _current(tree, venv, "db-variant")
     variant.write_text('extends = "db"\ndescription = "two"\n')
     assert _current(tree, venv, "db-variant") == before
-    variant.write_text('extends = "db"\ndescription = "two"\n[settings]\nSESSION_SAVE_EVERY_REQUEST = true\n')
+    variant.write_text(
+        'extends = "db"\ndescription = "two"\n[settings]\nSESSION_SAVE_EVERY_REQUEST = true\n'
+    )
     assert _changed(before, _current(tree, venv, "db-variant")) == set(before)
 
 
@@ -132,7 +134,9 @@ def test_a_python_version_change_makes_every_cell_stale(tree, venv):
 def test_an_unreadable_environment_makes_every_cell_stale(tree, venv):
     (venv / "pyvenv.cfg").unlink()
     assert set(_current(tree, venv).values()) == {None}
-    assert set(staleness.current(records.load("db", [tree / "engines"]), None, tree).values()) == {None}
+    assert set(staleness.current(records.load("db", [tree / "engines"]), None, tree).values()) == {
+        None
+    }
 
 
 def test_a_service_version_change_makes_its_columns_stale(tree, venv, monkeypatch):
@@ -187,7 +191,10 @@ def _stamped(fingerprints, at="2026-11-25T08:00:00+00:00", **extra):
 
 def test_stale_selects_new_changed_and_unknown_cells_and_too_few_repeats():
     current = {"a": "1", "b": "2", "c": None, "d": "4"}
-    raw = raw_record("db-dj6.1", {"a": row(fingerprint="1"), "b": row(fingerprint="old"), "c": row(fingerprint="")})
+    raw = raw_record(
+        "db-dj6.1",
+        {"a": row(fingerprint="1"), "b": row(fingerprint="old"), "c": row(fingerprint="")},
+    )
     assert staleness.stale(raw, current) == ["b", "c", "d"]
     assert staleness.stale(None, current) == ["a", "b", "c", "d"]
     assert staleness.stale(raw, current, repeat=3) == ["a", "b", "c", "d"]
