@@ -3,7 +3,8 @@
 # ///
 """django-session-matrix: which ways of editing a session in tests work on which engine.
 
-nox                                   every column (configuration x Django), then the report
+nox                                   the stale cells of every column, then the report
+nox -- --fresh                        every cell of every column (or SESSION_MATRIX_FRESH=1)
 nox -t default                        the five default configurations only
 nox -t cache                          the cache engine's configurations on every Django version
 nox -s "matrix(db-dj6.1)"             one column; `nox -l` lists them all
@@ -51,7 +52,7 @@ def group(name: str) -> list[str]:
 @nox.session(venv_backend="none", allow_parallel=True)
 @nox.parametrize("django,configuration", column_params())
 def matrix(session: nox.Session, django: str, configuration: str) -> None:
-    """Run every pattern on one configuration x Django version: results/raw/<column>.json."""
+    """Run one configuration x Django version's stale cells: results/raw/<column>.json."""
     run_column(session, django, configuration, group("matrix"))
 
 
@@ -75,7 +76,11 @@ def check(session: nox.Session) -> None:
     shutil.rmtree(scratch, ignore_errors=True)
     # The same nox runs the columns, upgraded to the newest patch releases; a broken column
     # makes it exit 1, and the comparison still reports every column.
-    env = {"SESSION_MATRIX_RESULTS": str(scratch), "SESSION_MATRIX_UPGRADE": "1"}
+    env = {
+        "SESSION_MATRIX_RESULTS": str(scratch),
+        "SESSION_MATRIX_UPGRADE": "1",
+        "SESSION_MATRIX_FRESH": "1",  # every cell, whatever a scratch dir already holds
+    }
     nox_command = [sys.executable, "-m", "nox", "-f", __file__, "-s", "matrix", "--"]
     session.run(*nox_command, *pytest_args, env=env, external=True, success_codes=[0, 1])
     session.run("python", "-m", "session_matrix", "check", "--results", str(scratch), *own)
