@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from session_matrix import probes, records, rerun, staleness
-from session_matrix.model import to_json
+from session_matrix.model import read_raw, to_json
 from tests.helpers import ROOT, raw_record, row
 
 PATTERN = "matrix_tests/test_before_request.py::test_naive_save_pytest"
@@ -245,3 +245,26 @@ def test_a_damaged_raw_result_reruns_every_cell_and_is_named(tmp_path, monkeypat
     assert plan.args == []
     assert "damaged" in plan.message
     assert str(path) in plan.message
+
+
+# --------------------------------------------------------------------- through nox
+
+
+@pytest.mark.slow_harness
+def test_a_second_run_with_nothing_changed_starts_no_column_and_keeps_the_file(tmp_path):
+    """A real column through nox, twice: the second is skipped as up to date, its raw file
+    left byte for byte; --fresh starts it again."""
+    from tests.helpers import NEWEST, nox
+
+    column = f"matrix(file-dj{NEWEST})"
+    nox(tmp_path, "-s", column)
+    path = tmp_path / "raw" / f"file-dj{NEWEST}.json"
+    first = path.read_bytes()
+    rows = read_raw(path).tests
+    assert rows, "the first run ran every pattern"
+    assert all(row.fingerprint for row in rows.values()), "every cell stamped"
+    done = nox(tmp_path, "-s", column)
+    assert "skipped: up to date" in done.stdout + done.stderr
+    assert path.read_bytes() == first
+    done = nox(tmp_path, "-s", column, "--", "--fresh", "-k", "naive_save_pytest")
+    assert read_raw(path).last_run.selection == ["-k", "naive_save_pytest"]
