@@ -1,5 +1,5 @@
-"""A digest of what a column ran: the patterns, the project, the configuration record (and
-the records it extends), the pytest configuration and the recorder that classifies outcomes.
+"""A digest of what a column ran: the patterns, the project, the configuration record (after
+``extends``), the pytest configuration and the recorder that classifies outcomes.
 Patterns count by their code, not their docstrings: rewording a Why changes no outcome.
 
 A column whose fingerprint differs from the current tree's is *stale*: the report flags it
@@ -17,7 +17,7 @@ from pathlib import Path
 from session_matrix.paths import PACKAGE, PATTERNS_DIR, ROOT
 from session_matrix.records import Record
 
-__all__ = ["docstring_lines", "fingerprint", "pytest_config"]
+__all__ = ["docstring_lines", "fingerprint", "pytest_config", "resolved"]
 
 
 def _files(record: Record, root: Path) -> list[Path]:
@@ -27,7 +27,19 @@ def _files(record: Record, root: Path) -> list[Path]:
         for path in (root / folder).rglob("*")
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     ]
-    return sorted([*files, *record.files, PACKAGE / "recorder.py"])
+    return sorted([*files, PACKAGE / "recorder.py"])
+
+
+def resolved(record: Record) -> str:
+    """The record after ``extends``, as far as it decides outcomes: its description, label
+    and comments do not."""
+    fields = {
+        "settings": record.settings,
+        "lists": record.lists,
+        "needs": list(record.needs),
+        "requires": list(record.requires),
+    }
+    return json.dumps(fields, sort_keys=True, default=str)
 
 
 def pytest_config(root: Path) -> bytes:
@@ -74,6 +86,7 @@ def fingerprint(record: Record, root: Path = ROOT) -> str:
         digest.update(_content(path, root))
         digest.update(b"\0")
     digest.update(pytest_config(root))
+    digest.update(resolved(record).encode())
     return digest.hexdigest()[:16]
 
 

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from session_matrix import probes
 from session_matrix.catalogue import base_id
-from session_matrix.fingerprint import docstring_lines, pytest_config
+from session_matrix.fingerprint import docstring_lines, pytest_config, resolved
 from session_matrix.model import RawRecord, Row
 from session_matrix.paths import PACKAGE, PATTERNS_DIR, ROOT
 from session_matrix.records import Record
@@ -122,16 +121,6 @@ def _shared_files(root: Path) -> list[Path]:
     return sorted([*helpers, *project])
 
 
-def _record(record: Record) -> str:
-    resolved = {
-        "settings": record.settings,
-        "lists": record.lists,
-        "needs": list(record.needs),
-        "requires": list(record.requires),
-    }
-    return json.dumps(resolved, sort_keys=True, default=str)
-
-
 def _harness(services: Iterable[str]) -> list[Path]:
     providers = [PACKAGE / "services" / f"{name}.py" for name in services]
     return [PACKAGE / name for name in HARNESS] + [p for p in providers if p.is_file()]
@@ -143,7 +132,7 @@ def _common(record: Record, root: Path) -> str:
     for path in [*_shared_files(root), *_harness(record.needs)]:
         name = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
         parts += [name, path.read_bytes()]
-    parts += [_record(record), pytest_config(root)]
+    parts += [resolved(record), pytest_config(root)]
     return _digest(parts)
 
 
