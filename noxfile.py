@@ -14,7 +14,6 @@ nox -s check                          re-run every column; fail if an outcome ch
 nox -s lint tests                     the harness's own checks
 """
 
-import os
 import shutil
 import signal
 import sys
@@ -25,7 +24,7 @@ import nox
 sys.path.insert(0, str(Path(__file__).parent))
 
 from session_matrix.drift import split_check_args
-from session_matrix.nox_columns import column_params, run_column
+from session_matrix.nox_columns import column_params, job_slots, run_column
 
 # SIGTERM (a CI job cancelled, `timeout`, `kill <nox>`) stops nox as Ctrl-C does: it stops
 # the running columns, which release their services and record "interrupted". Left to its
@@ -38,9 +37,10 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.download_python = "never"
 nox.options.sessions = ["matrix", "report"]
-# Columns are independent: run one per CPU. `report` (allow_parallel=False, defined after
-# `matrix`) starts only once every column has finished.
-nox.options.parallel = os.cpu_count() or 1
+# Columns are independent: one per CPU, plus one to fill the real-clock patterns' sleep
+# (SESSION_MATRIX_JOBS overrides). `report` (allow_parallel=False, defined after `matrix`)
+# starts only once every column has finished.
+nox.options.parallel = job_slots()
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 

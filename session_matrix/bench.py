@@ -43,7 +43,7 @@ from pathlib import Path
 
 from session_matrix import envs, records, schemas
 from session_matrix.model import column_id, read_raw
-from session_matrix.nox_columns import env_spec
+from session_matrix.nox_columns import env_spec, job_slots
 from session_matrix.paths import PATTERNS_DIR, ROOT, raw_path
 from session_matrix.vocabulary import RunStatus
 
@@ -337,7 +337,7 @@ def table(runs: list[Run], floor: Run, columns: int, nox_start: float) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m session_matrix.bench", description=__doc__)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="columns at once")
+    parser.add_argument("--jobs", type=int, default=job_slots(), help="columns at once")
     parser.add_argument("--rounds", type=int, default=1, help="cold, warm, floor N times")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument(

@@ -31,7 +31,19 @@ from session_matrix.vocabulary import CellStatus, RunStatus, Support, because
 if TYPE_CHECKING:
     import nox
 
-__all__ = ["column_params", "env_spec", "run_column"]
+__all__ = ["JOBS_VAR", "column_params", "env_spec", "job_slots", "run_column"]
+
+
+JOBS_VAR = "SESSION_MATRIX_JOBS"
+
+
+def job_slots() -> int:
+    """Columns at once: one more than the cores, since about a third of a column is sleep
+    (the real-clock expiry twins) and a third slot fills it; ``SESSION_MATRIX_JOBS`` wins."""
+    given = os.environ.get(JOBS_VAR) or ""
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    return (os.cpu_count() or 1) + 1
 
 
 def column_params() -> list[Any]:
