@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from session_matrix.drift import split_check_args
 from session_matrix.nox_columns import column_params, job_slots, run_column
+from session_matrix.rerun import default_sessions
 
 # SIGTERM (a CI job cancelled, `timeout`, `kill <nox>`) stops nox as Ctrl-C does: it stops
 # the running columns, which release their services and record "interrupted". Left to its
@@ -36,7 +37,6 @@ nox.needs_version = ">=2026.10"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.download_python = "never"
-nox.options.sessions = ["matrix", "report"]
 # Columns are independent: one per CPU, plus one to fill the real-clock patterns' sleep
 # (SESSION_MATRIX_JOBS overrides). `report` (allow_parallel=False, defined after `matrix`)
 # starts only once every column has finished.
@@ -47,6 +47,10 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 def group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
+
+
+# Plain `nox`: only the columns with a stale cell, then the report (see session_matrix.rerun).
+nox.options.sessions = default_sessions(sys.argv[1:], group("matrix"))
 
 
 @nox.session(venv_backend="none", allow_parallel=True)

@@ -21,7 +21,7 @@ from session_matrix.catalogue import base_id
 from session_matrix.model import RawRecord, column_id, read_raw
 from session_matrix.records import Record
 
-__all__ = ["FRESH_FLAG", "FRESH_VAR", "Plan", "kept_since", "plan"]
+__all__ = ["FRESH_FLAG", "FRESH_VAR", "Plan", "default_sessions", "kept_since", "plan"]
 
 FRESH_FLAG = "--fresh"
 FRESH_VAR = "SESSION_MATRIX_FRESH"
@@ -62,6 +62,7 @@ def plan(
     posargs: list[str],
     prefix: Path | None,
     results: Path | None = None,
+    codes: dict[str, staleness.PatternCode] | None = None,
 ) -> Plan:
     """What to run for ``record`` on ``django``, in the environment at ``prefix`` (None
     when it is not built yet: every cell is then stale)."""
@@ -77,7 +78,7 @@ def plan(
         raw = read_raw(path)
     except schemas.InvalidInput as exc:
         return Plan([], f"damaged raw result, every cell runs again: {exc}")
-    fingerprints = staleness.current(record, prefix)
+    fingerprints = staleness.current(record, prefix, codes=codes)
     todo = staleness.stale(raw, fingerprints, _repeat())
     if not todo:
         return Plan(None, f"{_UP_TO_DATE}: {len(raw.tests)} cells kept, run {kept_since(raw)}")
@@ -89,6 +90,38 @@ def plan(
         sorted(todo),
         f"{len(todo)} stale pattern(s) run; {len(kept)} cells kept, run {kept_since(raw, kept)}",
     )
+
+
+# nox options that choose sessions, list them, or mark a worker of ``--parallel``.
+_CHOOSING: tuple[str, ...] = ("-s", "--session", "--sessions", "-e", "-t", "--tags", "-k")
+_CHOOSING += ("--keywords", "-l", "--list", "--list-sessions", "--json", "--parallel-worker")
+_CHOOSING += ("-h", "--help")
+
+
+def default_sessions(argv: list[str], group: list[str]) -> list[str]:
+    """What plain ``nox`` runs: the columns with a stale cell, then the report; every column
+    (``matrix``) when nox was told which sessions to run, or given pytest arguments or
+    ``--fresh``, or when the check itself fails (each column's session checks again)."""
+    every = ["matrix", "report"]
+    cut = argv.index("--") if "--" in argv else len(argv)
+    own, posargs = argv[:cut], argv[cut + 1 :]
+    if any(arg.split("=", 1)[0] in _CHOOSING for arg in own) or posargs or _fresh([]):
+        return every
+    from session_matrix import config, envs, records
+    from session_matrix.nox_columns import env_spec
+
+    try:
+        codes = staleness.pattern_codes()
+        stale = []
+        for django in config.django_versions():
+            for record in records.load_all():
+                spec = env_spec(django.version, record, group)
+                prefix = envs.ready(spec) if isinstance(spec, envs.EnvSpec) else None
+                if plan(record, django.version, [], prefix, codes=codes).args is not None:
+                    stale.append(f"matrix({column_id(record.name, django.version)})")
+    except Exception:
+        return every
+    return [*stale, "report"]
 
 
 def __dir__() -> list[str]:

@@ -157,14 +157,20 @@ def environment(prefix: Path) -> str | None:
     return _digest([python, *installed])
 
 
-def current(record: Record, prefix: Path | None, root: Path = ROOT) -> dict[str, str | None]:
+def current(
+    record: Record,
+    prefix: Path | None,
+    root: Path = ROOT,
+    codes: dict[str, PatternCode] | None = None,
+) -> dict[str, str | None]:
     """Every pattern of the tree -> its cell's fingerprint in ``record``'s column, run in the
-    environment at ``prefix``; None where some input could not be read."""
+    environment at ``prefix``; None where some input could not be read. ``codes``:
+    ``pattern_codes(root)`` already read (for many columns at once)."""
     env = environment(prefix) if prefix is not None else None
     common = _common(record, root)
     versions = {name: probes.version(name) for name in record.needs}
     fingerprints: dict[str, str | None] = {}
-    for node, code in pattern_codes(root).items():
+    for node, code in (pattern_codes(root) if codes is None else codes).items():
         used = dict(versions)
         if code.browser:
             used["chromium"] = probes.version("chromium")

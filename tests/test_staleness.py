@@ -268,3 +268,21 @@ def test_a_second_run_with_nothing_changed_starts_no_column_and_keeps_the_file(t
     assert path.read_bytes() == first
     done = nox(tmp_path, "-s", column, "--", "--fresh", "-k", "naive_save_pytest")
     assert read_raw(path).last_run.selection == ["-k", "naive_save_pytest"]
+
+
+def test_plain_nox_lists_only_the_columns_with_a_stale_cell(monkeypatch):
+    """Plain `nox` starts no session for an up-to-date column; told what to run, it runs it."""
+    monkeypatch.delenv(rerun.FRESH_VAR, raising=False)
+    monkeypatch.delenv("SESSION_MATRIX_UPGRADE", raising=False)
+    stale_one = f"{records.load_all()[0].name}-dj6.1"
+
+    def plan(record, django, posargs, prefix, results=None, codes=None):
+        todo = [] if f"{record.name}-dj{django}" == stale_one else None
+        return rerun.Plan(todo, "")
+
+    monkeypatch.setattr(rerun, "plan", plan)
+    assert rerun.default_sessions([], []) == [f"matrix({stale_one})", "report"]
+    for argv in (["-s", "matrix"], ["-t", "dj6.1"], ["-l"], ["--", "--fresh"], ["--", "-k", "x"]):
+        assert rerun.default_sessions(argv, []) == ["matrix", "report"], argv
+    monkeypatch.setenv(rerun.FRESH_VAR, "1")
+    assert rerun.default_sessions([], []) == ["matrix", "report"]
