@@ -3,7 +3,8 @@
 # ///
 """django-session-matrix: which ways of editing a session in tests work on which engine.
 
-nox                                   every column (configuration x Django), then the report
+nox                                   the stale cells of every column, then the report
+nox -- --fresh                        every cell of every column (or SESSION_MATRIX_FRESH=1)
 nox -t default                        the five default configurations only
 nox -t cache                          the cache engine's configurations on every Django version
 nox -s "matrix(db-dj6.1)"             one column; `nox -l` lists them all
@@ -13,7 +14,6 @@ nox -s check                          re-run every column; fail if an outcome ch
 nox -s lint tests                     the harness's own checks
 """
 
-import os
 import shutil
 import signal
 import sys
@@ -24,7 +24,8 @@ import nox
 sys.path.insert(0, str(Path(__file__).parent))
 
 from session_matrix.drift import split_check_args
-from session_matrix.nox_columns import column_params, run_column
+from session_matrix.nox_columns import column_params, job_slots, run_column
+from session_matrix.rerun import default_sessions
 
 # SIGTERM (a CI job cancelled, `timeout`, `kill <nox>`) stops nox as Ctrl-C does: it stops
 # the running columns, which release their services and record "interrupted". Left to its
@@ -36,10 +37,10 @@ nox.needs_version = ">=2026.10"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.download_python = "never"
-nox.options.sessions = ["matrix", "report"]
-# Columns are independent: run one per CPU. `report` (allow_parallel=False, defined after
-# `matrix`) starts only once every column has finished.
-nox.options.parallel = os.cpu_count() or 1
+# Columns are independent: one per CPU, plus one to fill the real-clock patterns' sleep
+# (SESSION_MATRIX_JOBS overrides). `report` (allow_parallel=False, defined after `matrix`)
+# starts only once every column has finished.
+nox.options.parallel = job_slots()
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
@@ -48,10 +49,14 @@ def group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
+# Plain `nox`: only the columns with a stale cell, then the report (see session_matrix.rerun).
+nox.options.sessions = default_sessions(sys.argv[1:], group("matrix"))
+
+
 @nox.session(venv_backend="none", allow_parallel=True)
 @nox.parametrize("django,configuration", column_params())
 def matrix(session: nox.Session, django: str, configuration: str) -> None:
-    """Run every pattern on one configuration x Django version: results/raw/<column>.json."""
+    """Run one configuration x Django version's stale cells: results/raw/<column>.json."""
     run_column(session, django, configuration, group("matrix"))
 
 
@@ -75,7 +80,11 @@ def check(session: nox.Session) -> None:
     shutil.rmtree(scratch, ignore_errors=True)
     # The same nox runs the columns, upgraded to the newest patch releases; a broken column
     # makes it exit 1, and the comparison still reports every column.
-    env = {"SESSION_MATRIX_RESULTS": str(scratch), "SESSION_MATRIX_UPGRADE": "1"}
+    env = {
+        "SESSION_MATRIX_RESULTS": str(scratch),
+        "SESSION_MATRIX_UPGRADE": "1",
+        "SESSION_MATRIX_FRESH": "1",  # every cell, whatever a scratch dir already holds
+    }
     nox_command = [sys.executable, "-m", "nox", "-f", __file__, "-s", "matrix", "--"]
     session.run(*nox_command, *pytest_args, env=env, external=True, success_codes=[0, 1])
     session.run("python", "-m", "session_matrix", "check", "--results", str(scratch), *own)

@@ -2,11 +2,19 @@
 
     python -m session_matrix.bench [--jobs N] [--rounds N] [--keep]
 
-cold    ``nox -s matrix -j N`` with a fresh temporary ``SESSION_MATRIX_ENVDIR``: no column
-        environments yet (uv's package cache is used as it is)
-warm    the same command again: every environment is reused
+cold    ``nox -s matrix -j N --fresh`` with a fresh temporary ``SESSION_MATRIX_ENVDIR``: no
+        column environments yet (uv's package cache is used as it is)
+warm    the same command again (every cell reruns, as every run did before issue 22):
+        every environment is reused
+no-op   ``nox -s matrix`` with nothing changed since warm: only stale cells run (none)
+pattern after touching one pattern's code (a comment line in it; restored afterwards)
+record  after touching one record that no other extends (a setting at its default value;
+        restored afterwards): only its columns run
 floor   the same columns with no nox around them: ``<env>/bin/python -m
         session_matrix.column`` in the environments the cold run prepared, N at a time
+
+``--select "-t dj6.1"`` passes nox arguments that pick the columns (default: all of them):
+on a shared machine, measure a few columns rather than 72.
 
 Every run writes its raw results into a temporary ``SESSION_MATRIX_RESULTS``: results/,
 .nox/ and the README are left alone. ``--rounds N`` repeats all three (best of N shown).
@@ -17,28 +25,33 @@ Standard library only; runs on nox's own interpreter (it starts nox as a child p
 from __future__ import annotations
 
 import argparse
+import ast
+import contextlib
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from session_matrix import envs, records, schemas
 from session_matrix.model import column_id, read_raw
-from session_matrix.nox_columns import env_spec
-from session_matrix.paths import ROOT, raw_path
+from session_matrix.nox_columns import env_spec, job_slots
+from session_matrix.paths import PATTERNS_DIR, ROOT, raw_path
 from session_matrix.vocabulary import RunStatus
 
 __all__ = ["Run", "main", "table"]
 
-TARGETS = {"warm": 1.5, "cold": 3.0}
+TARGETS = {"warm": 1.2, "cold": 3.0}
+# Seconds, on the full matrix (issue 22's goals; figures, not assertions).
+GOALS = {"no-op": 30.0, "pattern": 180.0, "warm": 300.0}
 # Where a run's time goes, in CPU-slot seconds summed over its columns (see ``Run.parts``).
 PARTS = ("env", "setup", "startup", "tests", "column", "outside")
 LEGEND = """\
@@ -77,6 +90,7 @@ class Run:
     columns: dict[str, dict[str, float]] = field(default_factory=dict)
     ok: int = 0
     problem: str = ""
+    started: int = -1  # columns nox started (not skipped as up to date); -1: not counted
 
     def parts(self) -> dict[str, float]:
         """``PARTS`` summed over columns; ``outside`` makes them add up to wall x jobs."""
@@ -92,11 +106,12 @@ def _nox(*args: str) -> list[str]:
     return [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), *args]
 
 
-def _list_columns(env: dict[str, str]) -> tuple[list[Listed], float]:
-    """The default matrix's columns, and how long nox took to start and load the noxfile."""
+def _list_columns(env: dict[str, str], select: list[str]) -> tuple[list[Listed], float]:
+    """The matrix's columns (``select``: nox arguments narrowing them), and how long nox took
+    to start and load the noxfile."""
     started = time.perf_counter()
     out = subprocess.run(
-        _nox("-s", "matrix", "-l", "--json"),
+        _nox("-s", "matrix", *select, "-l", "--json"),
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -133,32 +148,48 @@ def _fresh(results: Path) -> None:
     shutil.rmtree(results / "raw", ignore_errors=True)
 
 
-def _session_durations(report: Path) -> dict[str, float]:
-    """Listed id -> the session's duration in nox's ``--report`` file (empty if none)."""
+def _sessions(report: Path) -> dict[str, tuple[float, str]]:
+    """Listed id -> (the session's duration, its result) in nox's ``--report`` file."""
     if not report.exists():
         return {}
     sessions = json.loads(report.read_text(encoding="utf-8"))["sessions"]
     return {
-        column_id(s["args"]["configuration"], s["args"]["django"]): float(s["duration"] or 0.0)
+        column_id(s["args"]["configuration"], s["args"]["django"]): (
+            float(s["duration"] or 0.0),
+            str(s.get("result", "")),
+        )
         for s in sessions
         if s["name"] == "matrix"
     }
 
 
-def run_nox(name: str, columns: list[Listed], work: Path, env: dict[str, str], jobs: int) -> Run:
-    """``nox -s matrix`` in the bench's envdir; per-session durations from ``--report``."""
+def run_nox(
+    name: str,
+    columns: list[Listed],
+    work: Path,
+    env: dict[str, str],
+    jobs: int,
+    select: list[str] | None = None,
+    *,
+    fresh: bool = True,
+) -> Run:
+    """``nox -s matrix`` in the bench's envdir; per-session durations from ``--report``.
+    ``fresh``: every cell of every column runs (the raw results are removed first)."""
     results = Path(env["SESSION_MATRIX_RESULTS"])
-    _fresh(results)
+    if fresh:
+        _fresh(results)
     report, log = work / f"{name}.report.json", work / f"{name}.log"
-    command = _nox("-s", "matrix", "-j", str(jobs), "--report", str(report))
+    command = _nox("-s", "matrix", *(select or []), "-j", str(jobs), "--report", str(report))
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as out:
         code = subprocess.call(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     run = Run(name, time.perf_counter() - started, jobs)
     times, run.ok = _raw_times(results, columns)
-    durations = _session_durations(report)
+    sessions = _sessions(report)
+    run.started = sum(1 for _, result in sessions.values() if result != "skipped")
     for key, parts in times.items():
-        parts["env"] = max(0.0, durations.get(key, parts["total"]) - parts["total"])
+        duration = sessions.get(key, (parts["total"], ""))[0]
+        parts["env"] = max(0.0, duration - parts["total"])
     run.columns = times
     if code != 0 or run.ok < len(columns):
         run.problem = f"nox exited {code}, {run.ok}/{len(columns)} columns ran; see {log}"
@@ -202,6 +233,80 @@ def run_floor(columns: list[Listed], env: dict[str, str], jobs: int) -> Run:
     return run
 
 
+@contextlib.contextmanager
+def _touched(path: Path, edit: Callable[[str], str]) -> Iterator[None]:
+    """``path`` edited for the duration, then put back byte for byte."""
+    original = path.read_bytes()
+    path.write_text(edit(original.decode("utf-8")), encoding="utf-8")
+    try:
+        yield
+    finally:
+        path.write_bytes(original)
+
+
+def touch_pattern(text: str) -> str:
+    """A comment line inside the module's first pattern, after its docstring: its code
+    changed, nothing it does."""
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+            "test"
+        ):
+            first = node.body[0]
+            lines = text.splitlines(keepends=True)
+            comment = " " * first.col_offset + "# touched by nox -s bench\n"
+            end = first.end_lineno or first.lineno
+            return "".join([*lines[:end], comment, *lines[end:]])
+    msg = "no pattern function in the module"
+    raise ValueError(msg)
+
+
+def touch_record(text: str) -> str:
+    """A setting at Django's default value: the resolved record changed, nothing it does."""
+    line = 'SESSION_COOKIE_NAME = "sessionid"  # touched by nox -s bench\n'
+    if "[settings]\n" in text:
+        return text.replace("[settings]\n", "[settings]\n" + line, 1)
+    return text.rstrip("\n") + "\n\n[settings]\n" + line
+
+
+def _leaf(columns: list[Listed]) -> str:
+    """A configuration among ``columns`` that no record extends (touching it stales only its
+    own columns)."""
+    every = records.load_all()
+    extended = {record.extends for record in every}
+    names = [c.configuration for c in columns if c.configuration not in extended]
+    return sorted(set(names), key=names.index)[0]
+
+
+def goals(runs: dict[str, Run], floor: Run, columns: list[Listed], record: str) -> str:
+    """Incremental runs side by side, as ratios of the full fresh (warm) run, and the goals."""
+    warm = runs["warm"]
+    lines = [f"{'run':<8} {'wall':>7} {'×warm':>7} {'×floor':>7} {'started':>8}"]
+    for run in [*runs.values(), floor]:
+        started = f"{run.started}/{len(columns)}" if run.started >= 0 else "-"
+        lines.append(
+            f"{run.name:<8} {run.wall:>6.1f}s {run.wall / warm.wall:>6.2f}x "
+            f"{run.wall / floor.wall:>6.2f}x {started:>8}"
+        )
+    own = sum(1 for c in columns if c.configuration == record)
+    checks = [
+        (
+            "no-op",
+            runs["no-op"].wall <= GOALS["no-op"] and runs["no-op"].started == 0,
+            f"<= {GOALS['no-op']:.0f}s and 0 columns started",
+        ),
+        ("pattern", runs["pattern"].wall <= GOALS["pattern"], f"<= {GOALS['pattern']:.0f}s"),
+        ("record", runs["record"].started == own, f"only {record}'s {own} columns started"),
+        ("warm", warm.wall <= GOALS["warm"], f"full fresh run <= {GOALS['warm']:.0f}s"),
+    ]
+    for name, met, what in checks:
+        run = runs[name]
+        figures = f"{run.wall:.1f}s, {run.started} started"
+        lines.append(f"goal {name}: {what}: {'met' if met else 'MISSED'} ({figures})")
+    if len(columns) < 72:
+        lines.append(f"(the goals are for all 72 columns; this run measured {len(columns)})")
+    return "\n".join(lines)
+
+
 def table(runs: list[Run], floor: Run, columns: int, nox_start: float) -> str:
     """The figures: one row per run, then what the targets say."""
     head = f"{'run':<6} {'wall':>6} {'×floor':>7} {'ok':>6}" + "".join(
@@ -232,9 +337,12 @@ def table(runs: list[Run], floor: Run, columns: int, nox_start: float) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m session_matrix.bench", description=__doc__)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="columns at once")
+    parser.add_argument("--jobs", type=int, default=job_slots(), help="columns at once")
     parser.add_argument("--rounds", type=int, default=1, help="cold, warm, floor N times")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--select", default="", help='nox arguments picking the columns, e.g. "-t dj6.1"'
+    )
     return parser
 
 
@@ -243,12 +351,28 @@ def _best(runs: list[Run]) -> Run:
     return min(runs, key=lambda run: (bool(run.problem), run.wall))
 
 
-def _round(columns: list[Listed], work: Path, env: dict[str, str], jobs: int) -> list[Run]:
-    """cold (fresh envdir), warm, floor."""
+def _round(
+    columns: list[Listed], work: Path, env: dict[str, str], jobs: int, select: list[str]
+) -> list[Run]:
+    """cold (fresh envdir), warm, no-op, pattern, record, floor."""
     shutil.rmtree(work / "envs", ignore_errors=True)
+    module = sorted((ROOT / PATTERNS_DIR).glob("test_*.py"))[0]
+    record = records.load(_leaf(columns)).path
+
+    def touched(name: str, path: Path, edit: Callable[[str], str]) -> Run:
+        with _touched(path, edit):
+            run = run_nox(name, columns, work, env, jobs, select, fresh=False)
+        # Put back, the touched cells are stale again: rerun them (untimed) so that the next
+        # run starts from a current table, as the no-op did.
+        run_nox(f"{name}-restored", columns, work, env, jobs, select, fresh=False)
+        return run
+
     steps: list[Callable[[], Run]] = [
-        lambda: run_nox("cold", columns, work, env, jobs),
-        lambda: run_nox("warm", columns, work, env, jobs),
+        lambda: run_nox("cold", columns, work, env, jobs, select),
+        lambda: run_nox("warm", columns, work, env, jobs, select),
+        lambda: run_nox("no-op", columns, work, env, jobs, select, fresh=False),
+        lambda: touched("pattern", module, touch_pattern),
+        lambda: touched("record", record, touch_record),
         lambda: run_floor(columns, env, jobs),
     ]
     runs = []
@@ -269,21 +393,25 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["SESSION_MATRIX_ENVDIR"] = env["SESSION_MATRIX_ENVDIR"]  # for run_floor
     failed = True
     try:
-        columns, nox_start = _list_columns(env)
+        select = shlex.split(args.select)
+        columns, nox_start = _list_columns(env, select)
         print(
             f"bench: {len(columns)} columns, -j {args.jobs}, {os.cpu_count()} CPUs, "
             f"load {os.getloadavg()[0]:.1f}, in {work}",
             flush=True,
         )
-        rounds = [_round(columns, work, env, args.jobs) for _ in range(max(1, args.rounds))]
-        cold, warm, floor = (_best([r[i] for r in rounds]) for i in range(3))
+        rounds = [
+            _round(columns, work, env, args.jobs, select) for _ in range(max(1, args.rounds))
+        ]
+        best = [_best([r[i] for r in rounds]) for i in range(len(rounds[0]))]
+        cold, warm, floor = best[0], best[1], best[-1]
         print(table([cold, warm], floor, len(columns), nox_start))
+        print(goals({run.name: run for run in best[:-1]}, floor, columns, _leaf(columns)))
         if len(rounds) > 1:
-            medians = [statistics.median(r[i].wall for r in rounds) for i in range(3)]
+            medians = [statistics.median(r[i].wall for r in rounds) for i in range(len(best))]
             print(
-                "medians over {} rounds: cold {:.1f}s, warm {:.1f}s, floor {:.1f}s".format(
-                    len(rounds), *medians
-                )
+                f"medians over {len(rounds)} rounds: "
+                + ", ".join(f"{run.name} {m:.1f}s" for run, m in zip(best, medians, strict=True))
             )
         print(f"load at the end: {os.getloadavg()[0]:.1f} (other work on the machine skews it)")
         print(LEGEND)

@@ -36,6 +36,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 from session_matrix import (
@@ -47,6 +48,7 @@ from session_matrix import (
     schemas,
     selection,
     services,
+    staleness,
 )
 from session_matrix.fingerprint import fingerprint
 from session_matrix.model import (
@@ -191,6 +193,7 @@ def _record(
     args: argparse.Namespace,
     record: records.Record,
     timings: dict[str, float],
+    stamps: dict[str, str | None] | None = None,
 ) -> RawRecord:
     finished = now()
     last = LastRun(
@@ -204,6 +207,7 @@ def _record(
     rows = pytest_run.combine_runs([run.tests for run in runs])
     for row in rows.values():
         row.at = finished
+    staleness.stamp(rows, stamps or {})
     tests_time = sum(row.duration for run in runs for row in run.tests.values())
     timings |= {"startup": round(timings["run"] - tests_time, 3), "tests": round(tests_time, 3)}
     timings.pop("run")
@@ -215,10 +219,15 @@ def _record(
     )
     digest = fingerprint(record)
     kept = [node for node in raw.tests if node not in rows] if not complete else []
-    if kept and raw.results is not None and raw.results.fingerprint != digest:
+    merged = merge_rows(raw.tests, rows, complete=complete)
+    # Kept rows whose cells' inputs are all unchanged (a staleness run) leave it current.
+    current = stamps is not None and not staleness.stale(
+        RawRecord(column=key, last_run=last, tests=merged), stamps
+    )
+    if kept and raw.results is not None and raw.results.fingerprint != digest and not current:
         # Rows kept from a run of older patterns: the column stays stale until a full run.
         digest = raw.results.fingerprint
-    raw.tests = merge_rows(raw.tests, rows, complete=complete)
+    raw.tests = merged
     raw.results = GoodRun(
         finished=finished,
         fingerprint=digest,
@@ -284,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     with _signals():
         try:
             previous = previous_raw(key, results)
+            # The cells' inputs as the run starts (this interpreter's environment).
+            stamps = staleness.current(record, Path(sys.prefix))
             run_started = time.perf_counter()
             try:
                 attempt = _attempt(args, record, key.id)
@@ -302,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
                 "run": time.perf_counter() - run_started,
                 "total": round(time.time() - nox_started, 3),
             }
-            raw = _record(key, previous, attempt, args, record, timings)
+            raw = _record(key, previous, attempt, args, record, timings, stamps)
             path = write_raw(raw, results)
         except (KeyboardInterrupt, Interrupted):
             print(f"{key.id}: interrupted; {paths.raw_path(key.id, results)} left as it was")

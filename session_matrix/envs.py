@@ -25,7 +25,7 @@ from pathlib import Path
 
 from session_matrix.paths import ROOT
 
-__all__ = ["EnvSpec", "InstallFailed", "ensure", "envdir", "resolves"]
+__all__ = ["EnvSpec", "InstallFailed", "ensure", "envdir", "ready", "resolves"]
 
 _MARKER = ".session-matrix-env.json"
 
@@ -140,6 +140,18 @@ def ensure(spec: EnvSpec, *, upgrade: bool = False, log: bool = True) -> Path:
             _install(spec, location, upgrade)
             marker.write_text(wanted, encoding="utf-8")
     return location / "bin" / "python"
+
+
+def ready(spec: EnvSpec) -> Path | None:
+    """The environment for ``spec`` if it is built and up to date (nothing is built): its
+    folder, or None."""
+    location = envdir() / spec.name
+    marker = location / _MARKER
+    wanted = json.dumps(asdict(spec), sort_keys=True)
+    try:
+        return location if marker.read_text(encoding="utf-8") == wanted else None
+    except OSError:
+        return None
 
 
 def resolves(requirements: Sequence[str], python: str) -> tuple[bool, str]:

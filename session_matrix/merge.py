@@ -70,10 +70,14 @@ def _note(raw: RawRecord) -> str:
     narrowed = selection.narrowing(good.selection, paths.ROOT) or good.selection
     newest = sum(1 for row in raw.tests.values() if row.at == good.finished)
     if newest < len(raw.tests):
+        if narrowed and all("::" in arg for arg in narrowed):  # the stale patterns, by node id
+            narrowed = [f"{len(narrowed)} named pattern{'s' * (len(narrowed) > 1)}"]
         what = f"the newest run ({' '.join(narrowed)})" if narrowed else "the newest run"
+        kept = sorted(row.at[:10] for row in raw.tests.values() if row.at != good.finished)
+        since = kept[0] if kept[0] == kept[-1] else f"{kept[0]} to {kept[-1]}"
         return (
-            f"{what} updated {newest} of "
-            f"{len(raw.tests)} patterns; the others are from earlier runs"
+            f"{what} updated {newest} of {len(raw.tests)} patterns; "
+            f"{len(kept)} kept from earlier runs ({since})"
         )
     return ""
 
@@ -118,7 +122,7 @@ def _cell(column: Column, row: Row | None) -> Cell:
             return Cell(CellStatus.ABSENT, reason=column.reason)
         return Cell(_NO_ROWS[RunStatus(column.status)], reason=column.reason)
     status = CellStatus.FLAKY if len(set(row.runs)) > 1 else CellStatus.of(row.outcome)
-    return Cell(status=status, **row.details())
+    return Cell(status=status, at=row.at, **row.details())
 
 
 def verdict(statuses_by_engine: dict[str, list[CellStatus]]) -> Verdict:

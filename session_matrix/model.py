@@ -110,6 +110,7 @@ class Row(Detail):
 
     outcome: Outcome
     at: str = ""  # when the run that produced this row finished
+    fingerprint: str = ""  # the cell's inputs when it ran (staleness), "" if unknown
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Row:
@@ -299,6 +300,7 @@ class Cell(Detail):
     """One pattern in one column."""
 
     status: CellStatus
+    at: str = ""  # when the run that produced its outcome finished ("" without one)
 
 
 @dataclass

@@ -13,7 +13,7 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from session_matrix import config, envs, interpreters, records, schemas
+from session_matrix import config, envs, interpreters, records, rerun, schemas
 from session_matrix.model import (
     ColumnKey,
     LastRun,
@@ -31,7 +31,19 @@ from session_matrix.vocabulary import CellStatus, RunStatus, Support, because
 if TYPE_CHECKING:
     import nox
 
-__all__ = ["column_params", "env_spec", "run_column"]
+__all__ = ["JOBS_VAR", "column_params", "env_spec", "job_slots", "run_column"]
+
+
+JOBS_VAR = "SESSION_MATRIX_JOBS"
+
+
+def job_slots() -> int:
+    """Columns at once: one more than the cores, since about a third of a column is sleep
+    (the real-clock expiry twins) and a third slot fills it; ``SESSION_MATRIX_JOBS`` wins."""
+    given = os.environ.get(JOBS_VAR) or ""
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    return (os.cpu_count() or 1) + 1
 
 
 def column_params() -> list[Any]:
@@ -168,6 +180,14 @@ def run_column(session: nox.Session, django: str, configuration: str, group: lis
         record = records.load(configuration)
     except schemas.InvalidInput as exc:
         session.error(str(exc))
+    # Only the stale cells run (all with --fresh); a column with none is not started.
+    spec = env_spec(django, record, group)
+    prefix = envs.ready(spec) if isinstance(spec, envs.EnvSpec) else None
+    todo = rerun.plan(record, django, list(session.posargs), prefix)
+    if todo.args is None:
+        session.skip(todo.message)
+    if todo.message:
+        session.log(todo.message)
     python = _environment(session, django, record, group)
     # 0: outcomes or a stated not-run; 1: the run broke (written, and failed below);
     # 2 (bad input, nothing written) and 130 (interrupted) fail the session here.
@@ -180,7 +200,7 @@ def run_column(session: nox.Session, django: str, configuration: str, group: lis
         "--django",
         django,
         "--",
-        *session.posargs,
+        *(todo.args or []),
         # Let Python cache the project's bytecode: a column starts twice as fast.
         env={"SESSION_MATRIX_T0": str(started), "PYTHONDONTWRITEBYTECODE": None},
         external=True,

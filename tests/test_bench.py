@@ -1,7 +1,12 @@
 """The benchmark's arithmetic and its progress; its figures come from `nox -s bench`, never
 from a test."""
 
+import contextlib
+import shutil
+import tomllib
+
 from session_matrix import bench
+from tests.helpers import ROOT
 
 
 def _run(name, wall, tests):
@@ -12,7 +17,7 @@ def test_ratios_and_targets_are_read_against_the_floor():
     floor = _run("floor", 100.0, 150.0)
     text = bench.table([_run("cold", 350.0, 150.0), _run("warm", 120.0, 150.0)], floor, 1, 0.3)
     assert "target cold <= 3.0x floor: MISSED (3.50x)" in text
-    assert "target warm <= 1.5x floor: met (1.20x)" in text
+    assert "target warm <= 1.2x floor: met (1.20x)" in text
     # outside = wall x jobs - the parts inside the columns: 2 x 120 - 150
     assert "warm - floor = +20.0s wall: outside +20.0" in text
 
@@ -21,7 +26,7 @@ def test_a_round_says_each_run_as_it_ends(monkeypatch, capsys, tmp_path):
     """A round takes minutes per run at full size: each run is printed when it ends."""
     said = []
 
-    def run_nox(name, columns, work, env, jobs):
+    def run_nox(name, columns, work, env, jobs, select=None, *, fresh=True):
         said.append(capsys.readouterr().out)
         return _run(name, 2.0, 1.0)
 
@@ -31,8 +36,45 @@ def test_a_round_says_each_run_as_it_ends(monkeypatch, capsys, tmp_path):
 
     monkeypatch.setattr(bench, "run_nox", run_nox)
     monkeypatch.setattr(bench, "run_floor", run_floor)
-    runs = bench._round([bench.Listed("s", "db", "6.1")], tmp_path, {}, 2)
-    assert [run.name for run in runs] == ["cold", "warm", "floor"]
+    monkeypatch.setattr(bench, "_touched", lambda path, edit: contextlib.nullcontext())
+    runs = bench._round([bench.Listed("s", "file", "6.1")], tmp_path, {}, 2, [])
+    assert [run.name for run in runs] == ["cold", "warm", "no-op", "pattern", "record", "floor"]
     assert said[1] == "  cold: 2.0s, 1/1 columns ok\n"  # before warm started
     assert said[2] == "  warm: 2.0s, 1/1 columns ok\n"
     assert capsys.readouterr().out == "  floor: 1.0s, 1/1 columns ok\n"
+
+
+def test_touching_a_pattern_changes_one_pattern_s_code(tmp_path):
+    from session_matrix import staleness
+
+    shutil.copytree(ROOT / "matrix_tests", tmp_path / "matrix_tests")
+    module = tmp_path / "matrix_tests" / "test_before_request.py"
+    before = staleness.pattern_codes(tmp_path)
+    module.write_text(bench.touch_pattern(module.read_text()))
+    after = staleness.pattern_codes(tmp_path)
+    assert len([node for node in before if before[node] != after[node]]) == 1
+
+
+def test_touching_a_record_changes_its_resolved_settings_only_by_a_default():
+    assert 'SESSION_COOKIE_NAME = "sessionid"' in bench.touch_record('extends = "db"\n')
+    text = bench.touch_record('label = "x"\n\n[settings]\nSESSION_ENGINE = "e"\n')
+    assert text.count("[settings]") == 1
+    assert tomllib.loads(text)["settings"]["SESSION_COOKIE_NAME"] == "sessionid"
+
+
+def test_the_goals_read_started_columns_and_seconds():
+    runs = {
+        name: bench.Run(name, wall, jobs=2, started=started)
+        for name, wall, started in [
+            ("cold", 400.0, 4),
+            ("warm", 200.0, 4),
+            ("no-op", 10.0, 0),
+            ("pattern", 50.0, 4),
+            ("record", 20.0, 2),
+        ]
+    }
+    columns = [bench.Listed("s", name, v) for name in ("file", "db") for v in ("6.0", "6.1")]
+    text = bench.goals(runs, _run("floor", 180.0, 1.0), columns, "file")
+    assert "goal no-op: <= 30s and 0 columns started: met (10.0s, 0 started)" in text
+    assert "goal record: only file's 2 columns started: met" in text
+    assert "no-op      10.0s   0.05x   0.06x      0/4" in text

@@ -251,7 +251,8 @@ def test_a_selection_after_the_patterns_changed_leaves_the_column_stale(
     monkeypatch.setenv("SESSION_MATRIX_ENGINES_DIR", str(engines))
     run("db-fp", "-k", "naive or update", results=results_dir, env=env, check_code=0)
     first = raw(results_dir, "db-fp").results.fingerprint
-    record.write_text('extends = "db"\n# changed since the first run\n')
+    # A change of what it runs (a comment alone leaves every cell's inputs as they were).
+    record.write_text('extends = "db"\n[settings]\nSESSION_COOKIE_AGE = 600\n')
     assert fingerprint(records.load("db-fp")) != first
     run("db-fp", "-k", "naive", results=results_dir, env=env, check_code=0)
     assert raw(results_dir, "db-fp").results.fingerprint == first, "still stale"

@@ -41,7 +41,11 @@ def test_the_record_and_the_records_it_extends_count(tmp_path):
     variant = next(r for r in records.load_all([root / "engines"]) if not r.default)
     before = fingerprint(variant, root)
     base = root / "engines" / f"{variant.extends}.toml"
-    base.write_text(base.read_text() + "\n# a comment is a change to the file\n")
+    base.write_text(base.read_text() + "\n# a comment changes no outcome\n")
+    assert fingerprint(records.load(variant.name, [root / "engines"]), root) == before
+    text = base.read_text()
+    base.write_text(text.replace("[settings]\n", "[settings]\nSESSION_COOKIE_AGE = 600\n", 1))
+    assert "SESSION_COOKIE_AGE" in base.read_text()
     assert fingerprint(records.load(variant.name, [root / "engines"]), root) != before
 
 

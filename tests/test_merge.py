@@ -97,7 +97,25 @@ def test_a_selection_says_how_much_of_the_column_it_updated(selection, shown):
     record.results.selection = selection
     matrix = build({column_id: record})
     note = next(c for c in matrix.columns if c.id == column_id).note
-    assert note == f"{shown} updated 1 of 2 patterns; the others are from earlier runs"
+    assert note == f"{shown} updated 1 of 2 patterns; 1 kept from earlier runs (2026-11-20)"
+
+
+def test_a_staleness_run_says_how_many_cells_it_kept_and_from_when():
+    column_id = f"{DEFAULTS[0]}-dj{VERSIONS[-1]}"
+    record = raw_record(
+        column_id,
+        {
+            "a": row(),
+            "b": row(at="2026-11-20T00:00:00+00:00"),
+            "c": row(at="2026-11-22T00:00:00+00:00"),
+        },
+    )
+    record.results.selection = [f"{SAMPLE}::test_passes"]
+    note = next(c for c in build({column_id: record}).columns if c.id == column_id).note
+    assert note == (
+        "the newest run (1 named pattern) updated 1 of 3 patterns; "
+        "2 kept from earlier runs (2026-11-20 to 2026-11-22)"
+    )
 
 
 def test_flaky_when_repeats_disagree():

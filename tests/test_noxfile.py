@@ -87,3 +87,17 @@ def test_columns_of_one_django_version_share_an_environment():
         if not record.requires
     }
     assert specs == {f"dj{VERSIONS[-1]}"}
+
+
+def test_job_slots_are_one_more_than_the_cores_unless_given(monkeypatch):
+    """A third of a column is sleep (the real-clock twins): one more slot fills it."""
+    import os
+
+    from session_matrix.nox_columns import JOBS_VAR, job_slots
+
+    monkeypatch.delenv(JOBS_VAR, raising=False)
+    assert job_slots() == (os.cpu_count() or 1) + 1
+    monkeypatch.setenv(JOBS_VAR, "5")
+    assert job_slots() == 5
+    monkeypatch.setenv(JOBS_VAR, "0")
+    assert job_slots() == (os.cpu_count() or 1) + 1

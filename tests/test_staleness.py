@@ -1,0 +1,288 @@
+"""A cell is stale when anything that can change its outcome changed, and only then: one test
+per way (pattern, conftest, project view, record, package version, service version)."""
+
+import shutil
+
+import pytest
+
+from session_matrix import probes, records, rerun, staleness
+from session_matrix.model import read_raw, to_json
+from tests.helpers import ROOT, raw_record, row
+
+PATTERN = "matrix_tests/test_before_request.py::test_naive_save_pytest"
+NEIGHBOUR = "matrix_tests/test_before_request.py::test_save_then_update_cookie_pytest"
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """A copy of the checkout's patterns, project, records and pytest configuration."""
+    root = tmp_path / "tree"
+    for folder in ("matrix_tests", "project", "engines"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    return root
+
+
+@pytest.fixture
+def venv(tmp_path):
+    """An environment's files as uv lays them out: pyvenv.cfg and one dist-info per package."""
+    prefix = tmp_path / "venv"
+    site = prefix / "lib" / "python3.13" / "site-packages"
+    for name in ("django-6.1.3", "redis-7.0.1", "pytest-9.0.1"):
+        (site / f"{name}.dist-info").mkdir(parents=True)
+    (prefix / "pyvenv.cfg").write_text("home = /usr/bin\nversion_info = 3.13.1\n")
+    return prefix
+
+
+@pytest.fixture(autouse=True)
+def _fresh_probes():
+    probes.version.cache_clear()
+    yield
+    probes.version.cache_clear()
+
+
+def _current(tree, venv, name="db"):
+    return staleness.current(records.load(name, [tree / "engines"]), venv, tree)
+
+
+def _changed(before, after):
+    return {node for node in before if before[node] != after.get(node)}
+
+
+def test_fingerprints_are_known_for_every_pattern_and_stable(tree, venv):
+    before = _current(tree, venv)
+    assert PATTERN in before
+    assert all(before.values()), "every input readable: every cell has a fingerprint"
+    assert _current(tree, venv) == before
+
+
+def test_editing_one_pattern_makes_only_it_stale_and_a_docstring_nothing(tree, venv):
+    before = _current(tree, venv)
+    module = tree / "matrix_tests" / "test_before_request.py"
+    text = module.read_text()
+    start = 'def test_naive_save_pytest(client):\n    """'
+    reworded = text.replace(start, start + "Reworded, and\n    a line longer: ", 1)
+    assert reworded != text
+    module.write_text(reworded)
+    assert _current(tree, venv) == before, "a reworded docstring changes no outcome"
+    module.write_text(
+        text.replace(
+            "def test_naive_save_pytest(client):\n",
+            "def test_naive_save_pytest(client):\n    assert True\n",
+        )
+    )
+    assert _changed(before, _current(tree, venv)) == {PATTERN}
+
+
+def test_a_module_level_change_makes_its_module_stale(tree, venv):
+    before = _current(tree, venv)
+    module = tree / "matrix_tests" / "test_before_request.py"
+    module.write_text(module.read_text() + "\nCONSTANT = 1\n")
+    changed = _changed(before, _current(tree, venv))
+    assert {PATTERN, NEIGHBOUR} <= changed
+    assert all(node.startswith("matrix_tests/test_before_request.py::") for node in changed)
+
+
+def test_a_conftest_change_makes_every_cell_stale(tree, venv):
+    before = _current(tree, venv)
+    conftest = tree / "matrix_tests" / "conftest.py"
+    conftest.write_text(conftest.read_text() + "\n\ndef helper():\n    return 1\n")
+    assert _changed(before, _current(tree, venv)) == set(before)
+
+
+def test_a_project_view_change_makes_every_cell_stale(tree, venv):
+    before = _current(tree, venv)
+    views = tree / "project" / "sessions_app" / "views.py"
+    views.write_text(views.read_text() + "\n# a view changed\n")
+    assert _changed(before, _current(tree, venv)) == set(before)
+
+
+def test_a_record_change_makes_its_cells_stale_and_its_description_does_not(tree, venv):
+    variant = tree / "engines" / "db-variant.toml"
+    variant.write_text('extends = "db"\ndescription = "one"\n')
+    before = _current(tree, venv, "db-variant")
+    variant.write_text('extends = "db"\ndescription = "two"\n')
+    assert _current(tree, venv, "db-variant") == before
+    variant.write_text(
+        'extends = "db"\ndescription = "two"\n[settings]\nSESSION_SAVE_EVERY_REQUEST = true\n'
+    )
+    assert _changed(before, _current(tree, venv, "db-variant")) == set(before)
+
+
+def test_a_base_record_change_reaches_its_variants(tree, venv):
+    variant = tree / "engines" / "db-variant.toml"
+    variant.write_text('extends = "db"\n')
+    before = _current(tree, venv, "db-variant")
+    base = tree / "engines" / "db.toml"
+    base.write_text(base.read_text() + "SESSION_COOKIE_AGE = 600\n")
+    assert _changed(before, _current(tree, venv, "db-variant")) == set(before)
+
+
+def test_a_package_version_change_makes_every_cell_stale(tree, venv):
+    before = _current(tree, venv)
+    site = next(venv.glob("lib/python*/site-packages"))
+    (site / "redis-7.0.1.dist-info").rename(site / "redis-7.0.2.dist-info")
+    assert _changed(before, _current(tree, venv)) == set(before)
+
+
+def test_a_python_version_change_makes_every_cell_stale(tree, venv):
+    before = _current(tree, venv)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion_info = 3.13.2\n")
+    assert _changed(before, _current(tree, venv)) == set(before)
+
+
+def test_an_unreadable_environment_makes_every_cell_stale(tree, venv):
+    (venv / "pyvenv.cfg").unlink()
+    assert set(_current(tree, venv).values()) == {None}
+    assert set(staleness.current(records.load("db", [tree / "engines"]), None, tree).values()) == {
+        None
+    }
+
+
+def test_a_service_version_change_makes_its_columns_stale(tree, venv, monkeypatch):
+    """A Redis upgrade cannot be caused here: the probe's answer stands in for it. The
+    columns that do not need Redis keep their fingerprints."""
+    redis_before = _current(tree, venv, "cache")
+    db_before = _current(tree, venv)
+    monkeypatch.setitem(probes.PROBES, "redis", lambda: "redis 99.0.0")
+    probes.version.cache_clear()
+    assert _changed(redis_before, _current(tree, venv, "cache")) == set(redis_before)
+    assert _current(tree, venv) == db_before
+
+
+def test_a_service_that_does_not_answer_its_probe_leaves_its_cells_stale(tree, venv, monkeypatch):
+    """A real probe of a port nothing listens on: never fresh."""
+    from session_matrix.services.memcached import free_port
+
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    assert set(_current(tree, venv, "cache").values()) == {None}
+
+
+def test_only_the_browser_patterns_depend_on_chromium(tree, venv, monkeypatch):
+    before = _current(tree, venv)
+    monkeypatch.setitem(probes.PROBES, "chromium", lambda: "Chromium 999")
+    probes.version.cache_clear()
+    changed = _changed(before, _current(tree, venv))
+    assert changed, "the browser patterns use Chromium"
+    assert all(node.startswith("matrix_tests/test_browser.py::") for node in changed)
+    assert len(changed) < len([n for n in before if n.startswith("matrix_tests/test_browser.py")])
+
+
+@pytest.mark.parametrize("name", ["redis", "postgres", "mysql", "memcached", "chromium"])
+def test_every_service_answers_its_probe(name):
+    """The real services of this machine (see .ci/run) answer with a version."""
+    assert probes.version(name)
+
+
+def test_the_redis_probe_reports_what_the_provider_does():
+    from session_matrix import services
+
+    with services.provision(["redis"], "probe-test") as bundle:
+        provided = bundle.versions["redis"]
+    assert probes.version("redis").endswith(f" {provided}")
+
+
+# --------------------------------------------------------------------- what a run selects
+
+
+def _stamped(fingerprints, at="2026-11-25T08:00:00+00:00", **extra):
+    return {node: row(fingerprint=fp or "", at=at, **extra) for node, fp in fingerprints.items()}
+
+
+def test_stale_selects_new_changed_and_unknown_cells_and_too_few_repeats():
+    current = {"a": "1", "b": "2", "c": None, "d": "4"}
+    raw = raw_record(
+        "db-dj6.1",
+        {"a": row(fingerprint="1"), "b": row(fingerprint="old"), "c": row(fingerprint="")},
+    )
+    assert staleness.stale(raw, current) == ["b", "c", "d"]
+    assert staleness.stale(None, current) == ["a", "b", "c", "d"]
+    assert staleness.stale(raw, current, repeat=3) == ["a", "b", "c", "d"]
+
+
+def test_a_parametrized_pattern_is_stale_if_any_of_its_rows_is():
+    raw = raw_record(
+        "db-dj6.1", {"t.py::x[1]": row(fingerprint="f"), "t.py::x[2]": row(fingerprint="old")}
+    )
+    assert staleness.stale(raw, {"t.py::x": "f"}) == ["t.py::x"]
+
+
+def _write(results, record):
+    path = results / "raw" / f"{record.column.id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(to_json(record))
+    return path
+
+
+def test_the_plan_starts_nothing_when_nothing_changed_and_only_the_stale_otherwise(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv(rerun.FRESH_VAR, raising=False)
+    monkeypatch.delenv("SESSION_MATRIX_UPGRADE", raising=False)
+    record = records.load("db")
+    current = {"m.py::a": "1", "m.py::b": "2"}
+    monkeypatch.setattr(staleness, "current", lambda *args, **kwargs: current)
+    results = tmp_path / "results"
+    _write(results, raw_record("db-dj6.1", _stamped(current)))
+    plan = rerun.plan(record, "6.1", [], None, results)
+    assert plan.args is None
+    assert "2 cells kept, run 2026-11-25" in plan.message
+    current["m.py::b"] = "changed"
+    assert rerun.plan(record, "6.1", [], None, results).args == ["m.py::b"]
+    assert rerun.plan(record, "6.1", ["--fresh"], None, results).args == []
+    assert rerun.plan(record, "6.1", ["-k", "naive"], None, results).args == ["-k", "naive"]
+    monkeypatch.setenv(rerun.FRESH_VAR, "1")
+    assert rerun.plan(record, "6.1", [], None, results).args == []
+
+
+def test_a_damaged_raw_result_reruns_every_cell_and_is_named(tmp_path, monkeypatch):
+    monkeypatch.delenv(rerun.FRESH_VAR, raising=False)
+    monkeypatch.delenv("SESSION_MATRIX_UPGRADE", raising=False)
+    results = tmp_path / "results"
+    path = _write(results, raw_record("db-dj6.1", {"m.py::a": row(fingerprint="1")}))
+    path.write_text(path.read_text().replace('"outcome": "passed"', '"outcome": "maybe"'))
+    plan = rerun.plan(records.load("db"), "6.1", [], None, results)
+    assert plan.args == []
+    assert "damaged" in plan.message
+    assert str(path) in plan.message
+
+
+# --------------------------------------------------------------------- through nox
+
+
+@pytest.mark.slow_harness
+def test_a_second_run_with_nothing_changed_starts_no_column_and_keeps_the_file(tmp_path):
+    """A real column through nox, twice: the second is skipped as up to date, its raw file
+    left byte for byte; --fresh starts it again."""
+    from tests.helpers import NEWEST, nox
+
+    column = f"matrix(file-dj{NEWEST})"
+    nox(tmp_path, "-s", column)
+    path = tmp_path / "raw" / f"file-dj{NEWEST}.json"
+    first = path.read_bytes()
+    rows = read_raw(path).tests
+    assert rows, "the first run ran every pattern"
+    assert all(row.fingerprint for row in rows.values()), "every cell stamped"
+    done = nox(tmp_path, "-s", column)
+    assert "skipped: up to date" in done.stdout + done.stderr
+    assert path.read_bytes() == first
+    done = nox(tmp_path, "-s", column, "--", "--fresh", "-k", "naive_save_pytest")
+    assert read_raw(path).last_run.selection == ["-k", "naive_save_pytest"]
+
+
+def test_plain_nox_lists_only_the_columns_with_a_stale_cell(monkeypatch):
+    """Plain `nox` starts no session for an up-to-date column; told what to run, it runs it."""
+    monkeypatch.delenv(rerun.FRESH_VAR, raising=False)
+    monkeypatch.delenv("SESSION_MATRIX_UPGRADE", raising=False)
+    stale_one = f"{records.load_all()[0].name}-dj6.1"
+
+    def plan(record, django, posargs, prefix, results=None, codes=None):
+        todo = [] if f"{record.name}-dj{django}" == stale_one else None
+        return rerun.Plan(todo, "")
+
+    monkeypatch.setattr(rerun, "plan", plan)
+    assert rerun.default_sessions([], []) == [f"matrix({stale_one})", "report"]
+    for argv in (["-s", "matrix"], ["-t", "dj6.1"], ["-l"], ["--", "--fresh"], ["--", "-k", "x"]):
+        assert rerun.default_sessions(argv, []) == ["matrix", "report"], argv
+    monkeypatch.setenv(rerun.FRESH_VAR, "1")
+    assert rerun.default_sessions([], []) == ["matrix", "report"]
