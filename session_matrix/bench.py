@@ -36,7 +36,7 @@ from session_matrix.nox_columns import env_spec
 from session_matrix.paths import ROOT, raw_path
 from session_matrix.vocabulary import RunStatus
 
-__all__ = ["Run", "main", "table"]
+__all__ = ["Listed", "Run", "main", "table"]
 
 TARGETS = {"warm": 1.5, "cold": 3.0}
 # Where a run's time goes, in CPU-slot seconds summed over its columns (see ``Run.parts``).

@@ -22,7 +22,7 @@ from session_matrix import records, rollup, services, vocabulary
 from session_matrix.merge import summary, theme_groups
 from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.render.jinja import TEMPLATES, environment
-from session_matrix.vocabulary import DEPENDS, RAN, CellStatus, Kind, Verdict, legend
+from session_matrix.vocabulary import DEPENDS, RAN_CELLS, CellStatus, Kind, Verdict, legend
 
 __all__ = ["html_report", "page_context", "script"]
 
@@ -130,7 +130,7 @@ def _version_cell(matrix: Matrix, row: PatternRow, column: Column) -> dict[str, 
         "symbol": term.glyph,
         "word": term.word,
         "stale": column.stale,
-        "ran": cell.status in RAN,
+        "ran": cell.status in RAN_CELLS,
     }
 
 
