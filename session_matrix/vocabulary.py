@@ -105,7 +105,7 @@ class CellStatus(_Termed):
     @property
     def ran(self) -> bool:
         """Whether the cell says something about the idiom itself."""
-        return self in RAN
+        return self in RAN_CELLS
 
     @property
     def failed(self) -> bool:

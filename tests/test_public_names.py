@@ -44,7 +44,7 @@ def _imported_names():
                         modules[alias.asname] = alias.name
             if not (isinstance(node, ast.ImportFrom) and node.level == 0):
                 continue
-            if not (node.module or "").split(".")[0] == "session_matrix":
+            if (node.module or "").split(".")[0] != "session_matrix":
                 continue
             for alias in node.names:
                 if _is_module(f"{node.module}.{alias.name}"):
