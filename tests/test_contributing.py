@@ -69,7 +69,8 @@ def _covered(path, named):
     if path.relative_to(ROOT).as_posix() in named:
         return True
     if path.is_dir() and (path / "__init__.py").exists():
-        return all(_covered(child, named) for child in _entries(path))
+        children = _entries(path)
+        return bool(children) and all(_covered(child, named) for child in children)
     return False
 
 
