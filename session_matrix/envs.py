@@ -2,7 +2,7 @@
 
 Every built-in configuration runs in the same environment for its Django version (the
 ``matrix`` dependency group holds every driver and cache client), so a cold run creates
-four environments, not one per column. A third-party engine's ``requires`` get an
+one environment per Django version, not one per column. A third-party engine's ``requires`` get an
 environment of their own beside it. Environments live in ``SESSION_MATRIX_ENVDIR``
 (default ``.nox/columns``), are created with uv when nox has it (else venv and pip), and
 are reused while their specification (interpreter and requirements) is unchanged. A lock

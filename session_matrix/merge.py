@@ -36,6 +36,7 @@ from session_matrix.vocabulary import CellStatus, Kind, RunStatus, Verdict
 
 __all__ = [
     "GENERATED_BY",
+    "Counts",
     "anchor",
     "build_matrix",
     "newest_ran",

@@ -30,6 +30,7 @@ from session_matrix import paths, schemas
 from session_matrix.vocabulary import CellStatus, Outcome, RunStatus, Verdict
 
 __all__ = [
+    "MATRIX_FORMAT",
     "RAW_FORMAT",
     "Cell",
     "Column",
@@ -48,6 +49,8 @@ __all__ = [
     "column_id",
     "now",
     "origin",
+    "previous_raw",
+    "read_matrix",
     "read_raw",
     "to_json",
     "write_raw",

@@ -1,20 +1,25 @@
 """Every status word the project speaks, defined once, each with how it is shown.
 
-Four closed sets:
+Eleven closed sets (enums):
 
-``Outcome``     what one run of one pattern did (raw results, written by the recorder)
-``RunStatus``   what one run of a column did (raw results, written by the column runner)
-``CellStatus``  what the matrix shows for one pattern in one column (merge, renderers)
-``Verdict``     what a row says across every engine (merge, renderers)
-``Kind``        why a pattern that fails on every engine fails (its docstring's ``Kind:``)
+``Outcome``         what one run of one pattern did (raw results, written by the recorder)
+``RunStatus``       what one run of a column did (raw results, written by the column runner)
+``CellStatus``      what the matrix shows for one pattern in one column (merge, renderers)
+``Verdict``         what a row says across every engine (merge, renderers)
+``Kind``            why a pattern that fails on every engine fails (its docstring's ``Kind:``)
 ``SuiteRunStatus``  what one run of a user's suite on one configuration did (``suite.json``)
-``Support``     a Django version's standing in the matrix (``[tool.session-matrix.django]``)
+``Support``         a Django version's standing in the matrix (``[tool.session-matrix.django]``)
+``ProfileStatus``   what the engine profile measured for a configuration (``profile.json``)
+``Guarantee``       a guarantee the engine profile measures (its key under ``guarantees``)
+``LostWrites``      what loses one of two overlapping writes (the lost-update mechanism)
+``NeedStatus``      one configuration against one need of the needs grid (``render.needs``)
 
-Each value carries a ``Term`` (so does ``DEPENDS``, the flag on a row that depends on the
-test setup): its word, its symbol in Markdown (emoji), its glyph on the
-page (a text character every font has), its tone (the page's colour family) and its legend
-line. Renderers, the drift check and the JSON Schemas all read them from here; the schemas
-are tested against these enums.
+Each value of the three that are shown (``CellStatus``, ``Verdict``, ``Kind``) carries a
+``Term`` (so does ``DEPENDS``, the flag on a row that depends on the test setup): its word,
+its symbol in Markdown (emoji), its glyph on the page (a text character every font has), its
+tone (the page's colour family) and its legend line. ``RAN_CELLS`` is the cell statuses of a
+pattern that ran. Renderers, the drift check and the JSON Schemas all read them from here;
+the schemas are tested against these enums.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from enum import StrEnum
 __all__ = [
     "CELL_TERMS",
     "DEPENDS",
-    "RAN",
+    "RAN_CELLS",
     "CellStatus",
     "Guarantee",
     "Kind",
@@ -142,7 +147,7 @@ class CellStatus(_Termed):
     @property
     def ran(self) -> bool:
         """Whether the cell says something about the idiom itself."""
-        return self in RAN
+        return self in RAN_CELLS
 
     @property
     def failed(self) -> bool:
@@ -195,7 +200,8 @@ CELL_TERMS: dict[StrEnum, Term] = {
     CellStatus.ABSENT: Term("no result", "⬜", "·", "none", "no result for this column yet"),
 }
 
-RAN = frozenset({CellStatus.PASSED, CellStatus.FAILED, CellStatus.ERROR, CellStatus.FLAKY})
+# The cell statuses of a pattern that ran (the suite's ``SuiteRunStatus.RAN`` is a run's).
+RAN_CELLS = frozenset({CellStatus.PASSED, CellStatus.FAILED, CellStatus.ERROR, CellStatus.FLAKY})
 
 
 class Kind(_Termed):

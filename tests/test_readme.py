@@ -1,5 +1,5 @@
-"""The README opens with the two commands, CI runs exactly the second one, and its module
-table names every module of the harness."""
+"""The README opens with the two commands, and CI runs exactly the second one (the module
+table lives in CONTRIBUTING.md: tests/test_contributing.py)."""
 
 import os
 import re
@@ -47,25 +47,3 @@ def test_ci_asks_the_mariadb_of_mysql_url_with_its_user_and_password():
     assert answers("mysql://root@127.0.0.1:3306/test")  # this project's machines
     assert not answers("mysql://root@127.0.0.1:1/test")  # the port is used
     assert not answers("mysql://root:sm-wrong@127.0.0.1:3306/test")  # so is the password
-
-
-def test_how_it_fits_together_names_every_module_that_exists():
-    # The module table moved out of the README (a landing page) to docs/modules.md.
-    section = (ROOT / "docs" / "modules.md").read_text()
-    named = set()
-    for line in section.splitlines():
-        if not line.startswith("| `session_matrix/"):
-            continue
-        names = re.findall(r"`([^`]+)`", line.split("|")[1])
-        folder = names[0].rpartition("/")[0]
-        for name in names:
-            path = name if "/" in name.rstrip("/") else f"{folder}/{name}"
-            assert (ROOT / path).exists(), f"docs/modules.md names {path}, which does not exist"
-            named.add(path.rstrip("/"))
-    package = ROOT / "session_matrix"
-    modules = {
-        path.relative_to(ROOT).as_posix()
-        for path in [*package.glob("*.py"), *package.iterdir()]
-        if not path.name.startswith(("_", ".")) and (path.suffix == ".py" or path.is_dir())
-    }
-    assert sorted(modules - named) == [], "modules docs/modules.md's table does not name"

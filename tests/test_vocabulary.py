@@ -1,6 +1,9 @@
 """One vocabulary: every status is defined once, and the JSON Schemas agree with it."""
 
-from session_matrix import schemas
+import enum
+import re
+
+from session_matrix import schemas, vocabulary
 from session_matrix.recorder import NOT_RUN_PREFIX
 from session_matrix.suite.runs import OUTCOMES
 from session_matrix.vocabulary import (
@@ -66,3 +69,23 @@ def test_the_recorder_spells_not_run_as_the_vocabulary_does():
     """The recorder keeps its own literal: its source is part of every column's fingerprint,
     so editing it would mark every published column stale."""
     assert because(CellStatus.NOT_RUN, "") == NOT_RUN_PREFIX
+
+
+def test_the_module_docstring_counts_and_names_every_closed_set():
+    """The docstring said "four closed sets" over a list of seven: its count and its list
+    are held to the enums the module defines."""
+    enums = sorted(
+        name
+        for name, value in vars(vocabulary).items()
+        if isinstance(value, type)
+        and issubclass(value, enum.Enum)
+        and value.__module__ == vocabulary.__name__
+        and not name.startswith("_")
+    )
+    doc = vocabulary.__doc__
+    listed = sorted(re.findall(r"^``(\w+)``  ", doc, re.MULTILINE))
+    assert listed == enums
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    words += ["ten", "eleven", "twelve"]
+    count = re.search(r"(\w+) closed sets", doc).group(1).lower()
+    assert count == words[len(enums)]

@@ -25,7 +25,7 @@ from session_matrix.profile.advice_measured import (
 from session_matrix.profile.measures import LARGE_SESSION, human_bytes, lost_writes, measured
 from session_matrix.profile.pick import Pick
 
-__all__ = ["picks"]
+__all__ = ["GUARANTEES", "REVOCABLE", "picks"]
 
 REVOCABLE = GuaranteeNeed(
     "Sessions must be revocable: logging out ends them",

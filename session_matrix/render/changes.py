@@ -14,9 +14,9 @@ from typing import Any
 
 from session_matrix.model import Matrix, PatternRow, column_id
 from session_matrix.render import md
-from session_matrix.vocabulary import RAN, CellStatus
+from session_matrix.vocabulary import RAN_CELLS, CellStatus
 
-__all__ = ["Change", "changes", "changes_markdown"]
+__all__ = ["Change", "changes", "changes_markdown", "page_changes"]
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Change:
 def _comparable(status: CellStatus) -> bool:
     """A status that says something about the idiom on that version (ran, or needs a newer
     Django); a column that did not run says nothing about a change."""
-    return status in RAN or status == CellStatus.UNAVAILABLE
+    return status in RAN_CELLS or status == CellStatus.UNAVAILABLE
 
 
 def _reason(change: Change, old: str, new: str) -> str:

@@ -24,7 +24,7 @@ from session_matrix.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.render.changes import page_changes
 from session_matrix.render.jinja import TEMPLATES, environment
 from session_matrix.render.needs import grid
-from session_matrix.vocabulary import DEPENDS, RAN, CellStatus, Kind, Verdict, legend
+from session_matrix.vocabulary import DEPENDS, RAN_CELLS, CellStatus, Kind, Verdict, legend
 
 __all__ = ["html_report", "page_context", "page_data", "script"]
 
@@ -146,20 +146,8 @@ def _version_cell(
     milliseconds (-1: did not run), exception, message, reason, phase, runs, stale]`` as
     numbers (statuses and texts by index), trailing zeros left off."""
     cell = matrix.cells[row.id][column.id]
-    ran = cell.status in RAN
-    found = [
-        statuses.index(cell.status.value),
-        round(cell.duration * 1000) if ran else -1,
-        strings(cell.exception),
-        strings(cell.message),
-        strings(cell.reason),
-        strings("" if cell.phase in ("", "call") else cell.phase),
-        strings(", ".join(cell.runs) if len(cell.runs) > 1 else ""),
-        1 if column.stale else 0,
-    ]
-    while len(found) > 2 and found[-1] == 0:
-        found.pop()
-    return found
+from session_matrix.render.needs import grid
+from session_matrix.vocabulary import DEPENDS, RAN_CELLS, CellStatus, Kind, Verdict, legend
 
 
 def _config_cell(
@@ -169,7 +157,7 @@ def _config_cell(
     the cell shows."""
     versions = matrix.django_versions
     statuses = matrix.statuses(row.id, configuration.name)
-    ran = [status for status in statuses if status in RAN]
+    ran = [status for status in statuses if status in RAN_CELLS]
     newest = ran[-1] if ran else statuses[-1]
     tone = newest.term.tone
     # A row that fails on every engine is hatched only where it fails: a variant on which
@@ -267,7 +255,7 @@ def page_data(matrix: Matrix) -> dict[str, Any]:
             {"name": c.name, "default": c.default, "label": c.label} for c in matrix.configurations
         ],
         "status": _statuses(),
-        "ran": [statuses.index(status.value) for status in CellStatus if status in RAN],
+        "ran": [statuses.index(status.value) for status in CellStatus if status in RAN_CELLS],
         "bad": [statuses.index(CellStatus.FAILED.value), statuses.index(CellStatus.ERROR.value)],
         "rows": rows,
         "strings": strings.items,

@@ -17,7 +17,7 @@ from typing import Any
 from session_matrix.model import Matrix, PatternRow
 from session_matrix.profile.measures import LARGE_SESSION, human_bytes
 from session_matrix.render import md
-from session_matrix.vocabulary import RAN, CellStatus, NeedStatus
+from session_matrix.vocabulary import RAN_CELLS, CellStatus, NeedStatus
 
 __all__ = ["NEEDS", "Need", "grid", "pages_site", "readme_grid"]
 
@@ -202,7 +202,7 @@ def _pattern_cell(matrix: Matrix, found: list[PatternRow], name: str, series: st
     )
     for column in reversed(ordered):
         statuses = [matrix.cells[row.id][column.id].status for row in found]
-        if all(status in RAN for status in statuses):
+        if all(status in RAN_CELLS for status in statuses):
             failing = [
                 row for row, s in zip(found, statuses, strict=True) if s != CellStatus.PASSED
             ]

@@ -39,6 +39,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
     "Bundle",
+    "EnvAddress",
     "Given",
     "Provider",
     "ServiceLost",

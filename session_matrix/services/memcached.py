@@ -28,7 +28,7 @@ from session_matrix.services import (
     die_with_parent,
 )
 
-__all__ = ["Memcached", "flush", "free_port", "server_command", "stats"]
+__all__ = ["PROVIDER", "Memcached", "flush", "free_port", "server_command", "stats"]
 
 _ATTEMPTS = 3
 

