@@ -11,9 +11,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from session_matrix import paths, schemas
+from session_matrix import schemas
 from session_matrix.merge import anchor
 from session_matrix.model import column_id
+from session_matrix.published import matrix_files
 from session_matrix.suite.source import fix_terms, session_terms
 
 __all__ = ["Catalogue", "Idiom", "link", "load_catalogue", "matrix_files", "matrix_url"]
@@ -71,17 +72,6 @@ def _version(text: str) -> tuple[int, ...]:
 def _number(text: str) -> float:
     major, minor = [*_version(text), 0][:2]
     return major + minor / 100
-
-
-def matrix_files() -> tuple[Path, Path] | None:
-    """The published ``matrix.json`` and its page: the package's copy, else the checkout's."""
-    for folder, page in (
-        (paths.PACKAGE / "data", "matrix.html"),
-        (paths.PUBLISHED, "index.html"),
-    ):
-        if (folder / "matrix.json").is_file():
-            return folder / "matrix.json", folder / page
-    return None
 
 
 def load_catalogue(path: Path) -> Catalogue:
