@@ -11,6 +11,7 @@ nox -s matrix -- -k naive             extra pytest arguments reach every column
 nox -s report                         rebuild results/ and the README table from raw results
 nox -s check                          re-run every column; fail if an outcome changed
 nox -s lint tests                     the harness's own checks
+nox -s lint_speed                     how long `session-matrix lint` takes on 1,000 tests
 """
 
 import os
@@ -102,6 +103,12 @@ def bench(session: nox.Session) -> None:
     """Time the whole matrix cold, warm and with no nox around it; print the ratios."""
     # nox's own interpreter: the benchmark starts nox itself, with its own environments.
     session.run(sys.executable, "-m", "session_matrix.bench", *session.posargs, external=True)
+
+
+@nox.session(python=False, default=False)
+def lint_speed(session: nox.Session) -> None:
+    """Time `session-matrix lint` on a generated suite of 1,000 tests; print the figures."""
+    session.run(sys.executable, "-m", "session_matrix.lint.speed", *session.posargs, external=True)
 
 
 @nox.session(venv_backend="none", default=False)

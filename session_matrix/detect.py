@@ -187,6 +187,19 @@ class TestCode:
     name: str  # Class::test or test
     node: ast.FunctionDef | ast.AsyncFunctionDef
     events: list[Event] = field(default_factory=list)
+    _names: frozenset[str] | None = None
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every name its events read: a detector needing another is not tried."""
+        if self._names is None:
+            self._names = frozenset(
+                part
+                for event in self.events
+                for chain in (*event.views, event.raw)
+                for part in chain
+            )
+        return self._names
 
 
 @dataclass(frozen=True)
@@ -205,6 +218,7 @@ class _Module:
     """A module's helpers and fixtures, and how a test's code reads with them inlined."""
 
     def __init__(self, tree: ast.Module) -> None:
+        self.walked: dict[int, list[tuple[ast.AST, int]]] = {}
         self.functions: dict[str, Function] = {}
         self.fixtures: dict[str, Function] = {}
         for stmt in tree.body:
@@ -226,10 +240,18 @@ class _Module:
         roles = _Roles()
         for body in bodies:
             roles.learn(body, self, methods)
+        for fixture in (arg.arg for arg in func.args.args if arg.arg in self.fixtures):
+            roles.learn_fixture(fixture, self.fixtures[fixture])
         code = TestCode(name, func)
         for body in bodies:
             code.events += self._events(body, roles, methods, depth=0, seen={body.name})
         return code
+
+    def nodes(self, func: Function) -> list[tuple[ast.AST, int]]:
+        """Every node of a function with its depth, walked once per module."""
+        if id(func) not in self.walked:
+            self.walked[id(func)] = list(_walk(func))
+        return self.walked[id(func)]
 
     def _helper(self, call: ast.Call, methods: dict[str, Function]) -> Function | None:
         func = call.func
@@ -252,7 +274,7 @@ class _Module:
         seen: set[str],
     ) -> list[Event]:
         nodes: list[tuple[tuple[int, int, int], ast.AST]] = []
-        for node, level in _walk(func):
+        for node, level in self.nodes(func):
             if node is func or not hasattr(node, "lineno"):
                 continue
             nodes.append(((node.lineno, node.col_offset, -level), node))  # type: ignore[attr-defined]
@@ -299,6 +321,9 @@ def _terminal(node: ast.expr) -> str:
     return ""
 
 
+_BINDINGS = (ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem)
+
+
 class _Roles:
     """Which names hold a test client and which a session (flow-insensitive)."""
 
@@ -309,18 +334,20 @@ class _Roles:
     def learn(self, func: Function, module: _Module, methods: dict[str, Function]) -> None:
         functions = [func]
         calls: list[tuple[ast.Call, Function]] = []
+        bindings: list[ast.AST] = []
         for function in functions:  # grows: helpers of helpers
-            for node in ast.walk(function):
+            for node, _ in module.nodes(function):
                 if isinstance(node, ast.Call):
                     helper = module._helper(node, methods)
                     if helper is not None:
                         calls.append((node, helper))
                         if helper not in functions and len(functions) < 20:
                             functions.append(helper)
+                elif isinstance(node, _BINDINGS):
+                    bindings.append(node)
         for _ in range(3):  # an alias of an alias, a helper's parameter
-            for function in functions:
-                for node in ast.walk(function):
-                    self._bind(node)
+            for node in bindings:
+                self._bind(node)
             for call, helper in calls:
                 params = [a.arg for a in helper.args.args if a.arg not in ("self", "cls")]
                 for param, arg in zip(params, call.args, strict=False):
@@ -328,6 +355,15 @@ class _Roles:
                         self.sessions.add(param)
                     elif self.is_client(arg):
                         self.clients.add(param)
+
+    def learn_fixture(self, name: str, fixture: Function) -> None:
+        """A fixture's name holds what it returns or yields (``api`` -> ``APIClient()``)."""
+        for node in ast.walk(fixture):
+            if isinstance(node, ast.Return | ast.Yield) and node.value is not None:
+                if self.is_session(node.value):
+                    self.sessions.add(name)
+                elif self.is_client(node.value):
+                    self.clients.add(name)
 
     def _bind(self, node: ast.AST) -> None:
         pairs: list[tuple[ast.expr, ast.expr]] = []
@@ -396,9 +432,7 @@ def _views(node: ast.expr, roles: _Roles) -> tuple[tuple[tuple[str, ...], ...], 
             current = current.value
         elif isinstance(current, ast.Call):
             current = current.func
-        elif isinstance(current, ast.Await):
-            current = current.value
-        elif isinstance(current, ast.Subscript):
+        elif isinstance(current, ast.Await | ast.Subscript):
             current = current.value
         elif isinstance(current, ast.Name):
             parts.append(current.id)
@@ -524,8 +558,7 @@ def step_matches(step: Step, event: Event) -> bool:
     root = step.chain[0]
     if root <= set(_ROLES):
         return any(
-            view[0] in root and _chain_matches(step.chain, view, step.kind)
-            for view in event.views
+            view[0] in root and _chain_matches(step.chain, view, step.kind) for view in event.views
         )
     size = len(step.chain)
     return len(event.raw) >= size and _chain_matches(step.chain, event.raw[-size:], step.kind)
@@ -537,6 +570,11 @@ def match(detector: Detector, code: TestCode) -> Match | None:
         return None
     if detector.coroutine and not isinstance(code.node, ast.AsyncFunctionDef):
         return None
+    names = code.names
+    for step in detector.steps:
+        last = step.chain[-1]
+        if len(step.chain) > 1 and last != {"request"} and not last & names:
+            return None  # a step whose name the test never uses
     events = code.events
     if any(step_matches(step, event) for step in detector.unless for event in events):
         return None

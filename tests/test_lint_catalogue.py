@@ -80,7 +80,8 @@ def test_every_engine_dependent_pattern_has_a_detect_field(rules, patterns, cell
         for node, pattern in patterns.items()
         if not pattern.detect
         and len(_ran(cells, node, rules.configurations, rules.django)) > 1
-        and 0 < len(_fails(cells, node, rules.configurations, rules.django))
+        and 0
+        < len(_fails(cells, node, rules.configurations, rules.django))
         < len(_ran(cells, node, rules.configurations, rules.django))
     ]
     assert missing == []
@@ -126,7 +127,7 @@ def test_lint_on_the_catalogue_is_precise_and_complete(rules, patterns, cells):
 
 def test_nothing_is_flagged_on_a_twin_that_works(rules, patterns, cells):
     found = _findings(rules)
-    for node, pattern in patterns.items():
+    for pattern in patterns.values():
         twin = pattern.twin
         if not twin or twin not in patterns:
             continue

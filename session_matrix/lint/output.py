@@ -16,8 +16,8 @@ FORMATS = ("text", "json", "github")
 def _line(item: Finding | Unreadable) -> str:
     if isinstance(item, Unreadable):
         return f"{item.path}:{item.line}:{item.col}: SM0000 does not parse: {item.reason}"
-    engines = ", ".join(item.engines)
-    return f"{item.path}:{item.line}:{item.col}: {item.code} {item.idiom} fails on {engines}: {item.fix}"
+    where = f"{item.path}:{item.line}:{item.col}"
+    return f"{where}: {item.code} {item.idiom} fails on {', '.join(item.engines)}: {item.fix}"
 
 
 def _escape(text: str, *, property_: bool = False) -> str:
