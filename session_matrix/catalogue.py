@@ -27,11 +27,20 @@ import ast
 import re
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from session_matrix import detect
 from session_matrix.model import Pattern
 
-__all__ = ["FIELDS", "CatalogueError", "base_id", "detectors", "parse_docstring", "read_catalogue"]
+__all__ = [
+    "FIELDS",
+    "CatalogueError",
+    "base_id",
+    "detectors",
+    "parse_docstring",
+    "published_patterns",
+    "read_catalogue",
+]
 
 FIELDS = ("expect", "why", "fix", "source", "kind", "depends", "twin", "detect")
 _LABEL = re.compile(r"^(Expect|Why|Fix|Source|Kind|Depends|Twin|Detect):\s*(.*)$", re.IGNORECASE)
@@ -196,6 +205,25 @@ def detectors(patterns: dict[str, Pattern]) -> dict[str, detect.Detector]:
                 )
                 raise CatalogueError(msg)
     return parsed
+
+
+def published_patterns(data: dict[str, Any], checkout: Path | None) -> dict[str, Pattern]:
+    """The patterns ``lint`` and ``suite`` match with: the checkout's ``matrix_tests/`` when
+    there is one (the current tree), else those ``matrix.json`` (``data``) carries."""
+    if checkout is not None and checkout.is_dir():
+        return read_catalogue(checkout, {})
+    return {
+        p["id"]: Pattern(
+            id=p["id"],
+            idiom=p.get("idiom", ""),
+            why=p.get("why", ""),
+            fix=p.get("fix", ""),
+            path=p.get("path", ""),
+            line=int(p.get("line", 0)),
+            detect=p.get("detect", ""),
+        )
+        for p in data["patterns"]
+    }
 
 
 def __dir__() -> list[str]:

@@ -12,10 +12,9 @@ import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from session_matrix import catalogue, detect, paths, schemas
-from session_matrix.model import Pattern, column_id
+from session_matrix.model import column_id
 from session_matrix.published import matrix_files
 from session_matrix.vocabulary import CellStatus
 
@@ -62,25 +61,6 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", text)[:3]) or (0,)
 
 
-def _patterns(data: dict[str, Any]) -> dict[str, Pattern]:
-    """The catalogue's patterns with their ``Detect:``: the checkout's, else the matrix's."""
-    folder = paths.ROOT / paths.PATTERNS_DIR
-    if folder.is_dir():
-        return catalogue.read_catalogue(folder, {})
-    return {
-        p["id"]: Pattern(
-            id=p["id"],
-            idiom=p.get("idiom", ""),
-            why=p.get("why", ""),
-            fix=p.get("fix", ""),
-            path=p.get("path", ""),
-            line=int(p.get("line", 0)),
-            detect=p.get("detect", ""),
-        )
-        for p in data["patterns"]
-    }
-
-
 def load_rules(
     configurations: dict[str, str], django: str = "", matrix: Path | None = None
 ) -> Rules:
@@ -103,7 +83,7 @@ def load_rules(
         raise NoMatrix(msg)
     version = django or versions[-1]
     columns = {str(c.get("configuration") or c["engine"]) for c in data["columns"]}
-    patterns = _patterns(data)
+    patterns = catalogue.published_patterns(data, paths.ROOT / paths.PATTERNS_DIR)
     parsed = catalogue.detectors(patterns)
     rules: dict[str, Rule] = {}
     for pattern_id, detector in parsed.items():

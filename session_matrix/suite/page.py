@@ -55,6 +55,7 @@ def _row(report: dict[str, Any], node: str) -> dict[str, Any]:
         "anchor": anchor(node),
         "cells": cells,
         "explanation": report["explanations"].get(node),
+        "unexplained": report.get("unexplained", {}).get(node),
     }
 
 

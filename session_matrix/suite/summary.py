@@ -45,8 +45,18 @@ def _dependent(report: dict[str, Any], node: str, ran: list[str], directory: Pat
     if not explanation:
         log = next((report["runs"][n]["log"] for n in failures if n in report["runs"]), "")
         where = f": read its failure in {directory / log}" if log else ""
-        return [*lines, f"      no catalogued idiom matches{where}"]
+        lines.append(f"      no catalogued idiom matches{where}")
+        detail = report.get("unexplained", {}).get(node, {})
+        if detail.get("where"):
+            lines.append(f"      at {detail['where']}")
+        for text in detail.get("traceback", []):
+            lines.append(f"      | {text}")
+        return lines
     lines.append(_wrap("likely: ", explanation["idiom"] or explanation["pattern"]))
+    if explanation.get("line"):
+        lines.append(_wrap("matched: ", f"{explanation['line']}: {explanation.get('code', '')}"))
+    if explanation.get("confidence"):
+        lines.append(_wrap("confidence: ", explanation["confidence"]))
     if explanation["why"]:
         lines.append(_wrap("why: ", explanation["why"]))
     if explanation["fix"]:
