@@ -91,7 +91,9 @@ def _unexplained(
     }
 
 
-def build(runs: list[Run], plan: Plan) -> dict[str, Any]:
+def build(
+    runs: list[Run], plan: Plan, order_dependent: dict[str, dict[str, str]] | None = None
+) -> dict[str, Any]:
     """``suite.json``, checked against ``schemas/suite.schema.json``."""
     ran = [run for run in runs if run.status == RAN and run.recording is not None]
     tally = _Tally()
@@ -102,6 +104,12 @@ def build(runs: list[Run], plan: Plan) -> dict[str, Any]:
                 outcome_word(row.outcome), row.exception, row.message
             )
     groups = tally.groups([run.record.name for run in ran])
+    order_dependent = {
+        node: seen for node, seen in (order_dependent or {}).items() if node in tally.tests
+    }
+    groups["engine_dependent"] = [
+        n for n in groups["engine_dependent"] if n not in order_dependent
+    ]
     django = next((run.recording.django for run in ran if run.recording), "")
     locations = {node: where for run in ran for node, where in run.locations.items()}
     engines = {run.record.name: run.record.engine for run in runs}
@@ -160,6 +168,7 @@ def build(runs: list[Run], plan: Plan) -> dict[str, Any]:
         **groups,
         "explanations": explanations,
         "unexplained": unexplained,
+        "order_dependent": order_dependent,
     }
     schemas.validate(report, "suite", "suite.json")
     return report
@@ -168,8 +177,10 @@ def build(runs: list[Run], plan: Plan) -> dict[str, Any]:
 def write(report: dict[str, Any], runs: list[Run], directory: Path) -> list[Path]:
     """``suite.json``, ``index.html``, the pytest output of each run, and the matrix page
     the explanations link to (unless they link to the published one)."""
-    written = [directory / "suite.json", directory / "index.html"]
+    written = [directory / "suite.json", directory / "index.html", directory / ".gitignore"]
     paths.write_atomic(written[0], json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    # The report is written inside your project: it keeps itself out of git.
+    paths.write_atomic(written[2], "# written by session-matrix suite\n*\n")
     paths.write_atomic(written[1], html_page(report))
     logs = directory / "logs"
     if logs.is_dir():

@@ -89,6 +89,23 @@ def summary(report: dict[str, Any], directory: Path) -> str:
         everywhere_is, not_ours = "on every configuration", " (not the engine's doing)"
     for node in dependent:
         lines += _dependent(report, node, ran, directory)
+    order_dependent = report.get("order_dependent", {})
+    if order_dependent:
+        lines.append(
+            f"Fails only after other tests (order-dependent, not the engine): "
+            f"{len(order_dependent)}"
+        )
+        for node, seen in sorted(order_dependent.items()):
+            after = f", after {seen['after']} failed" if seen["after"] else ""
+            lines.append(f"  {node}")
+            lines.append(
+                _wrap(
+                    "",
+                    f"failed on {seen['configuration']} in the full run{after}; "
+                    "passes there alone",
+                    "      ",
+                )
+            )
     everywhere = report["fails_everywhere"]
     lines.append(f"Fails {everywhere_is}{not_ours}: {len(everywhere)}")
     lines += _shown(everywhere)
