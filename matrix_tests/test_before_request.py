@@ -20,8 +20,8 @@ class SeedTests(TestCase):
         already holds.
         Fix: after save(), client.cookies[settings.SESSION_COOKIE_NAME] = s.session_key.
         Source: https://code.djangoproject.com/ticket/10899
-        Detect: client.session -> session[]= -> *session.save() -> client.request(); without
-        client.cookies[]=, client.session[]=
+        Detect: client.session -> *session.save() -> client.request(); without client.cookies[]=,
+        client.session[]=
         """
         s = self.client.session
         s["foo"] = 2
