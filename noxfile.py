@@ -111,6 +111,13 @@ def lint_speed(session: nox.Session) -> None:
     session.run(sys.executable, "-m", "session_matrix.lint.speed", *session.posargs, external=True)
 
 
+@nox.session(default=False)
+def real_suites(session: nox.Session) -> None:
+    """`lint` and `suite` on real third-party suites; fail if a pinned finding changes."""
+    session.install(*group("tests"), "-e", ".[redis]", "django>=5.2,<6.0", "pip")
+    session.run("python", "-m", "tests.real_suites", *session.posargs)
+
+
 @nox.session(venv_backend="none", default=False)
 def profile(session: nox.Session) -> None:
     """Measure every configuration's cost per request, throughput and guarantees."""

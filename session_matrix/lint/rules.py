@@ -15,7 +15,7 @@ from pathlib import Path
 
 from session_matrix import catalogue, detect, paths, schemas
 from session_matrix.model import column_id
-from session_matrix.published import matrix_files
+from session_matrix.paths import matrix_files
 from session_matrix.vocabulary import CellStatus
 
 __all__ = ["NoMatrix", "Rule", "Rules", "code_for", "load_rules"]

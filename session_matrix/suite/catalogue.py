@@ -15,7 +15,7 @@ from session_matrix import catalogue as patterns_catalogue
 from session_matrix import detect, paths, schemas
 from session_matrix.merge import anchor
 from session_matrix.model import column_id
-from session_matrix.published import matrix_files
+from session_matrix.paths import matrix_files
 from session_matrix.suite.source import fix_terms, session_terms
 
 __all__ = ["Catalogue", "Idiom", "link", "load_catalogue", "matrix_files", "matrix_url"]
