@@ -104,6 +104,14 @@ def _check(suite: dict, folder: Path) -> list[str]:
             f"{suite['name']}: suite found {data['engine_dependent']} engine-dependent, "
             f"pinned {suite['engine_dependent']}"
         )
+    for node, pattern in suite.get("explained", {}).items():
+        explanation = data["explanations"].get(node) or {}
+        if not explanation.get("pattern", "").endswith(f"::{pattern}"):
+            problems.append(
+                f"{suite['name']}: {node} explained by {explanation}, pinned {pattern}"
+            )
+        else:
+            print(f"{node}: {pattern} ({explanation.get('confidence')})")
     return problems
 
 

@@ -268,15 +268,15 @@ def explain_by_code(
     passing = sorted(name for name, seen in observed.items() if seen.outcome == CellStatus.PASSED)
     if agrees:
         because = (
-            f"its code matches the idiom at line {matched.line} ({line}), and it fails on "
+            f"matches the idiom's code at line {matched.line} ({line}), and fails on "
             f"{', '.join(failing)} and passes on {', '.join(passing)} as the idiom does in "
             f"the matrix (Django {version})"
         )
     else:
         because = (
-            f"its code matches the idiom at line {matched.line} ({line}), but its outcomes "
-            f"(fails on {', '.join(failing)}) differ from the idiom's in the matrix "
-            f"(Django {version}): the code is the likely cause, not a certain one"
+            f"matches the idiom's code at line {matched.line} ({line}), but fails on "
+            f"{', '.join(failing)}, unlike the idiom in the matrix (Django {version}): the "
+            "code is a likely cause, not a certain one"
         )
     return {
         "pattern": idiom.id,
