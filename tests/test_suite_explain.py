@@ -146,3 +146,28 @@ def test_the_first_lines_of_a_failure_in_pytest_output():
     assert "tests/test_login.py:12: AssertionError" in lines
     assert "E       AssertionError: other" not in lines
     assert first_lines(output, "tests/test_login.py::LoginTests::test_gone") == []
+
+
+def test_a_flagged_test_is_re_run_where_it_failed_naming_the_failure_before_it():
+    from session_matrix.model import Row
+    from session_matrix.recorder import Recording
+    from session_matrix.suite.alone import flagged
+    from session_matrix.suite.runs import RAN, Run
+    from session_matrix.vocabulary import Outcome
+
+    every = {record.name: record for record in records.load_all()}
+    names = list(DEFAULTS)
+
+    def run(name, outcomes):
+        tests = {node: Row(outcome=Outcome(outcome)) for node, outcome in outcomes}
+        return Run(every[name], status=RAN, recording=Recording(tests=tests))
+
+    runs = [
+        run(names[0], [("t::a", "passed"), ("t::b", "passed"), ("t::c", "passed")]),
+        run(names[1], [("t::a", "failed"), ("t::b", "passed"), ("t::c", "failed")]),
+    ]
+    found = flagged(runs)
+    assert {node: (seen.record.name, after) for node, (seen, after) in found.items()} == {
+        "t::a": (names[1], ""),
+        "t::c": (names[1], "t::a"),
+    }
