@@ -230,3 +230,16 @@ def test_an_unreadable_detector_is_a_catalogue_error_naming_file_test_and_field(
     orphan = Pattern(id="m/t.py::test_z", path="m/t.py", line=3, detect="like test_gone")
     with pytest.raises(catalogue.CatalogueError, match="names no pattern"):
         catalogue.detectors({orphan.id: orphan})
+
+
+def test_lint_on_the_sample_project_flags_the_idioms_suite_finds_there(capsys):
+    """The sample project's engine-dependent tests that are catalogued idioms (see
+    test_suite_end_to_end) are flagged; the export tests, engine-dependent for a reason of
+    their own, are not."""
+    sample = ROOT / "tests" / "resources" / "sample_project"
+    assert main([str(sample / "tests"), "--format", "json"]) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert sorted((f["test"], f["pattern"].rsplit("::", 1)[-1]) for f in found) == [
+        ("CheckoutTests::test_checkout_with_a_seeded_cart", "test_naive_save"),
+        ("test_cart_survives_clearing_the_cache", "test_cache_clear_keeps_sessions"),
+    ]
