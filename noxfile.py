@@ -12,6 +12,7 @@ nox -s matrix -- -k naive             extra pytest arguments reach every column
 nox -s report                         rebuild results/ and the README table from raw results
 nox -s check                          re-run every column; fail if an outcome changed
 nox -s lint tests                     the harness's own checks
+nox -s lint_speed                     how long `session-matrix lint` takes on 1,000 tests
 """
 
 import shutil
@@ -118,6 +119,19 @@ def page(session: nox.Session) -> None:
     """Weigh results/index.html in Chromium: bytes, DOM nodes, first render at 4x slowdown."""
     session.install(*group("tests"))
     session.run("python", "-m", "session_matrix.render.page_metrics", *session.posargs)
+
+
+@nox.session(python=False, default=False)
+def lint_speed(session: nox.Session) -> None:
+    """Time `session-matrix lint` on a generated suite of 1,000 tests; print the figures."""
+    session.run(sys.executable, "-m", "session_matrix.lint.speed", *session.posargs, external=True)
+
+
+@nox.session(default=False)
+def real_suites(session: nox.Session) -> None:
+    """`lint` and `suite` on real third-party suites; fail if a pinned finding changes."""
+    session.install(*group("tests"), "-e", ".[redis]", "django>=5.2,<6.0", "pip")
+    session.run("python", "-m", "tests.real_suites", *session.posargs)
 
 
 @nox.session(venv_backend="none", default=False)

@@ -30,6 +30,8 @@ def test_edit_after_view_set_cookie(client):
     never writes it into client.cookies: the next request sends the cookie the view set,
     which has colour but no foo.
     Fix: after save(), client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key.
+    Detect: client.request() -> client.session -> session[]= -> *session.save() ->
+    client.request(); without client.cookies[]=, client.session[]=
     """
     client.post("/session/colour/", {"value": "blue"})
     session = client.session
@@ -63,6 +65,7 @@ def test_session_handle_kept_across_a_request(client):
     before the request (a handle read earlier keeps its old copy on every engine). On
     signed_cookies the handle's key is the old signed data, which still says "red".
     Fix: take a fresh session = client.session after each request.
+    Detect: client.session -> client.request() -> *handle[]
     """
     client.post("/session/colour/", {"value": "red"})
     session = client.session
@@ -82,6 +85,8 @@ def test_session_key_stable_across_saves(client):
     Fix: compare session data, not keys; if a key is needed, read it again from
     client.cookies after the last request, and freeze the clock (time_machine) around it.
     Source: https://github.com/DataDog/system-tests/pull/7530
+    Detect: client.request() -> client.session -> session.save() -> session.session_key ->
+    *session.save()
     """
     with time_machine.travel(FROZEN_AT, tick=False) as traveller:
         client.post("/session/colour/", {"value": "blue"})
@@ -136,6 +141,7 @@ def test_session_model_get_decoded(client):
     cache only, file in a file, signed_cookies in the cookie itself: Session.DoesNotExist.
     Fix: import_module(settings.SESSION_ENGINE).SessionStore(key) (or client.session) loads
     the session on every engine.
+    Detect: *Session.objects.get() -> get_decoded()
     """
     from django.contrib.sessions.models import Session
 

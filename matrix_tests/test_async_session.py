@@ -38,6 +38,8 @@ async def test_asession_aset_asave_without_cookie_update(async_client):
     and AsyncClient only writes the cookie when asession() creates the session, so the request
     still sends the old, empty session (KeyError 'foo' in the view).
     Fix: after asave(), async_client.cookies[settings.SESSION_COOKIE_NAME] = s.session_key.
+    Detect: client.asession() -> session.aset() -> *session.asave() -> client.request(); without
+    client.cookies[]=
     """
     session = await async_client.asession()
     await session.aset("foo", 2)
@@ -61,6 +63,7 @@ async def test_asession_read_with_getitem(async_client):
     SynchronousOnlyOperation (it resets the session on any cache error): the data reads as
     missing.
     Twin: test_asession_read_with_getitem_after_cache_eviction
+    Detect: client.asession() -> *session[]
     """
     await async_client.post("/session/colour/", {"value": "blue"})
     session = await async_client.asession()
@@ -106,6 +109,7 @@ async def test_sync_session_in_async_test(async_client):
     which raises SynchronousOnlyOperation from async code as db does.
     Fix: s = await async_client.asession(); await s.aset(...); await s.asave() (Django 5.1+),
     then the cookie update; on 4.2 do the same edit inside sync_to_async.
+    Detect: client.session -> *session.save(); async
     """
     session = async_client.session
     session["foo"] = 2
@@ -130,6 +134,7 @@ async def test_async_view_reads_session_synchronously(async_client):
     SynchronousOnlyOperation (it resets the session on any cache error): the data reads as
     missing.
     Twin: test_async_view_reads_session_synchronously_after_cache_eviction
+    Detect: none: the async view reads the session synchronously; the test only requests it
     """
     await async_client.post("/session/colour/", {"value": "blue"})
     response = await async_client.get("/async/session/colour/")
@@ -186,6 +191,7 @@ async def test_store_acycle_key():
     delete, and the old signed key stays valid until SESSION_COOKIE_AGE, data included (Django's
     own test_cycle is a no-op for this engine).
     Fix: none on signed_cookies: use a server-side engine when an old key must stop working.
+    Detect: *session.acycle_key()
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     store = SessionStore()
@@ -206,6 +212,7 @@ async def test_store_aflush():
     Why: on signed_cookies aflush() only empties this store object (adelete() resets the key);
     the old signed key still decodes to the old data until SESSION_COOKIE_AGE.
     Fix: none on signed_cookies: use a server-side engine when a flushed key must stop working.
+    Detect: *session.aflush() -> session.aget()
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     store = SessionStore()
@@ -230,6 +237,7 @@ async def test_asession_read_with_getitem_after_cache_eviction(async_client, cac
     Fix: await s.aget("colour") (Django 5.1+), or await sync_to_async(s.__getitem__)("colour").
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
     Twin: test_asession_read_with_getitem
+    Detect: cache.adelete|delete() -> client.asession() -> *session[]
     """
     await async_client.post("/session/colour/", {"value": "blue"})
     key = async_client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -254,6 +262,7 @@ async def test_async_view_reads_session_synchronously_after_cache_eviction(
     await sync_to_async(request.session.get)(key).
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
     Twin: test_async_view_reads_session_synchronously
+    Detect: none: the async view reads the session synchronously; the test only requests it
     """
     await async_client.post("/session/colour/", {"value": "blue"})
     key = async_client.cookies[settings.SESSION_COOKIE_NAME].value

@@ -28,6 +28,8 @@ def test_force_login_then_edit_session(client, user):
     login holds everywhere; the edit after it is the naive save, and on signed_cookies the new
     key (the signed data with foo) never reaches client.cookies.
     Fix: after save(), client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key.
+    Detect: client.force_login() -> client.session -> session[]= -> *session.save() ->
+    client.request(); without client.cookies[]=, client.session[]=
     """
     client.force_login(user)
     session = client.session
@@ -71,6 +73,8 @@ def test_replay_cookie_after_logout(client, user):
     Fix: none on signed_cookies in the test; a password change does revoke every copy (the
     session auth hash changes), otherwise use a server-side engine where replay matters.
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cookie-based-sessions
+    Detect: client.force_login() -> client.cookies[] -> client.request("logout") ->
+    *client.cookies[]= -> client.request()
     """
     client.force_login(user)
     old_cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -90,6 +94,7 @@ def test_login_cycles_session_key(client, user):
     login, so it is no fixation hole, but the old data is still served).
     Fix: none on signed_cookies; keep nothing in the anonymous session that must not be
     replayed, or use a server-side engine.
+    Detect: client.cookies[] -> client.request("login") -> *client.cookies[]= -> client.request()
     """
     client.post("/session/basket/", {"value": "3 apples"})
     pre_login = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -207,6 +212,7 @@ def test_delete_session_rows_logs_user_out(client, user):
     own model where it has one), or change the user's password hash (a session whose
     HASH_SESSION_KEY no longer matches is logged out on every engine).
     Source: https://stackoverflow.com/questions/6656708
+    Detect: client.force_login() -> Session.objects.filter() -> *delete()
     """
     from django.contrib.sessions.models import Session
 

@@ -21,6 +21,8 @@ class SeedTests(TestCase):
         already holds.
         Fix: after save(), client.cookies[settings.SESSION_COOKIE_NAME] = s.session_key.
         Source: https://code.djangoproject.com/ticket/10899
+        Detect: client.session -> *session.save() -> client.request(); without client.cookies[]=,
+        client.session[]=
         """
         s = self.client.session
         s["foo"] = 2
@@ -51,6 +53,7 @@ def test_naive_save_pytest(client):
     Why: as in the seed: on signed_cookies save() makes a new key (the signed data) that
     Client.session never writes into client.cookies; the request sends the old cookie.
     Fix: after save(), client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key.
+    Detect: like SeedTests::test_naive_save
     """
     session = client.session
     session["foo"] = 2
@@ -119,6 +122,8 @@ def test_update_then_save(client):
     Why: update() is one more edit of the in-memory store; on signed_cookies save() puts the
     data into a new key that Client.session never writes into client.cookies.
     Fix: after save(), client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key.
+    Detect: client.session -> session.update() -> *session.save() -> client.request(); without
+    client.cookies[]=
     """
     session = client.session
     session.update({"foo": 2, "colour": "blue"})
@@ -136,6 +141,8 @@ def test_delete_key_then_save(client):
     first save only, so it still carries the signed data *with* colour: the deleted value is
     silently served again (no error, a stale value).
     Fix: write session.session_key into client.cookies after every save(), not once.
+    Detect: client.session -> del session[] -> *session.save() -> client.request(); without
+    client.cookies[]=
     """
     session = client.session
     session["colour"] = "blue"
@@ -170,6 +177,7 @@ def test_flush_client_session(client):
     only empties the object), so the cookie still carries the data.
     Fix: drop the cookie instead: client.cookies.pop(settings.SESSION_COOKIE_NAME) (or
     client.logout() when logged in); the next request then starts a new session everywhere.
+    Detect: *session.flush() -> client.request(); without client.cookies.pop()
     """
     session = client.session
     session["colour"] = "blue"
@@ -189,6 +197,7 @@ def test_cycle_key_then_update_cookie(client):
     never be revoked. The key-based engines delete the old key.
     Fix: none on signed_cookies (a cookie stays valid until SESSION_COOKIE_AGE); assert only
     what the new key holds, or use a server-side engine where old keys must die.
+    Detect: *session.cycle_key() -> client.cookies[]= -> client.request()
     """
     session = client.session
     session["colour"] = "blue"
@@ -210,6 +219,7 @@ def test_admin_client_edit_session(admin_client):
     holds everywhere; the edit after it is the naive save, and on signed_cookies the new key
     with foo never reaches client.cookies.
     Fix: after save(), admin_client.cookies[settings.SESSION_COOKIE_NAME] = s.session_key.
+    Detect: like SeedTests::test_naive_save
     """
     session = admin_client.session
     session["foo"] = 2

@@ -52,6 +52,7 @@ def test_large_session_in_browser(live_server, page):
     a cookie session; in tests, assert the Set-Cookie size (test_session_cookie_fits_in_a_browser).
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cookie-based-sessions
     Twin: test_large_session_in_test_client
+    Detect: none: the view writes the large session; the test drives a browser
     """
     page.goto(live_server.url + "/token/6000/")
     assert page.goto(live_server.url + "/session/token/").json()["present"] is True

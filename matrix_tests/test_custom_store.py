@@ -49,6 +49,7 @@ async def test_store_overriding_save_with_aforce_login(async_client, user):
     Fix: override the async twin too: async def asave(self, must_create=False): await
     super().asave(must_create); record it (and acreate() for the creation path).
     Source: https://github.com/jazzband/django-user-sessions/pull/194
+    Detect: none: the project's SessionStore subclass overrides save(); the test only logs in
     """
     audited.SAVED_KEYS.clear()
     await async_client.aforce_login(user)

@@ -33,6 +33,7 @@ def test_set_expiry_then_time_travel(client):
     Depends: the clock: time_machine moves Python's clock, not Redis', which decides the
     cache and cached_db cells (on the real clock they expire).
     Twin: test_set_expiry_then_sleep
+    Detect: client.request() -> *time_machine.travel() -> client.request()
     """
     client.get("/expiry/60/")
     with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
@@ -52,6 +53,7 @@ def test_set_expiry_then_sleep(client):
     lower SESSION_COOKIE_AGE, or flush() the session to end it.
     Source: https://code.djangoproject.com/ticket/19201
     Twin: test_set_expiry_then_time_travel
+    Detect: none: the view calls set_expiry(1); the test only requests and sleeps
     """
     client.get("/expiry/1/")
     time.sleep(1.5)
@@ -79,6 +81,7 @@ def test_set_expiry_negative_then_next_request(client):
     Fix: end the session with request.session.flush(); on signed_cookies nothing server-side
     can expire an issued cookie before SESSION_COOKIE_AGE.
     Source: https://code.djangoproject.com/ticket/19201
+    Detect: none: the view sets the negative expiry; the test only requests it
     """
     client.get("/expiry/-10/")
     assert client.get("/session/alive/").json()["present"] is False
@@ -93,6 +96,8 @@ def test_set_expiry_past_datetime_from_test(client):
     Fix: to test the "session expired" path on signed_cookies, use a fresh client (no cookie)
     or flush() the session; expiry from the test works on the other engines.
     Source: https://code.djangoproject.com/ticket/19201
+    Detect: client.session -> session.set_expiry() -> session.save() -> client.cookies[]= ->
+    *client.request()
     """
     session = client.session
     session["alive"] = True
@@ -116,6 +121,7 @@ def test_clearsessions_removes_expired_session():
     Depends: the clock: time_machine moves Python's clock, not Redis', which decides the
     cache and cached_db cells (on the real clock Redis has dropped the keys).
     Twin: test_clearsessions_after_real_expiry
+    Detect: session.set_expiry() -> session.save() -> time_machine.travel() -> *call_command()
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     session = SessionStore()
@@ -140,6 +146,8 @@ def test_session_cookie_age_then_time_travel(client, settings):
     Depends: the clock: time_machine moves Python's clock, not Redis', which decides the
     cache and cached_db cells (on the real clock they expire).
     Twin: test_session_cookie_age_then_sleep
+    Detect: settings.SESSION_COOKIE_AGE= -> client.request() -> *time_machine.travel() ->
+    client.request()
     """
     settings.SESSION_COOKIE_AGE = 60
     client.post("/session/colour/", {"value": "blue"})
@@ -206,6 +214,7 @@ def test_clearsessions_after_real_expiry():
     server-side engine where a session must be revocable.
     Source: https://code.djangoproject.com/ticket/19201
     Twin: test_clearsessions_removes_expired_session
+    Detect: session.set_expiry() -> session.save() -> time.sleep() -> *call_command()
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     session = SessionStore()
@@ -248,6 +257,7 @@ def test_clear_expired_called_directly():
     Fix: assert what the user sees (the expired key loads nothing) rather than what is
     stored; expect clear_expired() to matter on db, cached_db and file only.
     Source: https://code.djangoproject.com/ticket/22938
+    Detect: session.set_expiry() -> session.save() -> *SessionStore.clear_expired()
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     expired, live = SessionStore(), SessionStore()
@@ -275,6 +285,8 @@ def test_remember_me_longer_than_cookie_age(client):
     keeps), while the server accepts the signature for the whole SESSION_COOKIE_AGE, so every
     shortened cookie that was copied stays replayable for the longest period (30 days here).
     Source: https://code.djangoproject.com/ticket/19201
+    Detect: time_machine.travel() -> client.session -> session.set_expiry() -> session.save() ->
+    client.cookies[]= -> time_machine.travel() -> *client.request()
     """
     start = timezone.now()
     with time_machine.travel(start, tick=False):

@@ -55,6 +55,7 @@ def test_session_saved_in_rolled_back_atomic():
     inside the test's transaction and rolls back with it, as db does.
     Fix: write the session only after the transaction has committed (for instance in
     transaction.on_commit), never rely on a rollback to undo a session write.
+    Detect: transaction.atomic() -> *session.save()
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     session = SessionStore()
@@ -74,6 +75,7 @@ def test_request_after_rolled_back_session(client):
     session; cache, file and signed_cookies still hold the data.
     Fix: save sessions outside transactions that may roll back; on cached_db, delete a session
     whose row you roll back (SessionStore(key).delete() clears the Redis copy too).
+    Detect: transaction.atomic() -> session.save() -> client.cookies[]= -> *client.request()
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     session = SessionStore()
@@ -107,6 +109,8 @@ def test_testcase_rolls_back_sessions_between_tests():
     own session tests do), give each run its own Redis DB and file directory, and never carry
     session keys from one test to the next (signed cookies cannot be revoked).
     Source: https://code.djangoproject.com/ticket/11505
+    Detect: none: the session crosses from one TestCase test to the next; no one test's code shows
+    it
     """
     kept = {}
 
@@ -141,6 +145,7 @@ def test_session_deleted_in_rolled_back_atomic():
     Fix: delete sessions after the transaction commits (transaction.on_commit(
     lambda: SessionStore(key).delete())), so a rollback never has to undo it.
     Source: https://docs.djangoproject.com/en/5.2/topics/db/transactions/#performing-actions-after-commit
+    Detect: transaction.atomic() -> *session.delete()
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     session = SessionStore()
@@ -183,6 +188,7 @@ def test_session_read_while_its_delete_is_uncommitted():
     Fix: delete the session once the transaction has committed:
     transaction.on_commit(lambda: SessionStore(key).delete()).
     Source: https://docs.djangoproject.com/en/5.2/topics/db/transactions/#performing-actions-after-commit
+    Detect: transaction.atomic() -> session.delete() -> *session.get(); unless pytest.raises()
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     session = SessionStore()
@@ -206,6 +212,7 @@ def test_store_create_outside_request():
     Fix: call save() rather than create() (save() creates the session when it has no key, on
     every engine), then read session_key.
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-sessions-out-of-views
+    Detect: SessionStore() -> session[]= -> *session.create()
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     session = SessionStore()
@@ -225,6 +232,7 @@ def test_cache_clear_keeps_sessions(client):
     gone. cached_db falls back to its database rows.
     Fix: give sessions their own cache alias on a separate Redis database (SESSION_CACHE_ALIAS),
     or use cached_db; in tests delete only the keys you set (cache.delete_many).
+    Detect: client.request() -> *cache.clear() -> client.request()
     """
     client.post("/session/colour/", {"value": "blue"})
     cache.clear()
@@ -245,6 +253,7 @@ def test_session_visible_to_another_process(client):
     test process.
     Depends: pytest-django's test database: SQLite in memory, private to the pytest process
     (with a file-backed test database db passes too); cached_db passes through its Redis copy.
+    Detect: client.cookies[] -> *subprocess.run|Popen|check_output()
     """
     client.post("/session/colour/", {"value": "blue"})
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -279,6 +288,7 @@ def test_session_store_exists(client):
     Expect: True: the session the cookie names exists.
     Why: signed_cookies has no server-side store: its exists() always returns False.
     Fix: check the data instead: SessionStore(key).get("colour") or client.session["colour"].
+    Detect: client.request() -> client.cookies[] -> *session.exists()
     """
     client.post("/session/colour/", {"value": "blue"})
     key = client.cookies[settings.SESSION_COOKIE_NAME].value

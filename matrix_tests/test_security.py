@@ -68,6 +68,8 @@ def test_replay_cookie_after_client_logout(client, user):
     Fix: none on signed_cookies; changing the password revokes every copy (the session auth
     hash no longer matches), otherwise use a server-side engine where replay matters.
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cookie-based-sessions
+    Detect: client.force_login() -> client.cookies[] -> client.logout() -> *client.cookies[]= ->
+    client.request()
     """
     client.force_login(user)
     old_cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -99,6 +101,7 @@ def test_session_cookie_fits_in_a_browser(client):
     Fix: keep large data out of a cookie session (store it server-side and keep an id in
     the session), and assert the Set-Cookie size in tests.
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cookie-based-sessions
+    Detect: none: the view writes the large session; the test only reads the cookie's size
     """
     response = client.get("/token/6000/")
     morsel = response.cookies[settings.SESSION_COOKIE_NAME]
@@ -134,6 +137,8 @@ def test_secret_key_rotation_without_fallback(client, settings):
     Depends: for cached_db, the session's Redis copy being there (once it is evicted the
     signed database row is read, and the rotation ends the session).
     Twin: test_secret_key_rotation_without_fallback_after_cache_eviction
+    Detect: client.request() -> *settings.SECRET_KEY= -> client.request(); unless
+    settings.SECRET_KEY_FALLBACKS=+
     """
     client.post("/session/basket/", {"value": "3 apples"})
     settings.SECRET_KEY = "rotated-" + settings.SECRET_KEY
@@ -155,6 +160,8 @@ def test_secret_key_rotation_without_fallback_after_cache_eviction(
     engines, the cache entries: give sessions their own cache alias).
     Source: https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key
     Twin: test_secret_key_rotation_without_fallback
+    Detect: client.request() -> cache.delete() -> *settings.SECRET_KEY= -> client.request(); unless
+    settings.SECRET_KEY_FALLBACKS=+
     """
     client.post("/session/basket/", {"value": "3 apples"})
     cache.delete(cached_db_key(client.cookies[settings.SESSION_COOKIE_NAME].value))

@@ -17,6 +17,7 @@ def test_datetime_round_trip(client):
     Fix: store when.isoformat() and parse it back (see test_datetime_as_isoformat).
     Depends: the cache's serializer: django-redis pickles by default, which decides the cache
     cell; the cache-redis-json configuration shows it with django-redis' JSONSerializer.
+    Detect: none: the view stores the datetime; the test only requests it
     """
     client.get("/rich/datetime/")
     stored = client.get("/rich/datetime/read/").json()
@@ -35,6 +36,7 @@ def test_decimal_round_trip(client):
     Fix: store str(value) and read it back with Decimal(request.session["decimal"]).
     Depends: the cache's serializer: django-redis pickles by default, which decides the cache
     cell; the cache-redis-json configuration shows it with django-redis' JSONSerializer.
+    Detect: none: the view stores the Decimal; the test only requests it
     """
     client.get("/rich/decimal/")
     stored = client.get("/rich/decimal/read/").json()
@@ -53,6 +55,7 @@ def test_uuid_round_trip(client):
     Fix: store str(value) and read it back with UUID(request.session["uuid"]).
     Depends: the cache's serializer: django-redis pickles by default, which decides the cache
     cell; the cache-redis-json configuration shows it with django-redis' JSONSerializer.
+    Detect: none: the view stores the UUID; the test only requests it
     """
     client.get("/rich/uuid/")
     stored = client.get("/rich/uuid/read/").json()
@@ -71,6 +74,7 @@ def test_set_round_trip(client):
     Fix: store sorted(value) and read it back with set(request.session["set"]).
     Depends: the cache's serializer: django-redis pickles by default, which decides the cache
     cell (with its JSONSerializer the value comes back no more: TypeError).
+    Detect: none: the view stores the set; the test only requests it
     """
     client.get("/rich/set/")
     stored = client.get("/rich/set/read/").json()
@@ -88,6 +92,7 @@ def test_tuple_round_trip(client):
     Fix: store lists, or convert on read: tuple(request.session["tuple"]).
     Depends: the cache's serializer (django-redis pickles by default) for the cache cell, and
     for cached_db also the Redis copy still being there (after an eviction: a list).
+    Detect: none: the view stores the tuple; the test only requests it
     """
     client.get("/rich/tuple/")
     stored = client.get("/rich/tuple/read/").json()
@@ -133,6 +138,7 @@ def test_int_key_round_trip(client):
     Fix: use string keys: request.session["1"] or a named key.
     Depends: the cache's serializer (django-redis pickles by default) for the cache cell, and
     for cached_db also the Redis copy still being there (after an eviction: the key is "1").
+    Detect: none: the view stores the integer key; the test only requests it
     """
     client.get("/int-key/set/")
     assert client.get("/int-key/").json() == {"present": True, "value": "one"}
@@ -190,6 +196,7 @@ def test_session_reads_the_same_after_cache_eviction(client):
     Source: https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
     Depends: for cached_db, the cache's serializer: django-redis pickles by default, so its
     copy keeps the tuple (with a JSON cache serializer both reads give a list).
+    Detect: client.request() -> client.request() -> *cache.clear() -> client.request()
     """
     client.get("/rich/tuple/")
     before = client.get("/rich/tuple/read/").json()

@@ -29,6 +29,7 @@ def test_override_session_engine_after_a_request(client):
     Depends: whether the client made a request before the override (it builds its
     middleware once, at the first request), not the engine.
     Twin: test_override_session_engine_before_the_first_request
+    Detect: client.request() -> *override_settings(SESSION_ENGINE=) -> client.request()
     """
     client.get("/whoami/")
     with override_settings(SESSION_ENGINE=COOKIE_ENGINE):
@@ -68,6 +69,7 @@ def test_session_file_path_changed_after_first_use(client, settings, tmp_path):
     tests do (if hasattr(SessionStore, "_storage_path"): del SessionStore._storage_path),
     and again afterwards; or set SESSION_FILE_PATH once, in the test settings.
     Source: https://github.com/django/django/blob/main/tests/sessions_tests/tests.py
+    Detect: client.request() -> *settings.SESSION_FILE_PATH= -> client.request()
     """
     client.post("/session/colour/", {"value": "blue"})
     before = Path(settings.SESSION_FILE_PATH or tempfile.gettempdir())

@@ -12,6 +12,9 @@ Each pattern is a test function or ``TestCase`` method. Its docstring is the rec
     Depends: ...     what in the test setup (not the engine) decides the outcome
     Twin: ...        its counterpart (a browser idiom's test-client twin, or the companion
                      that removes a setup dependency): a test name in the same module
+    Detect: ...      the idiom's shape in a test's code, for ``lint`` and ``suite``'s
+                     explanations (``session_matrix.detect``); ``like <test>`` reuses a
+                     pattern's, ``none: <why>`` says the test's code cannot show it
 
 Its theme is a marker named in ``[tool.session-matrix.themes]`` (module ``pytestmark``,
 class or function decorator); ``@pytest.mark.since_django("5.1", reason=...)`` gives the
@@ -24,13 +27,27 @@ import ast
 import re
 import textwrap
 from pathlib import Path
+from typing import Any
 
+from session_matrix import detect
 from session_matrix.model import Pattern
 
-__all__ = ["FIELDS", "base_id", "parse_docstring", "read_catalogue"]
+__all__ = [
+    "FIELDS",
+    "CatalogueError",
+    "base_id",
+    "detectors",
+    "parse_docstring",
+    "published_patterns",
+    "read_catalogue",
+]
 
-FIELDS = ("expect", "why", "fix", "source", "kind", "depends", "twin")
-_LABEL = re.compile(r"^(Expect|Why|Fix|Source|Kind|Depends|Twin):\s*(.*)$", re.IGNORECASE)
+FIELDS = ("expect", "why", "fix", "source", "kind", "depends", "twin", "detect")
+_LABEL = re.compile(r"^(Expect|Why|Fix|Source|Kind|Depends|Twin|Detect):\s*(.*)$", re.IGNORECASE)
+
+
+class CatalogueError(ValueError):
+    """A pattern's docstring field that cannot be read, named by file, test and field."""
 
 
 def base_id(node_id: str) -> str:
@@ -163,6 +180,50 @@ def read_catalogue(directory: Path, themes: dict[str, str]) -> dict[str, Pattern
         for pattern in _read_module(path, root, themes):
             patterns[pattern.id] = pattern
     return patterns
+
+
+def detectors(patterns: dict[str, Pattern]) -> dict[str, detect.Detector]:
+    """Every pattern's parsed ``Detect:`` (a ``like`` resolved to its pattern's steps), keyed
+    by node id; ``CatalogueError`` names the file, test and field of one that cannot be read."""
+    parsed: dict[str, detect.Detector] = {}
+    for node_id, pattern in patterns.items():
+        if not pattern.detect:
+            continue
+        try:
+            parsed[node_id] = detect.parse(pattern.detect)
+        except detect.DetectError as exc:
+            msg = f"{pattern.path}:{pattern.line}: {node_id}: field Detect: {exc}"
+            raise CatalogueError(msg) from exc
+    for node_id, detector in parsed.items():
+        if detector.like:
+            target = f"{patterns[node_id].path}::{detector.like}"
+            if target not in parsed or not parsed[target].steps:
+                pattern = patterns[node_id]
+                msg = (
+                    f"{pattern.path}:{pattern.line}: {node_id}: field Detect: 'like "
+                    f"{detector.like}' names no pattern with steps in {pattern.path}"
+                )
+                raise CatalogueError(msg)
+    return parsed
+
+
+def published_patterns(data: dict[str, Any], checkout: Path | None) -> dict[str, Pattern]:
+    """The patterns ``lint`` and ``suite`` match with: the checkout's ``matrix_tests/`` when
+    there is one (the current tree), else those ``matrix.json`` (``data``) carries."""
+    if checkout is not None and checkout.is_dir():
+        return read_catalogue(checkout, {})
+    return {
+        p["id"]: Pattern(
+            id=p["id"],
+            idiom=p.get("idiom", ""),
+            why=p.get("why", ""),
+            fix=p.get("fix", ""),
+            path=p.get("path", ""),
+            line=int(p.get("line", 0)),
+            detect=p.get("detect", ""),
+        )
+        for p in data["patterns"]
+    }
 
 
 def __dir__() -> list[str]:

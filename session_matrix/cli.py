@@ -4,6 +4,7 @@
     session-matrix report [--allow-partial] [--no-readme]
     session-matrix check --results DIR [--allow-missing]
     session-matrix configurations
+    session-matrix lint PATH... [--engine NAME ...]            (your tests, no services)
     session-matrix suite [--engines ...] [-- PYTEST ARGS]      (in your own project)
     session-matrix profile [--all-versions]
 
@@ -126,6 +127,10 @@ COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
     "report": ("merge results/raw/ into results/ and the README", _report),
     "check": ("compare a fresh run with results/matrix.json", _delegate("session_matrix.drift")),
     "configurations": ("list the configuration records", _configurations),
+    "lint": (
+        "find idioms that fail on an engine in your tests, without running them",
+        _delegate("session_matrix.lint"),
+    ),
     "suite": ("run your own test suite on every engine", _delegate("session_matrix.suite")),
     "profile": (
         "measure each configuration's cost and guarantees",

@@ -320,6 +320,7 @@ class Pattern:
     kind: str = ""  # a vocabulary.Kind value, for a pattern that fails on every engine
     depends: str = ""
     twin: str = ""  # the node id of its counterpart
+    detect: str = ""  # the idiom's shape in code (session_matrix.detect), "" when none
     since_django: str = ""
     since_reason: str = ""
     code: str = ""

@@ -27,6 +27,7 @@ __all__ = [
     "PATTERNS_DIR",
     "PUBLISHED",
     "ROOT",
+    "matrix_files",
     "publish",
     "raw_dir",
     "raw_path",
@@ -45,6 +46,15 @@ _RENAME_EXCHANGE = 2  # renameat2(2): swap two paths atomically
 def results_dir() -> Path:
     """``SESSION_MATRIX_RESULTS`` if set, else ``results/`` in the checkout."""
     return Path(os.environ.get("SESSION_MATRIX_RESULTS") or PUBLISHED)
+
+
+def matrix_files() -> tuple[Path, Path] | None:
+    """The published ``matrix.json`` and its page (what ``suite`` and ``lint`` read): the
+    installed package's copy, else the checkout's ``results/``."""
+    for folder, page in ((PACKAGE / "data", "matrix.html"), (PUBLISHED, "index.html")):
+        if (folder / "matrix.json").is_file():
+            return folder / "matrix.json", folder / page
+    return None
 
 
 def raw_dir(results: Path | None = None) -> Path:

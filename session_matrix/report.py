@@ -19,7 +19,7 @@ from typing import Any
 from markupsafe import Markup
 
 from session_matrix import config, paths, records, schemas
-from session_matrix.catalogue import read_catalogue
+from session_matrix.catalogue import CatalogueError, detectors, read_catalogue
 from session_matrix.fingerprint import fingerprint
 from session_matrix.merge import build_matrix
 from session_matrix.model import Matrix, RawRecord, read_raw
@@ -72,9 +72,14 @@ def build(raws: dict[str, RawRecord]) -> Matrix:
     except schemas.InvalidInput as exc:
         raise Refused([str(exc)]) from exc
     themes = config.themes()
+    catalogue = read_catalogue(paths.ROOT / paths.PATTERNS_DIR, themes)
+    try:
+        detectors(catalogue)  # a Detect: line lint and suite cannot read is not published
+    except CatalogueError as exc:
+        raise Refused([f"catalogue error: {exc}"]) from exc
     return build_matrix(
         raws=raws,
-        catalogue=read_catalogue(paths.ROOT / paths.PATTERNS_DIR, themes),
+        catalogue=catalogue,
         configurations=every,
         django=config.django_versions(),
         themes=themes,

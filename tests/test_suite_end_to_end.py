@@ -5,11 +5,13 @@ this checkout pip-installed into it, and the command run inside a Django project
 Which tests fail where is derived from each record's SESSION_ENGINE, never from a list of
 engine names: a new record only has to behave like the backend it names."""
 
+import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -211,19 +213,22 @@ def test_collection_failing_under_one_engine_is_a_break_named_by_configuration(v
         ("shop", ["--engines", "db", "--", "--no-such-option"], "pytest rejected the arguments"),
         ("shop", ["--engines", "db", "--", "tests", "-k", "nothing_is_named_so"], "no tests"),
         # pytest-django takes the last --ds: every configuration would run the same settings.
+        # Refused before anything runs (it was found after the runs).
         (
             "shop",
             ["--engines", "db", "--", "tests", "--ds", "shop.settings"],
-            "Django ran your tests with 'shop.settings', not your settings with the "
-            "configuration laid over them",
+            "pytest argument --ds would replace your settings with the configuration laid "
+            "over them",
         ),
         # Each configuration would stop at its own first failure: the tests after it would
-        # read as depending on the engine.
+        # read as depending on the engine. Refused before anything runs.
         (
             "shop",
             ["--engines", "db", "--", "tests", "-x"],
-            "pytest stopped early under db (stopping after 1 failures: -x or --maxfail",
+            "pytest argument -x stops each configuration at its first failure",
         ),
+        # An empty list is no list: it ran the five defaults.
+        ("shop", ["--engines", ""], "--engines names no configuration"),
         # Found only once the runs are over, it was a traceback after them.
         ("shop", ["--engines", "db", "--report", "manage.py/out"], "manage.py is a file"),
     ],
@@ -235,6 +240,7 @@ def test_collection_failing_under_one_engine_is_a_break_named_by_configuration(v
         "nothing-collected",
         "settings-replaced",
         "stopped-early",
+        "no-engines",
         "report-is-a-file",
     ],
 )
@@ -297,23 +303,44 @@ def test_records_of_your_own_from_engines_dir(venv, project):
     assert report["explanations"][CACHE_CLEARED]["pattern"] == CACHE_CLEAR_IDIOM
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_interrupted_run_writes_nothing_and_stops_its_pytest(venv, project, signum):
-    (project / "tests" / "test_slow.py").write_text(
-        "import time\n\n\ndef test_slow():\n    time.sleep(120)\n"
-    )
+# The test that is interrupted: it stores a session in the configuration's private store,
+# then says where (a marker file the fault test waits for), then sleeps.
+SLOW_TEST = """\
+import os
+import time
+from importlib import import_module
+from pathlib import Path
+
+from django.conf import settings
+
+
+def test_slow(db):
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store["cart"] = [1]
+    store.save()
+    alias = getattr(settings, "SESSION_CACHE_ALIAS", "default")
+    location = settings.CACHES.get(alias, {}).get("LOCATION", "")
+    Path(os.environ["SUITE_MARKER"]).write_text(str(location))
+    time.sleep(120)
+"""
+
+
+def _start_slow_run(venv, project, tmp_path, configuration):
+    """A suite run of the slow test; returns it once the test has stored its session and
+    written the marker (waiting for that event, never for a time), with the marker."""
+    (project / "tests" / "test_slow.py").write_text(SLOW_TEST)
+    marker = tmp_path / "started"
     environment = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("SESSION_MATRIX_", "DJANGO_"))
-    }
-    db = next(n for n in DEFAULTS if backend(n) == "db")
+    } | {"SUITE_MARKER": str(marker)}
     process = subprocess.Popen(
         [
             str(venv / "bin" / "session-matrix"),
             "suite",
             "--engines",
-            db,
+            configuration,
             "--",
             "tests/test_slow.py",
         ],
@@ -323,10 +350,32 @@ def test_interrupted_run_writes_nothing_and_stops_its_pytest(venv, project, sign
         stderr=subprocess.PIPE,
         text=True,
     )
-    for line in process.stdout:
-        if line.startswith(f"{db}: started"):
-            break
-    time.sleep(2)  # pytest is in the sleeping test by now
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the slow test never started"
+        time.sleep(0.1)
+    return process, marker
+
+
+def _keys(location):
+    import redis
+
+    return redis.Redis.from_url(location).dbsize()
+
+
+@pytest.mark.parametrize(
+    "signum",
+    [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE, signal.SIGQUIT],
+    ids=["SIGINT", "SIGTERM", "SIGHUP", "SIGPIPE", "SIGQUIT"],
+)
+def test_interrupted_run_writes_nothing_stops_its_pytest_and_leaves_no_keys(
+    venv, project, tmp_path, signum
+):
+    cache = next(n for n in DEFAULTS if backend(n) == "cache" and "redis" in RECORDS[n].needs)
+    process, marker = _start_slow_run(venv, project, tmp_path, cache)
+    location = marker.read_text()
+    assert _keys(location) > 0  # the session the test stored is there, in the leased db
     pytests = [p for p in Path("/proc").glob("[0-9]*") if _runs_in(p, project)]
     assert pytests
     process.send_signal(signum)
@@ -334,10 +383,34 @@ def test_interrupted_run_writes_nothing_and_stops_its_pytest(venv, project, sign
     assert process.returncode == 130, (out, err)
     assert err.strip().splitlines() == ["interrupted: nothing written"]
     assert not (project / "session-matrix-report").exists()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while any(p.exists() for p in pytests) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p in pytests if p.exists()]
+    assert _keys(location) == 0
+
+
+def test_a_run_killed_outright_leaves_its_folder_to_the_next_run(venv, project, tmp_path):
+    from session_matrix.suite.runner import SCRATCH_PREFIX, reclaim_scratch
+
+    db = next(n for n in DEFAULTS if backend(n) == "db")
+    process, _ = _start_slow_run(venv, project, tmp_path, db)
+    left = [
+        folder
+        for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}suite-{db}-*")
+        if f"-{process.pid}-" in folder.name
+    ]
+    assert left
+    process.kill()
+    process.communicate(timeout=60)
+    pytests = [p for p in Path("/proc").glob("[0-9]*") if _runs_in(p, project)]
+    for proc in pytests:  # its pytest, orphaned: what a SIGKILL leaves running
+        with contextlib.suppress(OSError):
+            os.kill(int(proc.name), signal.SIGKILL)
+    assert all(folder.exists() for folder in left)
+    removed = reclaim_scratch()
+    assert set(left) <= set(removed)
+    assert not any(folder.exists() for folder in left)
 
 
 def _runs_in(proc, project):

@@ -34,6 +34,7 @@ a test with the ``catalogue``'s idioms by the outcomes and the ``source``, ``pag
 from __future__ import annotations
 
 import argparse
+import configparser
 import importlib.util
 import os
 import random
@@ -41,11 +42,13 @@ import shlex
 import signal
 import sys
 import threading
+import tomllib
 from pathlib import Path
 
-from session_matrix import records, schemas
+from session_matrix import records, schemas, services
+from session_matrix.suite.alone import run_alone
 from session_matrix.suite.discovery import find_settings
-from session_matrix.suite.runner import Runner, run_all
+from session_matrix.suite.runner import Runner, reclaim_scratch, run_all
 from session_matrix.suite.runs import BROKEN, RAN, BadInput, Plan, deduplicated
 from session_matrix.suite.terminal import StatusLine
 
@@ -61,12 +64,40 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _epilog() -> str:
+    """What --help says beyond the options: the defaults, the services, the report."""
+    try:
+        defaults = ", ".join(r.name for r in records.load_all() if r.default)
+    except schemas.InvalidInput as exc:
+        defaults = f"(the records do not load: {exc})"
+    found = [
+        f"  {name:<10} {provider.env_var} (default: {provider.default or 'unset'})"
+        for name, provider in sorted(services.registry().items())
+        if getattr(provider, "env_var", "")
+    ]
+    return "\n".join(
+        [
+            "Everything after -- goes to pytest, e.g. -- tests -k cart",
+            "",
+            f"default configurations: {defaults}",
+            "services (each configuration gets a private namespace; a missing one makes its",
+            "configurations 'not run'):",
+            *found,
+            "",
+            f"report: ./{REPORT_DIR}/ (suite.json, index.html, logs/, its own .gitignore);",
+            "--report DIR writes it elsewhere. Before a run, `session-matrix lint tests/` finds",
+            "the known idioms in seconds, with no services.",
+        ]
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="session-matrix suite",
         description="Run your pytest suite once per session engine configuration and report "
         "the tests whose outcome depends on the engine, with the likely reason.",
-        epilog="Everything after -- goes to pytest, e.g. -- tests -k cart",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
@@ -107,7 +138,7 @@ def _records(args: argparse.Namespace) -> list[records.Record]:
             )
             raise BadInput(msg)
     try:
-        if args.engines:
+        if args.engines is not None:
             names = [name.strip() for name in args.engines.split(",") if name.strip()]
             if not names:
                 msg = "--engines names no configuration; e.g. --engines db,signed_cookies"
@@ -145,20 +176,104 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
+def _on_signal(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # unwind as Ctrl-C does: pytest stopped, services released
+
+
+# Every signal that ends a run and can be caught unwinds it as Ctrl-C does (SIGPIPE too:
+# `session-matrix suite | head` must not leave a leased Redis database full of sessions).
+_UNWIND = ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGPIPE", "SIGUSR1", "SIGUSR2", "SIGALRM")
+
+# pytest options that stop a run at a failure: every test must run on every configuration.
+_STOPS = ("-x", "--exitfirst")
+
+
+def _addopts(root: Path) -> list[str]:
+    """The ``addopts`` of the pytest configuration pytest would read in ``root``, and
+    ``PYTEST_ADDOPTS``: options there stop a run as surely as after --."""
+    found = shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))
+    for name, section in (
+        ("pytest.ini", "pytest"),
+        ("pyproject.toml", ""),
+        ("tox.ini", "pytest"),
+        ("setup.cfg", "tool:pytest"),
+    ):
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            if name == "pyproject.toml":
+                table = tomllib.loads(path.read_text(encoding="utf-8"))
+                options = table.get("tool", {}).get("pytest", {}).get("ini_options")
+                if options is None:
+                    continue
+                addopts = options.get("addopts", "")
+                found += addopts if isinstance(addopts, list) else shlex.split(str(addopts))
+            else:
+                parser = configparser.ConfigParser(interpolation=None)
+                parser.read(path, encoding="utf-8")
+                if not parser.has_section(section):
+                    continue
+                found += shlex.split(parser.get(section, "addopts", fallback=""))
+        except (OSError, ValueError, configparser.Error, tomllib.TOMLDecodeError):
+            return found  # pytest says what is wrong with it, in its own words
+        return found  # pytest reads the first of these files that configures it
+    return found
+
+
+def _refused(pytest_args: list[str]) -> str:
+    """What in the pytest arguments would spoil the comparison, found before any run."""
+    for index, arg in enumerate(pytest_args):
+        if arg in _STOPS or (
+            arg.startswith("-")
+            and not arg.startswith("--")
+            and "x" in arg[1:]
+            and arg[1:].isalpha()
+        ):
+            return (
+                f"pytest argument {arg} stops each configuration at its first failure; every "
+                "test must run on every configuration to compare them: drop it"
+            )
+        value = (
+            arg.partition("=")[2]
+            if arg.startswith("--maxfail=")
+            else (
+                pytest_args[index + 1]
+                if arg == "--maxfail" and index + 1 < len(pytest_args)
+                else ""
+            )
+        )
+        if value.isdigit() and int(value) > 0:
+            return (
+                f"pytest argument --maxfail {value} stops each configuration early; every test "
+                "must run on every configuration to compare them: drop it"
+            )
+        if arg == "--ds" or arg.startswith("--ds="):
+            return (
+                f"pytest argument {arg} would replace your settings with the configuration "
+                "laid over them; name your settings with --settings, before --"
+            )
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        for name in _UNWIND:
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), _on_signal)
     cut = argv.index("--") if "--" in argv else len(argv)
     own, pytest_args = argv[:cut], argv[cut + 1 :]
     args = _parser().parse_args(own)
     root = Path.cwd()
     status = StatusLine(sys.stdout)
     try:
+        refused = _refused(pytest_args)
+        configured = _refused(_addopts(root))
+        if refused or configured:
+            where = "" if refused else " (in your pytest configuration's addopts)"
+            raise BadInput((refused or configured) + where)
+        reclaim_scratch()
         settings, source = find_settings(root, args.settings)
         _check_report_dir(args.report)
         if importlib.util.find_spec("pytest_django") is None:
@@ -178,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             if run.status:
                 status.line(f"{run.record.name}: {run.reason}")
         run_all(Runner(plan), [run for run in runs if not run.status], jobs, status)
+        order_dependent = run_alone(plan, runs, status)
     except BadInput as exc:
         print(f"error: {exc}; nothing written", file=sys.stderr)
         return 2
@@ -189,10 +305,15 @@ def main(argv: list[str] | None = None) -> int:
     from session_matrix.suite.report import build, write
     from session_matrix.suite.summary import summary
 
-    report = build(runs, plan)
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # services released: a closed pipe now
+    report = build(runs, plan, order_dependent)  # only loses what it would have printed
     written = write(report, runs, args.report)
-    print(summary(report, args.report))
-    print(f"report: {', '.join(str(path) for path in written)}")
+    try:
+        print(summary(report, args.report))
+        print(f"report: {', '.join(str(path) for path in written)}", flush=True)
+    except BrokenPipeError:  # `| head`: the report is written all the same
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     broken = [run for run in runs if run.status == BROKEN]
     for run in broken:
         print(f"error: {run.reason}", file=sys.stderr)

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from session_matrix import paths, schemas
+from session_matrix import catalogue as patterns_catalogue
+from session_matrix import detect, paths, schemas
 from session_matrix.merge import anchor
 from session_matrix.model import column_id
+from session_matrix.paths import matrix_files
 from session_matrix.suite.source import fix_terms, session_terms
 
 __all__ = ["Catalogue", "Idiom", "link", "load_catalogue", "matrix_files", "matrix_url"]
@@ -45,6 +47,7 @@ class Catalogue:
     versions: list[str]  # Django versions, oldest first
     cells: dict[str, dict[str, dict[str, Any]]]
     source: str = ""
+    detectors: dict[str, detect.Detector] = field(default_factory=dict)  # by pattern id
 
     def version_for(self, django: str) -> str:
         """The matrix's Django version nearest ``django`` (the same X.Y when it has it)."""
@@ -73,17 +76,6 @@ def _number(text: str) -> float:
     return major + minor / 100
 
 
-def matrix_files() -> tuple[Path, Path] | None:
-    """The published ``matrix.json`` and its page: the package's copy, else the checkout's."""
-    for folder, page in (
-        (paths.PACKAGE / "data", "matrix.html"),
-        (paths.PUBLISHED, "index.html"),
-    ):
-        if (folder / "matrix.json").is_file():
-            return folder / "matrix.json", folder / page
-    return None
-
-
 def load_catalogue(path: Path) -> Catalogue:
     """The fields every format of ``matrix.json`` shares: columns, patterns, cells."""
     data = schemas.load_json(path)
@@ -101,7 +93,13 @@ def load_catalogue(path: Path) -> Catalogue:
         )
         for p in data["patterns"]
     ]
-    return Catalogue(idioms, configurations, versions, data["cells"], str(path))
+    try:
+        patterns = patterns_catalogue.published_patterns(data, paths.ROOT / paths.PATTERNS_DIR)
+        parsed = patterns_catalogue.detectors(patterns)
+    except patterns_catalogue.CatalogueError:
+        parsed = {}  # the report refuses to publish it; explanations go without detectors
+    detectors = {pattern: found for pattern, found in parsed.items() if found.steps}
+    return Catalogue(idioms, configurations, versions, data["cells"], str(path), detectors)
 
 
 @functools.cache

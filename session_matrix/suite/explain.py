@@ -1,5 +1,13 @@
 """Why a test depends on the engine, from the pattern catalogue.
 
+First by evidence (``explain_by_code``): an idiom whose detector (its ``Detect:``) matches
+the test's code, its setUp, fixtures and the helpers it calls, and whose outcomes in the
+matrix agree with the test's: it fails where the idiom fails and passes where it passes.
+The explanation names the line that matched and its confidence: ``code and engines`` (both
+agree) or ``code only`` (the detector matched, the outcomes differ). The exception type
+decides nothing there. Without a detector match, the older rule below is tried, and what it
+finds is said with the confidence ``engines only``:
+
 A test *depends on the engine* when the configurations that ran disagree on its outcome
 (passed, failed, error, skipped). An explanation is a catalogued idiom (a row of the
 published matrix) that is justified twice over, never by similarity alone:
@@ -26,15 +34,28 @@ order. With none, the explanation is null and the report says so.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from session_matrix import detect
 from session_matrix.suite.catalogue import Catalogue, Idiom, link
 from session_matrix.suite.source import session_terms
 from session_matrix.vocabulary import CellStatus
 
-__all__ = ["Observed", "explain", "shape", "telling"]
+__all__ = [
+    "CODE_AND_ENGINES",
+    "CODE_ONLY",
+    "ENGINES_ONLY",
+    "Observed",
+    "explain",
+    "explain_by_code",
+    "shape",
+    "telling",
+    "test_code",
+]
 
 # How every idiom reaches a session: in a test's code, no sign of one idiom more than another.
 _ANY_SESSION = frozenset({"session", "asession"})
@@ -164,6 +185,118 @@ def _because(
     if terms:
         return f"{text}; the test makes its session calls: {', '.join(sorted(terms))}"
     return f"{text}, with the same message shape"
+
+
+CODE_AND_ENGINES = "code and engines"
+CODE_ONLY = "code only"
+ENGINES_ONLY = "engines only"
+
+
+def test_code(path: str, line: int) -> detect.TestCode | None:
+    """The test defined at ``line`` of ``path`` (its ``def`` or a decorator's line)."""
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for code in detect.tests_in(tree):
+        func = code.node
+        if line in {func.lineno, *(d.lineno for d in func.decorator_list)}:
+            return code
+    return None
+
+
+def _agree(
+    pattern: str,
+    observed: dict[str, Observed],
+    engines: dict[str, str],
+    catalogue: Catalogue,
+    version: str,
+) -> bool:
+    """The test fails where the idiom fails and passes where it passes, on the
+    configurations that ran (at least one failure confirmed; nothing contradicted)."""
+    confirmed = 0
+    for name, seen in observed.items():
+        if seen.failed:
+            column = catalogue.configuration_for(name, engines[name])
+            cell = catalogue.cell(pattern, column, version)
+            status = CellStatus(cell["status"]) if cell else None
+            if status is CellStatus.PASSED:
+                return False
+            confirmed += bool(status and status.failed)
+        elif seen.outcome == CellStatus.PASSED and name in catalogue.configurations:
+            cell = catalogue.cell(pattern, name, version)  # only its own column says so
+            if cell and CellStatus(cell["status"]).failed:
+                return False
+    return confirmed > 0
+
+
+def explain_by_code(
+    node: str,
+    observed: dict[str, Observed],
+    engines: dict[str, str],
+    where: tuple[str, int] | None,
+    catalogue: Catalogue,
+    django: str,
+) -> dict[str, Any] | None:
+    """The idiom whose detector matches the test's code (with its setUp, fixtures and
+    helpers), preferring one whose matrix outcomes agree with the test's; None when no
+    detector matches."""
+    if where is None or not catalogue.detectors:
+        return None
+    code = test_code(*where)
+    if code is None:
+        return None
+    found = detect.find(code, catalogue.detectors)
+    if not found:
+        return None
+    version = catalogue.version_for(django)
+    idioms = {idiom.id: idiom for idiom in catalogue.idioms}
+    ranked = sorted(
+        found,
+        key=lambda item: (
+            not _agree(item[0], observed, engines, catalogue, version),
+            -len(item[1].events),
+        ),
+    )
+    pattern, matched = ranked[0]
+    idiom = idioms.get(pattern)
+    if idiom is None:
+        return None
+    agrees = _agree(pattern, observed, engines, catalogue, version)
+    line = _line_text(where[0], matched.line)
+    failing = sorted(name for name, seen in observed.items() if seen.failed)
+    passing = sorted(name for name, seen in observed.items() if seen.outcome == CellStatus.PASSED)
+    if agrees:
+        because = (
+            f"matches the idiom's code at line {matched.line} ({line}), and fails on "
+            f"{', '.join(failing)} and passes on {', '.join(passing)} as the idiom does in "
+            f"the matrix (Django {version})"
+        )
+    else:
+        because = (
+            f"matches the idiom's code at line {matched.line} ({line}), but fails on "
+            f"{', '.join(failing)}, unlike the idiom in the matrix (Django {version}): the "
+            "code is a likely cause, not a certain one"
+        )
+    return {
+        "pattern": idiom.id,
+        "idiom": idiom.idiom,
+        "why": idiom.why,
+        "fix": idiom.fix,
+        "url": link(idiom),
+        "because": because,
+        "confidence": CODE_AND_ENGINES if agrees else CODE_ONLY,
+        "line": f"{where[0]}:{matched.line}",
+        "code": line,
+    }
+
+
+def _line_text(path: str, line: int) -> str:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, ValueError):
+        return ""
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
 
 def __dir__() -> list[str]:

@@ -24,6 +24,12 @@ _SECTIONS = (
         "These tests pass on some configurations and not on others: the engine decides.",
     ),
     (
+        "order_dependent",
+        "Fails only after other tests (order-dependent)",
+        "These failed on a configuration in the full run but pass there alone: an earlier "
+        "test's leftovers decide, not the engine.",
+    ),
+    (
         "fails_everywhere",
         "Fails on every configuration",
         "Not the engine's doing: these fail whichever engine runs them.",
@@ -55,6 +61,8 @@ def _row(report: dict[str, Any], node: str) -> dict[str, Any]:
         "anchor": anchor(node),
         "cells": cells,
         "explanation": report["explanations"].get(node),
+        "unexplained": report.get("unexplained", {}).get(node),
+        "alone": report.get("order_dependent", {}).get(node),
     }
 
 
@@ -76,7 +84,7 @@ def page_context(report: dict[str, Any]) -> dict[str, Any]:
                 "id": key,
                 "title": title,
                 "lede": lede,
-                "rows": [_row(report, n) for n in report[key]],
+                "rows": [_row(report, n) for n in report.get(key, [])],
             }
             for key, title, lede in _SECTIONS
         ],

@@ -19,10 +19,11 @@ from typing import Any
 from session_matrix import __version__, paths, schemas
 from session_matrix.model import now
 from session_matrix.suite.catalogue import load_catalogue, matrix_files, matrix_url
-from session_matrix.suite.explain import Observed, explain
+from session_matrix.suite.explain import ENGINES_ONLY, Observed, explain, explain_by_code
 from session_matrix.suite.page import html_page
 from session_matrix.suite.runs import RAN, Plan, Run, outcome_word
 from session_matrix.suite.source import source_of
+from session_matrix.suite.traceback import first_lines
 from session_matrix.vocabulary import CellStatus
 
 __all__ = ["FORMAT", "build", "write"]
@@ -75,7 +76,24 @@ def _run_entry(run: Run) -> dict[str, Any]:
     }
 
 
-def build(runs: list[Run], plan: Plan) -> dict[str, Any]:
+def _unexplained(
+    node: str, where: list[Any] | None, seen: dict[str, Observed], ran: list[Run]
+) -> dict[str, Any]:
+    """An engine-dependent test no idiom explains: where it is, and how its failure begins
+    in the output of the first configuration where it failed."""
+    failing = next(
+        (run for run in ran if run.record.name in seen and seen[run.record.name].failed), None
+    )
+    return {
+        "where": f"{where[0]}:{where[1]}" if where else "",
+        "configuration": failing.record.name if failing else "",
+        "traceback": first_lines(failing.output, node) if failing else [],
+    }
+
+
+def build(
+    runs: list[Run], plan: Plan, order_dependent: dict[str, dict[str, str]] | None = None
+) -> dict[str, Any]:
     """``suite.json``, checked against ``schemas/suite.schema.json``."""
     ran = [run for run in runs if run.status == RAN and run.recording is not None]
     tally = _Tally()
@@ -86,20 +104,36 @@ def build(runs: list[Run], plan: Plan) -> dict[str, Any]:
                 outcome_word(row.outcome), row.exception, row.message
             )
     groups = tally.groups([run.record.name for run in ran])
+    order_dependent = {
+        node: seen for node, seen in (order_dependent or {}).items() if node in tally.tests
+    }
+    groups["engine_dependent"] = [
+        n for n in groups["engine_dependent"] if n not in order_dependent
+    ]
     django = next((run.recording.django for run in ran if run.recording), "")
     locations = {node: where for run in ran for node, where in run.locations.items()}
     engines = {run.record.name: run.record.engine for run in runs}
     found = matrix_files()
     catalogue = load_catalogue(found[0]) if found else None
     explanations: dict[str, Any] = {}
+    unexplained: dict[str, Any] = {}
     for node in groups["engine_dependent"]:
         where = locations.get(node)
-        source = source_of(str(where[0]), int(where[1])) if where else None
-        explanations[node] = (
-            explain(node, tally.tests[node], engines, source, catalogue, django)
-            if catalogue
-            else None
+        if catalogue is None:
+            explanations[node] = None
+            continue
+        located = (str(where[0]), int(where[1])) if where else None
+        found_by_code = explain_by_code(
+            node, tally.tests[node], engines, located, catalogue, django
         )
+        if found_by_code is None:
+            source = source_of(*located) if located else None
+            found_by_code = explain(node, tally.tests[node], engines, source, catalogue, django)
+            if found_by_code is not None:
+                found_by_code["confidence"] = ENGINES_ONLY
+        explanations[node] = found_by_code
+        if found_by_code is None:
+            unexplained[node] = _unexplained(node, where, tally.tests[node], ran)
     report: dict[str, Any] = {
         "$schema": "suite.schema.json",
         "format": FORMAT,
@@ -133,6 +167,8 @@ def build(runs: list[Run], plan: Plan) -> dict[str, Any]:
         },
         **groups,
         "explanations": explanations,
+        "unexplained": unexplained,
+        "order_dependent": order_dependent,
     }
     schemas.validate(report, "suite", "suite.json")
     return report
@@ -141,8 +177,10 @@ def build(runs: list[Run], plan: Plan) -> dict[str, Any]:
 def write(report: dict[str, Any], runs: list[Run], directory: Path) -> list[Path]:
     """``suite.json``, ``index.html``, the pytest output of each run, and the matrix page
     the explanations link to (unless they link to the published one)."""
-    written = [directory / "suite.json", directory / "index.html"]
+    written = [directory / "suite.json", directory / "index.html", directory / ".gitignore"]
     paths.write_atomic(written[0], json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    # The report is written inside your project: it keeps itself out of git.
+    paths.write_atomic(written[2], "# written by session-matrix suite\n*\n")
     paths.write_atomic(written[1], html_page(report))
     logs = directory / "logs"
     if logs.is_dir():

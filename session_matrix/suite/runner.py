@@ -9,6 +9,8 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,7 +30,31 @@ from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, Plan, Run
 from session_matrix.suite.terminal import StatusLine
 from session_matrix.vocabulary import CellStatus, because
 
-__all__ = ["Runner", "run_all"]
+__all__ = ["SCRATCH_PREFIX", "Runner", "reclaim_scratch", "run_all"]
+
+# A run's temporary directory: session-matrix-suite-<configuration>-<pid>-<random>.
+SCRATCH_PREFIX = "session-matrix-"
+_SCRATCH = re.compile(rf"^{SCRATCH_PREFIX}suite-.+-(\d+)-[^-]+$")
+
+
+def reclaim_scratch() -> list[Path]:
+    """Remove the temporary directories of suite runs whose process is gone (killed outright,
+    SIGKILL, before it could clean up); the ones removed."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}suite-*"):
+        found = _SCRATCH.match(folder.name)
+        if not found or not folder.is_dir():
+            continue
+        try:
+            os.kill(int(found.group(1)), 0)
+            continue  # its process still runs
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # another user's process
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 def _collected(directory: Path) -> dict[str, Any] | None:
@@ -72,6 +98,9 @@ class Runner:
         }
         if self.plan.engines_dir:
             env["SESSION_MATRIX_ENGINES_DIR"] = str(self.plan.engines_dir)
+        # Configurations run at once: with --cov in your addopts each would write the one
+        # .coverage file; each gets its own (``coverage combine`` joins them).
+        env["COVERAGE_FILE"] = f"{os.environ.get('COVERAGE_FILE') or '.coverage'}.{record.name}"
         return env
 
     def _pytest(self, run: Run, env: dict[str, str]) -> int:
@@ -115,7 +144,9 @@ class Runner:
             label = f"suite-{run.record.name}"
             with (
                 services.provision(run.record.needs, label) as bundle,
-                tempfile.TemporaryDirectory(prefix=f"session-matrix-{label}-") as tmp,
+                tempfile.TemporaryDirectory(
+                    prefix=f"{SCRATCH_PREFIX}{label}-{os.getpid()}-"
+                ) as tmp,
             ):
                 if self.stopping.is_set():
                     run.status, run.reason = BROKEN, "interrupted"

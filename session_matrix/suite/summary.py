@@ -45,8 +45,18 @@ def _dependent(report: dict[str, Any], node: str, ran: list[str], directory: Pat
     if not explanation:
         log = next((report["runs"][n]["log"] for n in failures if n in report["runs"]), "")
         where = f": read its failure in {directory / log}" if log else ""
-        return [*lines, f"      no catalogued idiom matches{where}"]
+        lines.append(f"      no catalogued idiom matches{where}")
+        detail = report.get("unexplained", {}).get(node, {})
+        if detail.get("where"):
+            lines.append(f"      at {detail['where']}")
+        for text in detail.get("traceback", []):
+            lines.append(f"      | {text}")
+        return lines
     lines.append(_wrap("likely: ", explanation["idiom"] or explanation["pattern"]))
+    if explanation.get("line"):
+        lines.append(_wrap("matched: ", f"{explanation['line']}: {explanation.get('code', '')}"))
+    if explanation.get("confidence"):
+        lines.append(_wrap("confidence: ", explanation["confidence"]))
     if explanation["why"]:
         lines.append(_wrap("why: ", explanation["why"]))
     if explanation["fix"]:
@@ -79,6 +89,23 @@ def summary(report: dict[str, Any], directory: Path) -> str:
         everywhere_is, not_ours = "on every configuration", " (not the engine's doing)"
     for node in dependent:
         lines += _dependent(report, node, ran, directory)
+    order_dependent = report.get("order_dependent", {})
+    if order_dependent:
+        lines.append(
+            f"Fails only after other tests (order-dependent, not the engine): "
+            f"{len(order_dependent)}"
+        )
+        for node, seen in sorted(order_dependent.items()):
+            after = f", after {seen['after']} failed" if seen["after"] else ""
+            lines.append(f"  {node}")
+            lines.append(
+                _wrap(
+                    "",
+                    f"failed on {seen['configuration']} in the full run{after}; "
+                    "passes there alone",
+                    "      ",
+                )
+            )
     everywhere = report["fails_everywhere"]
     lines.append(f"Fails {everywhere_is}{not_ours}: {len(everywhere)}")
     lines += _shown(everywhere)

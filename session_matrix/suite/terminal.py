@@ -3,6 +3,7 @@ a status line of how far along the running ones are."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import TextIO
@@ -22,7 +23,7 @@ class StatusLine:
         self._lock = threading.Lock()
 
     def show(self, text: str) -> None:
-        with self._lock:
+        with self._lock, contextlib.suppress(BrokenPipeError):  # SIGPIPE stops the run
             if self.tty:
                 self.stream.write(f"\r\x1b[K  running: {text}" if text else "\r\x1b[K")
                 self.stream.flush()
@@ -33,7 +34,7 @@ class StatusLine:
                 self._shown = (text, now)
 
     def line(self, text: str) -> None:
-        with self._lock:
+        with self._lock, contextlib.suppress(BrokenPipeError):
             if self.tty:
                 self.stream.write("\r\x1b[K")
             print(text, file=self.stream, flush=True)
