@@ -34,8 +34,10 @@ import subprocess
 import sys
 import time
 import traceback
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 from session_matrix import (
@@ -50,6 +52,7 @@ from session_matrix import (
 )
 from session_matrix.fingerprint import fingerprint
 from session_matrix.model import (
+    RUN_ID_VAR,
     ColumnKey,
     GoodRun,
     LastRun,
@@ -61,9 +64,14 @@ from session_matrix.model import (
     write_raw,
 )
 from session_matrix.recorder import Recording
-from session_matrix.vocabulary import CellStatus, RunStatus, because
+from session_matrix.vocabulary import CellStatus, Outcome, RunStatus, because
 
-__all__ = ["Interrupted", "main", "merge_rows"]
+__all__ = ["Interrupted", "keep_measured", "main", "merge_rows"]
+
+CANNOT_RECORD = 3  # the run's raw file could not be written (nox fails the session)
+# A fingerprint that starts so matches no tree: the tree changed while the column ran.
+CHANGED_DURING_RUN = "changed-during-run:"
+_MEASURED = frozenset({Outcome.PASSED, Outcome.FAILED, Outcome.ERROR})
 
 
 class Interrupted(BaseException):
@@ -184,6 +192,30 @@ def merge_rows(old: dict[str, Row], new: dict[str, Row], *, complete: bool) -> d
     return dict(new) if complete else old | new
 
 
+def _measured(row: Row | None) -> bool:
+    return row is not None and row.outcome in _MEASURED
+
+
+def keep_measured(old: dict[str, Row], new: dict[str, Row], finished: str) -> dict[str, Row]:
+    """``new`` where a pattern that could not run here (no Chromium, no Playwright: *not
+    run*) keeps its earlier measured outcome, saying so in its reason: "last run <date>:
+    not run: no Chromium …; showing the result from <date>". A missing browser says nothing
+    about the idiom, so it never erases what a run that had one measured."""
+    kept = dict(new)
+    for node, row in new.items():
+        earlier = old.get(node)
+        if row.outcome != Outcome.NOT_RUN or earlier is None or not _measured(earlier):
+            continue
+        shown = Row(**{**earlier.__dict__, "runs": list(earlier.runs)})
+        own = "" if earlier.reason.startswith("last run ") else earlier.reason
+        shown.reason = (
+            f"last run {finished[:10]}: {row.reason}; showing the result from {earlier.at[:10]}"
+            + (f" ({own})" if own else "")
+        )
+        kept[node] = shown
+    return kept
+
+
 def _record(
     key: ColumnKey,
     previous: RawRecord | None,
@@ -191,10 +223,19 @@ def _record(
     args: argparse.Namespace,
     record: records.Record,
     timings: dict[str, float],
+    before: str,
 ) -> RawRecord:
+    """The column's new raw record: ``previous`` with this attempt laid over it. ``before``
+    is the fingerprint taken before the run started."""
     finished = now()
     last = LastRun(
-        attempt.status, attempt.reason, finished, list(args.pytest_args), args.seed, origin()
+        attempt.status,
+        attempt.reason,
+        finished,
+        list(args.pytest_args),
+        args.seed,
+        origin(),
+        run_id=_run_id(),
     )
     raw = previous or RawRecord(column=key, last_run=last)
     raw.last_run = last
@@ -213,12 +254,21 @@ def _record(
     complete = not selection.narrowing(args.pytest_args, paths.ROOT) and not any(
         run.partial for run in runs
     )
-    digest = fingerprint(record)
-    kept = [node for node in raw.tests if node not in rows] if not complete else []
-    if kept and raw.results is not None and raw.results.fingerprint != digest:
+    digest = before
+    changed = fingerprint(record) != before
+    if changed:
+        # What ran is neither the tree at the start nor the one now: never current.
+        digest = f"{CHANGED_DURING_RUN}{before}"
+        raw.last_run.reason = (
+            "the patterns, the project or the record changed during the run: its outcomes "
+            "are stale; run the column again"
+        )
+    merged = merge_rows(raw.tests, keep_measured(raw.tests, rows, finished), complete=complete)
+    older = any(row.at != finished for row in merged.values())
+    if older and raw.results is not None and raw.results.fingerprint != before and not changed:
         # Rows kept from a run of older patterns: the column stays stale until a full run.
         digest = raw.results.fingerprint
-    raw.tests = merge_rows(raw.tests, rows, complete=complete)
+    raw.tests = merged
     raw.results = GoodRun(
         finished=finished,
         fingerprint=digest,
@@ -235,6 +285,11 @@ def _record(
         timings=timings,
     )
     return raw
+
+
+def _run_id() -> str:
+    """This run's id: given by ``nox_columns`` (which reads the raw file back), else new."""
+    return os.environ.get(RUN_ID_VAR) or uuid.uuid4().hex
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -283,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with _signals():
         try:
-            previous = previous_raw(key, results)
+            before = fingerprint(record)
             run_started = time.perf_counter()
             try:
                 attempt = _attempt(args, record, key.id)
@@ -294,23 +349,66 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             except Exception as exc:  # a crash of the harness is the column's error
                 traceback.print_exc()
-                attempt = Attempt(
-                    RunStatus.ERROR, f"the harness crashed: {type(exc).__name__}: {exc}"
-                )
+                attempt = Attempt(RunStatus.ERROR, _crash(exc))
             timings = {
                 "setup": round(started - nox_started, 3),
                 "run": time.perf_counter() - run_started,
                 "total": round(time.time() - nox_started, 3),
             }
-            raw = _record(key, previous, attempt, args, record, timings)
-            path = write_raw(raw, results)
+            raw, path = _write(key, results, attempt, args, record, timings, before)
         except (KeyboardInterrupt, Interrupted):
             print(f"{key.id}: interrupted; {paths.raw_path(key.id, results)} left as it was")
             return 130
+        except CannotRecord as exc:
+            print(f"error: {key.id}: {exc}", file=sys.stderr)
+            return CANNOT_RECORD
     shown = path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path
     print(f"{key.id}: {_summary(raw)} in {time.time() - nox_started:.1f}s -> {shown}")
+    if raw.results is not None and raw.results.fingerprint.startswith(CHANGED_DURING_RUN):
+        print(f"warning: {key.id}: {raw.last_run.reason}", file=sys.stderr)
     status = raw.last_run.status
     return {RunStatus.ERROR: 1, RunStatus.INTERRUPTED: 130}.get(status, 0)
+
+
+class CannotRecord(Exception):
+    """The run's raw file could not be written: the run is lost, and says so."""
+
+
+def _crash(exc: BaseException) -> str:
+    return f"the harness crashed: {type(exc).__name__}: {exc}"
+
+
+def _write(
+    key: ColumnKey,
+    results: Path,
+    attempt: Attempt,
+    args: argparse.Namespace,
+    record: records.Record,
+    timings: dict[str, float],
+    before: str,
+) -> tuple[RawRecord, Path]:
+    """Read the column's raw file, lay this attempt over it and write it back, under one
+    lock: two selections of one column at once both land. A crash while building the record
+    is the column's error; a file that cannot be written is ``CannotRecord``."""
+    path = paths.raw_path(key.id, results)
+    try:
+        with paths.results_lock(results):
+            previous = previous_raw(key, results)
+            try:
+                raw = _record(key, previous, attempt, args, record, dict(timings), before)
+            except Exception as exc:
+                traceback.print_exc()
+                failed = Attempt(RunStatus.ERROR, _crash(exc))
+                raw = _record(key, previous_raw(key, results), failed, args, record, {}, before)
+            try:
+                write_raw(raw, results, locked=True)
+            except schemas.InvalidInput as exc:  # what we built is not a raw file: a bug
+                failed = Attempt(RunStatus.ERROR, _crash(exc))
+                raw = _record(key, previous_raw(key, results), failed, args, record, {}, before)
+                write_raw(raw, results, locked=True)
+    except OSError as exc:
+        raise CannotRecord(paths.cannot_write(path, exc)) from exc
+    return raw, path
 
 
 if __name__ == "__main__":
