@@ -178,13 +178,28 @@ def _attempt(args: argparse.Namespace, record: records.Record, label: str) -> At
     if problem is not None:
         if problem["kind"] == preflight.INVALID:
             raise pytest_run.BadInput(problem["message"])
+        if problem["kind"] == preflight.BROKEN:
+            return Attempt(RunStatus.ERROR, problem["message"])
         return Attempt(RunStatus.UNAVAILABLE, problem["message"])
     for run in runs:
         run.services = versions | run.services
-    broken = lost or pytest_run.broken(tuple(runs), args.django, args.pytest_args)
+    broken = (
+        lost
+        or pytest_run.broken(tuple(runs), args.django, args.pytest_args)
+        or _rejected_everywhere(runs[0])
+    )
     if broken:
         return Attempt(RunStatus.ERROR, broken, tuple(runs))
     return Attempt(RunStatus.OK, "", tuple(runs))
+
+
+def _rejected_everywhere(run: Recording) -> str:
+    """Every pattern that ran failed on one ``ImproperlyConfigured``: Django rejected the
+    settings, and the column is broken, not a column of failures."""
+    ran = [row for row in run.tests.values() if row.outcome in _MEASURED]
+    if not ran or any(not row.exception.endswith("ImproperlyConfigured") for row in ran):
+        return ""
+    return f"Django rejects the record's settings in every pattern: {ran[0].message}"
 
 
 def merge_rows(old: dict[str, Row], new: dict[str, Row], *, complete: bool) -> dict[str, Row]:

@@ -1,10 +1,13 @@
 """Redis: a whole database of its own for every run, leased from the server in ``REDIS_URL``.
 
 A key prefix would not keep two runs apart: django-redis' ``cache.clear()`` is ``FLUSHDB``.
-So each run leases a database number. The lease is a key in the base database (the one in
-``REDIS_URL``, which no run ever uses for sessions) holding ``host:pid:token``, with a short
-expiry that a heartbeat renews while the run lives. A lease whose process is gone (same
-host, pid not alive) is reclaimed at once; one from another host expires on its own.
+So each run leases a database number. The lease is a key in database 0 of the server
+(``LEASE_DB``, whatever database ``REDIS_URL`` names: two checkouts configured with ``…/0``
+and ``…/1`` share one set of leases, and never flush each other's) holding
+``host:pid:token``, with a short expiry that a heartbeat renews while the run lives.
+Neither database 0 nor the one in ``REDIS_URL`` is ever leased. A lease whose process is
+gone (same host, pid not alive) is reclaimed at once; one from another host expires on its
+own.
 
 The leased database is flushed before and after the run. A restart of the server during
 the run (its ``run_id`` changes) or the lease vanishing is ``ServiceLost``.
@@ -30,8 +33,9 @@ from session_matrix.services import (
     public_url,
 )
 
-__all__ = ["LEASE_PREFIX", "LEASE_SECONDS", "Redis", "with_db"]
+__all__ = ["LEASE_DB", "LEASE_PREFIX", "LEASE_SECONDS", "Redis", "with_db"]
 
+LEASE_DB = 0  # where every lease key lives, for every checkout using the server
 LEASE_PREFIX = "django-session-matrix:lease:"
 LEASE_SECONDS = 60
 _HEARTBEAT_SECONDS = 15
@@ -81,19 +85,20 @@ class _Lease:
             self.base.eval(_DELETE_IF, 1, self.key, self.value)
 
 
-def _take(base: Any, count: int, value: str) -> _Lease | None:
-    own = int(base.connection_pool.connection_kwargs.get("db") or 0)
+def _take(leases: Any, own: int, count: int, value: str) -> _Lease | None:
+    """Lease a free database other than ``own`` (the one in ``REDIS_URL``) and ``LEASE_DB``;
+    ``leases`` is the client of ``LEASE_DB``, where the lease keys live."""
     for db in range(count):
-        if db == own:
+        if db in (own, LEASE_DB):
             continue
         key = f"{LEASE_PREFIX}{db}"
-        if base.set(key, value, nx=True, ex=LEASE_SECONDS):
-            return _Lease(base, db, value)
-        holder = base.get(key)
+        if leases.set(key, value, nx=True, ex=LEASE_SECONDS):
+            return _Lease(leases, db, value)
+        holder = leases.get(key)
         if holder is not None and _holder_is_dead(holder):
-            base.eval(_DELETE_IF, 1, key, holder)
-            if base.set(key, value, nx=True, ex=LEASE_SECONDS):
-                return _Lease(base, db, value)
+            leases.eval(_DELETE_IF, 1, key, holder)
+            if leases.set(key, value, nx=True, ex=LEASE_SECONDS):
+                return _Lease(leases, db, value)
     return None
 
 
@@ -121,7 +126,12 @@ class Redis(EnvAddress):
                 count = int(str(base.config_get("databases").get("databases") or 16))
             except redis.RedisError:  # CONFIG may be disabled; 16 is Redis' default
                 count = 16
-            lease = _take(base, count, f"{platform.node()}:{os.getpid()}:{uuid.uuid4().hex}")
+            leases = redis.Redis.from_url(
+                with_db(url, LEASE_DB), socket_connect_timeout=2, socket_timeout=5
+            )
+            value = f"{platform.node()}:{os.getpid()}:{uuid.uuid4().hex}"
+            own = int(base.connection_pool.connection_kwargs.get("db") or 0)
+            lease = _take(leases, own, count, value)
         except (redis.RedisError, OSError, ValueError) as exc:
             msg = (
                 f"no Redis at {shown} ({type(exc).__name__}: {exc}); "
@@ -130,6 +140,7 @@ class Redis(EnvAddress):
             raise ServiceUnavailable(msg) from exc
         if lease is None:
             base.close()
+            leases.close()
             msg = f"no free Redis database at {shown}: other runs lease all of them; retry later"
             raise ServiceUnavailable(msg)
         private_url = with_db(url, lease.db)
@@ -171,6 +182,7 @@ class Redis(EnvAddress):
             lease.release()
             private.close()
             base.close()
+            leases.close()
 
 
 PROVIDER = Redis()
