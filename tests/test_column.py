@@ -651,9 +651,9 @@ def test_a_record_changed_during_the_run_leaves_its_outcomes_stale(
     record.write_text('extends = "db"\n')
     monkeypatch.setenv("SESSION_MATRIX_ENGINES_DIR", str(engines))
     marker = tmp_path / "started"
+    command = [sys.executable, "-m", "session_matrix.column", "--configuration", "db-fp"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "session_matrix.column", "--configuration", "db-fp"]
-        + ["--django", DJANGO, "--", "-k", "sleep"],
+        [*command, "--django", DJANGO, "--", "-k", "sleep"],
         cwd=ROOT,
         env=os.environ | {"SESSION_MATRIX_RESULTS": str(results_dir)} | started_env(marker),
         stdout=subprocess.PIPE,
