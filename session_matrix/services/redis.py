@@ -64,7 +64,7 @@ def _holder_is_dead(value: bytes) -> bool:
 def _expiry(client: Any) -> float:
     """The server's clock plus ``LEASE_SECONDS`` (one clock for every host)."""
     seconds, micros = client.time()
-    return float(seconds) + micros / 1e6 + LEASE_SECONDS
+    return float(seconds) + float(micros) / 1e6 + LEASE_SECONDS
 
 
 class _Lease:
