@@ -151,7 +151,8 @@ def _rejected(record: Record) -> Problem | None:
     except ImproperlyConfigured as exc:
         return Problem(
             BROKEN,
-            f"Django rejects the settings of {record.path}: {_first_line(exc)}; fix the setting",
+            f"Django rejects the settings of {record.path}: {_first_line(exc).rstrip('.')}; "
+            "fix the setting",
         )
     except Exception:  # a store that needs arguments, or a server: the patterns will say
         return None
