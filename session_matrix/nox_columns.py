@@ -64,8 +64,11 @@ def column_params() -> list[Any]:
     return params
 
 
-def _stop(django: str, configuration: str, status: RunStatus, reason: str) -> None:
-    """Record a run that never reached the runner; the column's earlier outcomes stay."""
+def _stop(
+    session: nox.Session, django: str, configuration: str, status: RunStatus, reason: str
+) -> None:
+    """Record a run that never reached the runner; the column's earlier outcomes stay. A
+    file that cannot be written fails the session in one line."""
     key = ColumnKey.of(configuration, django)
     try:
         with results_lock():  # read, merge and write as one: a column run beside us lands
@@ -75,7 +78,7 @@ def _stop(django: str, configuration: str, status: RunStatus, reason: str) -> No
             raw.last_run = last
             write_raw(raw, locked=True)
     except OSError as exc:
-        raise SystemExit(f"error: {cannot_write(raw_path(key.id), exc)}") from None
+        session.error(cannot_write(raw_path(key.id), exc))
 
 
 def _package(compiled: str, requires: tuple[str, ...]) -> str:
@@ -115,7 +118,7 @@ def _environment(
     """The interpreter of the column's environment; stops the session if there is none."""
     spec = env_spec(django, record, group)
     if isinstance(spec, str):
-        _stop(django, record.name, RunStatus.NOT_RUN, spec)
+        _stop(session, django, record.name, RunStatus.NOT_RUN, spec)
         session.skip(spec)
     assert isinstance(spec, envs.EnvSpec)
     try:
@@ -129,7 +132,7 @@ def _environment(
             why = because(
                 CellStatus.NOT_RUN, f"no Django {django} release on the package index ({first})"
             )
-            _stop(django, record.name, RunStatus.NOT_RUN, why)
+            _stop(session, django, record.name, RunStatus.NOT_RUN, why)
             session.skip(why)
         if record.requires:
             ok, compiled = envs.resolves(record.requires, spec.python)
@@ -143,10 +146,11 @@ def _environment(
             why = because(
                 CellStatus.UNAVAILABLE, f"{package} does not support Django {django} ({first})"
             )
-            _stop(django, record.name, RunStatus.UNAVAILABLE, why)
+            _stop(session, django, record.name, RunStatus.UNAVAILABLE, why)
             session.skip(why)
-        _stop(django, record.name, RunStatus.ERROR, f"installing Django {django} failed: {first}")
-        session.error(f"installing Django {django} failed: {first}")
+        failed = f"installing Django {django} failed: {first}"
+        _stop(session, django, record.name, RunStatus.ERROR, failed)
+        session.error(failed)
     raise AssertionError  # pragma: no cover - session.skip/error raise
 
 
