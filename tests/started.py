@@ -1,6 +1,8 @@
 """A pytest plugin the fault tests load into a column's pattern run, so that they act on an
 event rather than after a sleep: as each pattern's body starts, it writes the pattern's node
-id to the file ``SESSION_MATRIX_TEST_STARTED`` names (``started_env`` below sets both).
+id to the file ``SESSION_MATRIX_TEST_STARTED`` names (``started_env`` below sets both), then
+holds the pattern until the test says ``go`` (at most ``DEADLINE`` seconds). However busy the
+machine, the fault (a signal, a cut connection, an edit) lands inside a running pattern.
 """
 
 import os
@@ -11,10 +13,22 @@ STARTED_VAR = "SESSION_MATRIX_TEST_STARTED"
 DEADLINE = 120  # seconds: generous, so that a busy machine is only slower
 
 
+def _go(marker):
+    return Path(f"{marker}.go")
+
+
 def pytest_runtest_call(item):
     path = os.environ.get(STARTED_VAR)
     if path:
         Path(path).write_text(item.nodeid, encoding="utf-8")
+        end = time.monotonic() + DEADLINE
+        while not _go(path).exists() and time.monotonic() < end:
+            time.sleep(0.02)
+
+
+def go(marker):
+    """Let the held pattern (and every later one) run on."""
+    _go(marker).touch()
 
 
 def started_env(marker):

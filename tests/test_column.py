@@ -22,7 +22,7 @@ from session_matrix import column, pytest_run, selection, services
 from session_matrix.model import read_matrix, read_raw
 from session_matrix.services.redis import LEASE_PREFIX
 from tests.helpers import ROOT, row, snapshot
-from tests.started import DEADLINE, started_env, wait_for
+from tests.started import DEADLINE, go, started_env, wait_for
 
 DJANGO = ".".join(django.get_version().split(".")[:2])
 REDIS_RECORD = "cache"  # the default configuration of the cache engine
@@ -195,6 +195,7 @@ def test_a_restart_of_redis_during_the_run_is_a_broken_run(
     wait_for(marker, process)  # a pattern is running on the leased database
     private_redis.kill()
     private_redis.start()
+    go(marker)
     output = process.communicate(timeout=300)[0]
     assert process.returncode == 1, output[-2000:]
     after = raw(results_dir, REDIS_RECORD)
@@ -312,7 +313,7 @@ def test_an_interrupted_column_keeps_its_rows_and_releases_everything(
         private_redis,
         env | {"TMPDIR": str(tmp)} | started_env(marker),
     )
-    wait_for(marker, process)  # a pattern's body is running (it sleeps 1.2 s or more)
+    wait_for(marker, process)  # a pattern's body has started, and is held there
     process.send_signal(sig)
     output = process.communicate(timeout=60)[0]
     assert process.returncode == 130, output[-2000:]
@@ -455,15 +456,16 @@ def test_a_service_lost_during_the_run_is_a_broken_run_not_failures(
     process = _start(configuration, results_dir, "-k", "sleep", marker=marker)
     if service == "memcached":
         children = _children(process, {"python", "memcached"})
-        wait_for(marker, process)  # inside the first pattern's sleep
+        wait_for(marker, process)  # inside the first pattern
         os.kill(children["memcached"], signal.SIGKILL)
         expected = "memcached on port"
     else:
         database = _Database(service, _children(process, {"python"})["python"])
-        wait_for(marker, process)  # inside the first pattern's sleep
+        wait_for(marker, process)  # inside the first pattern, held there
         assert database.connections()
         database.cut()
         expected = "a service went away during the run"
+    go(marker)
     output = process.communicate(timeout=120)[0]
     assert process.returncode == 1, output[-2000:]
     after = raw(results_dir, configuration)
@@ -662,6 +664,7 @@ def test_a_record_changed_during_the_run_leaves_its_outcomes_stale(
     )
     wait_for(marker, process)
     record.write_text('extends = "db"\n# changed during the run\n')
+    go(marker)
     output = process.communicate(timeout=300)[0]
     assert process.returncode == 0, output[-2000:]
     assert "changed during the run" in output
