@@ -50,18 +50,17 @@ def _report(argv: list[str]) -> int:
         measured = report.load_profile(results)
         extra = {"profile": engine_profile.section(measured, matrix)} if measured else {}
         files = report.render(matrix, extra, measured)
-        new_readme = None
+        companions: list[paths.Companion] = []
         if not args.no_readme:
-            text = readme.splice(
-                args.readme.read_text(encoding="utf-8"), readme_block(matrix), args.readme
-            )
+            was = args.readme.read_text(encoding="utf-8")
+            text = readme.splice(was, readme_block(matrix), args.readme)
             if measured and readme.markers("profile")[0] in text:
                 summary = engine_profile.readme_summary(measured, matrix)
                 text = readme.splice(text, summary, args.readme, name="profile")
             if measured and readme.markers("needs")[0] in text:
                 grid = readme_grid(measured, matrix, pages_site())
                 text = readme.splice(text, grid, args.readme, name="needs")
-            new_readme = text
+            companions.append(paths.Companion(args.readme, text, was))
     except report.Refused as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -80,12 +79,16 @@ def _report(argv: list[str]) -> int:
         return 1
     for problem in skipped:
         print(f"warning: skipped (--allow-partial): {problem}", file=sys.stderr)
-    paths.publish(files, results)
-    if new_readme is not None:
-        paths.write_atomic(args.readme, new_readme)
+    try:
+        paths.publish(files, results, *companions)
+    except paths.PublishError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     for column in matrix.columns:
         if column.note:
             print(f"{column.id}: {column.note}")
+        if column.stale:
+            print(f"{column.id}: stale (the patterns, project or record changed since it ran)")
     print(
         f"{len(matrix.patterns)} patterns x {len(matrix.columns)} columns "
         f"({len(raws)} raw results) -> {results}/: {', '.join(files)}"

@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 import traceback
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,7 @@ from session_matrix import (
 )
 from session_matrix.fingerprint import fingerprint
 from session_matrix.model import (
+    RUN_ID_VAR,
     ColumnKey,
     GoodRun,
     LastRun,
@@ -63,9 +65,14 @@ from session_matrix.model import (
     write_raw,
 )
 from session_matrix.recorder import Recording
-from session_matrix.vocabulary import CellStatus, RunStatus, because
+from session_matrix.vocabulary import CellStatus, Outcome, RunStatus, because
 
-__all__ = ["Interrupted", "main", "merge_rows"]
+__all__ = ["Interrupted", "keep_measured", "main", "merge_rows"]
+
+CANNOT_RECORD = 3  # the run's raw file could not be written (nox fails the session)
+# A fingerprint that starts so matches no tree: the tree changed while the column ran.
+CHANGED_DURING_RUN = "changed-during-run:"
+_MEASURED = frozenset({Outcome.PASSED, Outcome.FAILED, Outcome.ERROR})
 
 
 class Interrupted(BaseException):
@@ -172,18 +179,57 @@ def _attempt(args: argparse.Namespace, record: records.Record, label: str) -> At
     if problem is not None:
         if problem["kind"] == preflight.INVALID:
             raise pytest_run.BadInput(problem["message"])
+        if problem["kind"] == preflight.BROKEN:
+            return Attempt(RunStatus.ERROR, problem["message"])
         return Attempt(RunStatus.UNAVAILABLE, problem["message"])
     for run in runs:
         run.services = versions | run.services
-    broken = lost or pytest_run.broken(tuple(runs), args.django, args.pytest_args)
+    broken = (
+        lost
+        or pytest_run.broken(tuple(runs), args.django, args.pytest_args)
+        or _rejected_everywhere(runs[0])
+    )
     if broken:
         return Attempt(RunStatus.ERROR, broken, tuple(runs))
     return Attempt(RunStatus.OK, "", tuple(runs))
 
 
+def _rejected_everywhere(run: Recording) -> str:
+    """Every pattern that ran failed on one ``ImproperlyConfigured``: Django rejected the
+    settings, and the column is broken, not a column of failures."""
+    ran = [row for row in run.tests.values() if row.outcome in _MEASURED]
+    if not ran or any(not row.exception.endswith("ImproperlyConfigured") for row in ran):
+        return ""
+    return f"Django rejects the record's settings in every pattern: {ran[0].message}"
+
+
 def merge_rows(old: dict[str, Row], new: dict[str, Row], *, complete: bool) -> dict[str, Row]:
     """A complete run's rows replace the column; a selection's replace only the rows it ran."""
     return dict(new) if complete else old | new
+
+
+def _measured(row: Row | None) -> bool:
+    return row is not None and row.outcome in _MEASURED
+
+
+def keep_measured(old: dict[str, Row], new: dict[str, Row], finished: str) -> dict[str, Row]:
+    """``new`` where a pattern that could not run here (no Chromium, no Playwright: *not
+    run*) keeps its earlier measured outcome, saying so in its reason: "last run <date>:
+    not run: no Chromium …; showing the result from <date>". A missing browser says nothing
+    about the idiom, so it never erases what a run that had one measured."""
+    kept = dict(new)
+    for node, row in new.items():
+        earlier = old.get(node)
+        if row.outcome != Outcome.NOT_RUN or earlier is None or not _measured(earlier):
+            continue
+        shown = Row(**{**earlier.__dict__, "runs": list(earlier.runs)})
+        own = "" if earlier.reason.startswith("last run ") else earlier.reason
+        shown.reason = (
+            f"last run {finished[:10]}: {row.reason}; showing the result from {earlier.at[:10]}"
+            + (f" ({own})" if own else "")
+        )
+        kept[node] = shown
+    return kept
 
 
 def _record(
@@ -193,11 +239,20 @@ def _record(
     args: argparse.Namespace,
     record: records.Record,
     timings: dict[str, float],
+    before: str,
     stamps: dict[str, str | None] | None = None,
 ) -> RawRecord:
+    """The column's new raw record: ``previous`` with this attempt laid over it. ``before``
+    is the fingerprint taken before the run started."""
     finished = now()
     last = LastRun(
-        attempt.status, attempt.reason, finished, list(args.pytest_args), args.seed, origin()
+        attempt.status,
+        attempt.reason,
+        finished,
+        list(args.pytest_args),
+        args.seed,
+        origin(),
+        run_id=_run_id(),
     )
     raw = previous or RawRecord(column=key, last_run=last)
     raw.last_run = last
@@ -217,14 +272,28 @@ def _record(
     complete = not selection.narrowing(args.pytest_args, paths.ROOT) and not any(
         run.partial for run in runs
     )
-    digest = fingerprint(record)
-    kept = [node for node in raw.tests if node not in rows] if not complete else []
-    merged = merge_rows(raw.tests, rows, complete=complete)
+    digest = before
+    changed = fingerprint(record) != before
+    if changed:
+        # What ran is neither the tree at the start nor the one now: never current.
+        digest = f"{CHANGED_DURING_RUN}{before}"
+        raw.last_run.reason = (
+            "the patterns, the project or the record changed during the run: its outcomes "
+            "are stale; run the column again"
+        )
+    merged = merge_rows(raw.tests, keep_measured(raw.tests, rows, finished), complete=complete)
+    older = any(row.at != finished for row in merged.values())
     # Kept rows whose cells' inputs are all unchanged (a staleness run) leave it current.
     current = stamps is not None and not staleness.stale(
         RawRecord(column=key, last_run=last, tests=merged), stamps
     )
-    if kept and raw.results is not None and raw.results.fingerprint != digest and not current:
+    if (
+        older
+        and raw.results is not None
+        and raw.results.fingerprint != before
+        and not changed
+        and not current
+    ):
         # Rows kept from a run of older patterns: the column stays stale until a full run.
         digest = raw.results.fingerprint
     raw.tests = merged
@@ -244,6 +313,11 @@ def _record(
         timings=timings,
     )
     return raw
+
+
+def _run_id() -> str:
+    """This run's id: given by ``nox_columns`` (which reads the raw file back), else new."""
+    return os.environ.get(RUN_ID_VAR) or uuid.uuid4().hex
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -292,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with _signals():
         try:
-            previous = previous_raw(key, results)
+            before = fingerprint(record)
             # The cells' inputs as the run starts (this interpreter's environment).
             stamps = staleness.current(record, Path(sys.prefix))
             run_started = time.perf_counter()
@@ -305,23 +379,67 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             except Exception as exc:  # a crash of the harness is the column's error
                 traceback.print_exc()
-                attempt = Attempt(
-                    RunStatus.ERROR, f"the harness crashed: {type(exc).__name__}: {exc}"
-                )
+                attempt = Attempt(RunStatus.ERROR, _crash(exc))
             timings = {
                 "setup": round(started - nox_started, 3),
                 "run": time.perf_counter() - run_started,
                 "total": round(time.time() - nox_started, 3),
             }
-            raw = _record(key, previous, attempt, args, record, timings, stamps)
-            path = write_raw(raw, results)
+            raw, path = _write(key, results, attempt, args, record, timings, before, stamps)
         except (KeyboardInterrupt, Interrupted):
             print(f"{key.id}: interrupted; {paths.raw_path(key.id, results)} left as it was")
             return 130
+        except CannotRecord as exc:
+            print(f"error: {key.id}: {exc}", file=sys.stderr)
+            return CANNOT_RECORD
     shown = path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path
     print(f"{key.id}: {_summary(raw)} in {time.time() - nox_started:.1f}s -> {shown}")
+    if raw.results is not None and raw.results.fingerprint.startswith(CHANGED_DURING_RUN):
+        print(f"warning: {key.id}: {raw.last_run.reason}", file=sys.stderr)
     status = raw.last_run.status
     return {RunStatus.ERROR: 1, RunStatus.INTERRUPTED: 130}.get(status, 0)
+
+
+class CannotRecord(Exception):
+    """The run's raw file could not be written: the run is lost, and says so."""
+
+
+def _crash(exc: BaseException) -> str:
+    return f"the harness crashed: {type(exc).__name__}: {exc}"
+
+
+def _write(
+    key: ColumnKey,
+    results: Path,
+    attempt: Attempt,
+    args: argparse.Namespace,
+    record: records.Record,
+    timings: dict[str, float],
+    before: str,
+    stamps: dict[str, str | None] | None = None,
+) -> tuple[RawRecord, Path]:
+    """Read the column's raw file, lay this attempt over it and write it back, under one
+    lock: two selections of one column at once both land. A crash while building the record
+    is the column's error; a file that cannot be written is ``CannotRecord``."""
+    path = paths.raw_path(key.id, results)
+    try:
+        with paths.results_lock(results):
+            previous = previous_raw(key, results)
+            try:
+                raw = _record(key, previous, attempt, args, record, dict(timings), before, stamps)
+            except Exception as exc:
+                traceback.print_exc()
+                failed = Attempt(RunStatus.ERROR, _crash(exc))
+                raw = _record(key, previous_raw(key, results), failed, args, record, {}, before)
+            try:
+                write_raw(raw, results, locked=True)
+            except schemas.InvalidInput as exc:  # what we built is not a raw file: a bug
+                failed = Attempt(RunStatus.ERROR, _crash(exc))
+                raw = _record(key, previous_raw(key, results), failed, args, record, {}, before)
+                write_raw(raw, results, locked=True)
+    except OSError as exc:
+        raise CannotRecord(paths.cannot_write(path, exc)) from exc
+    return raw, path
 
 
 if __name__ == "__main__":

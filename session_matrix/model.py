@@ -16,6 +16,7 @@ Raw files are validated against ``schemas/raw.schema.json`` before they become a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -32,6 +33,7 @@ from session_matrix.vocabulary import CellStatus, Outcome, RunStatus, Verdict
 __all__ = [
     "MATRIX_FORMAT",
     "RAW_FORMAT",
+    "RUN_ID_VAR",
     "Cell",
     "Column",
     "ColumnKey",
@@ -57,6 +59,7 @@ __all__ = [
 ]
 
 RAW_FORMAT = 2
+RUN_ID_VAR = "SESSION_MATRIX_RUN_ID"  # the id nox gives a column run, and reads back
 MATRIX_FORMAT = 2
 
 
@@ -149,6 +152,7 @@ class LastRun:
     selection: list[str] = field(default_factory=list)
     seed: int | None = None
     origin: dict[str, str] = field(default_factory=dict)
+    run_id: str = ""  # which run wrote it (the column runner's; nox reads it back)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LastRun:
@@ -238,12 +242,13 @@ def previous_raw(key: ColumnKey, results: Path | None = None) -> RawRecord | Non
         return None
 
 
-def write_raw(record: RawRecord, results: Path | None = None) -> Path:
-    """Write one raw file atomically, under the results lock (never during a publish)."""
+def write_raw(record: RawRecord, results: Path | None = None, *, locked: bool = False) -> Path:
+    """Write one raw file atomically, under the results lock (never during a publish);
+    ``locked``: the caller holds it already (it read the file it now replaces)."""
     path = paths.raw_path(record.column.id, results)
     text = to_json(record)
     schemas.validate(json.loads(text), "raw", path)
-    with paths.results_lock(results):
+    with contextlib.nullcontext() if locked else paths.results_lock(results):
         paths.write_atomic(path, text)
     return path
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from session_matrix import config, envs, interpreters, records, rerun, schemas
 from session_matrix.model import (
+    RUN_ID_VAR,
     ColumnKey,
     LastRun,
     RawRecord,
@@ -25,7 +27,7 @@ from session_matrix.model import (
     read_raw,
     write_raw,
 )
-from session_matrix.paths import raw_path
+from session_matrix.paths import cannot_write, raw_path, results_lock
 from session_matrix.vocabulary import CellStatus, RunStatus, Support, because
 
 if TYPE_CHECKING:
@@ -74,14 +76,21 @@ def column_params() -> list[Any]:
     return params
 
 
-def _stop(django: str, configuration: str, status: RunStatus, reason: str) -> None:
-    """Record a run that never reached the runner; the column's earlier outcomes stay."""
+def _stop(
+    session: nox.Session, django: str, configuration: str, status: RunStatus, reason: str
+) -> None:
+    """Record a run that never reached the runner; the column's earlier outcomes stay. A
+    file that cannot be written fails the session in one line."""
     key = ColumnKey.of(configuration, django)
-    previous = previous_raw(key)
-    last = LastRun(status, reason, now(), [], None, origin())
-    raw = previous or RawRecord(column=key, last_run=last)
-    raw.last_run = last
-    write_raw(raw)
+    try:
+        with results_lock():  # read, merge and write as one: a column run beside us lands
+            previous = previous_raw(key)
+            last = LastRun(status, reason, now(), [], None, origin())
+            raw = previous or RawRecord(column=key, last_run=last)
+            raw.last_run = last
+            write_raw(raw, locked=True)
+    except OSError as exc:
+        session.error(cannot_write(raw_path(key.id), exc))
 
 
 def _package(compiled: str, requires: tuple[str, ...]) -> str:
@@ -131,7 +140,7 @@ def _environment(
     """The interpreter of the column's environment; stops the session if there is none."""
     spec = env_spec(django, record, group)
     if isinstance(spec, str):
-        _stop(django, record.name, RunStatus.NOT_RUN, spec)
+        _stop(session, django, record.name, RunStatus.NOT_RUN, spec)
         session.skip(spec)
     assert isinstance(spec, envs.EnvSpec)
     try:
@@ -145,7 +154,7 @@ def _environment(
             why = because(
                 CellStatus.NOT_RUN, f"no Django {django} release on the package index ({first})"
             )
-            _stop(django, record.name, RunStatus.NOT_RUN, why)
+            _stop(session, django, record.name, RunStatus.NOT_RUN, why)
             session.skip(why)
         if record.requires:
             ok, compiled = envs.resolves(record.requires, spec.python)
@@ -161,15 +170,16 @@ def _environment(
                 # (pylibmc without libmemcached's headers): not run here, not Django's doing.
                 error = _build_error(lines) or first
                 why = because(CellStatus.NOT_RUN, f"{package} did not build here ({error})")
-                _stop(django, record.name, RunStatus.NOT_RUN, why)
+                _stop(session, django, record.name, RunStatus.NOT_RUN, why)
                 session.skip(why)
             why = because(
                 CellStatus.UNAVAILABLE, f"{package} does not support Django {django} ({first})"
             )
-            _stop(django, record.name, RunStatus.UNAVAILABLE, why)
+            _stop(session, django, record.name, RunStatus.UNAVAILABLE, why)
             session.skip(why)
-        _stop(django, record.name, RunStatus.ERROR, f"installing Django {django} failed: {first}")
-        session.error(f"installing Django {django} failed: {first}")
+        failed = f"installing Django {django} failed: {first}"
+        _stop(session, django, record.name, RunStatus.ERROR, failed)
+        session.error(failed)
     raise AssertionError  # pragma: no cover - session.skip/error raise
 
 
@@ -189,6 +199,7 @@ def run_column(session: nox.Session, django: str, configuration: str, group: lis
     if todo.message:
         session.log(todo.message)
     python = _environment(session, django, record, group)
+    run_id = uuid.uuid4().hex  # the raw file read back below must be this run's
     # 0: outcomes or a stated not-run; 1: the run broke (written, and failed below);
     # 2 (bad input, nothing written) and 130 (interrupted) fail the session here.
     session.run(
@@ -202,7 +213,11 @@ def run_column(session: nox.Session, django: str, configuration: str, group: lis
         "--",
         *(todo.args or []),
         # Let Python cache the project's bytecode: a column starts twice as fast.
-        env={"SESSION_MATRIX_T0": str(started), "PYTHONDONTWRITEBYTECODE": None},
+        env={
+            "SESSION_MATRIX_T0": str(started),
+            "PYTHONDONTWRITEBYTECODE": None,
+            RUN_ID_VAR: run_id,
+        },
         external=True,
         success_codes=[0, 1],
         # Interrupted, the column releases its services and records it: wait for that
@@ -212,7 +227,15 @@ def run_column(session: nox.Session, django: str, configuration: str, group: lis
     record_path = raw_path(column_id(configuration, django))
     if not record_path.exists():
         session.error(f"no raw result at {record_path}")
-    raw = read_raw(record_path)
+    try:
+        raw = read_raw(record_path)
+    except schemas.InvalidInput as exc:
+        session.error(str(exc))
+    if raw.last_run.run_id != run_id:
+        session.error(
+            f"{record_path} is not this run's (an earlier run wrote it): this run recorded "
+            "nothing; see the error above"
+        )
     if raw.last_run.status == RunStatus.ERROR:
         session.error(raw.last_run.reason)
     if raw.last_run.status in (RunStatus.NOT_RUN, RunStatus.UNAVAILABLE):

@@ -7,6 +7,10 @@ A path that does not import is one of two things:
   <version> does not support Django X (<the error's first line>)``;
 - a bad record: anything else (a typo in ``SESSION_ENGINE``): one line naming the record.
 
+Settings that Django rejects once a session store starts (``ImproperlyConfigured``: the
+file engine's folder does not exist) make a *broken* column with Django's message, never a
+column of failures.
+
 The recorder runs ``check`` once Django is set up, before any pattern. When Django cannot
 even be set up (an app in ``INSTALLED_APPS`` does not import), the column runner asks
 ``python -m session_matrix.preflight <configuration>`` to say why.
@@ -27,10 +31,11 @@ from typing import Any
 from session_matrix.records import Record, requirement_name
 from session_matrix.vocabulary import CellStatus, RunStatus, because
 
-__all__ = ["INVALID", "UNAVAILABLE", "Problem", "check", "dotted_paths", "main"]
+__all__ = ["BROKEN", "INVALID", "UNAVAILABLE", "Problem", "check", "dotted_paths", "main"]
 
-# A Problem's kind: the column is not available here, or the record is wrong.
-UNAVAILABLE, INVALID = RunStatus.UNAVAILABLE.value, "invalid"
+# A Problem's kind: the column is not available here, the record is wrong (nothing is
+# written), or Django rejects the record's settings as it starts (a broken column).
+UNAVAILABLE, INVALID, BROKEN = RunStatus.UNAVAILABLE.value, "invalid", RunStatus.ERROR.value
 
 
 @dataclass
@@ -134,14 +139,35 @@ def _problem(record: Record, where: str, path: str, exc: BaseException) -> Probl
     )
 
 
+def _rejected(record: Record) -> Problem | None:
+    """Whether Django rejects the settings when a session store starts (the file engine's
+    ``SESSION_FILE_PATH`` names no folder): every pattern would fail with the same
+    ``ImproperlyConfigured``, which says nothing about the idioms."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        importlib.import_module(settings.SESSION_ENGINE).SessionStore()
+    except ImproperlyConfigured as exc:
+        return Problem(
+            BROKEN,
+            f"Django rejects the settings of {record.path}: {_first_line(exc).rstrip('.')}; "
+            "fix the setting",
+        )
+    except Exception:  # a store that needs arguments, or a server: the patterns will say
+        return None
+    return None
+
+
 def check(record: Record) -> Problem | None:
-    """The first path of ``record`` that does not import, as a ``Problem``; None if all do."""
+    """The first path of ``record`` that does not import, or the settings Django rejects
+    as a session store starts, as a ``Problem``; None if all is well."""
     for where, path in dotted_paths(record):
         try:
             _import(path)
         except Exception as exc:
             return _problem(record, where, path, exc)
-    return None
+    return _rejected(record)
 
 
 def main(argv: list[str] | None = None) -> int:

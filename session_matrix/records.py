@@ -38,6 +38,10 @@ __all__ = [
 ]
 
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+_NAME = re.compile(r"[a-z0-9_]+(-[a-z0-9_]+)*")  # a column id, a nox session, a file name
+# Settings that name a folder or file: only a run's own folder may be written to.
+_PATH_SUFFIXES = ("_PATH", "_ROOT", "_DIR")
+_IN_MEMORY = ":memory:"
 
 
 @dataclass(frozen=True)
@@ -170,8 +174,56 @@ def _resolve(name: str, files: dict[str, Path], chain: tuple[str, ...] = ()) -> 
     )
 
 
+def _path_settings(settings: dict[str, Any]) -> list[tuple[str, Any]]:
+    """``(where, value)`` for every setting that names a path Django writes to: the file
+    engine's folder, a file-based cache, a SQLite database, any ``*_PATH``/``_ROOT``/``_DIR``."""
+    found = [(f"settings.{k}", v) for k, v in settings.items() if k.endswith(_PATH_SUFFIXES)]
+    for alias, cache in settings.get("CACHES", {}).items():
+        if isinstance(cache, dict) and "filebased" in str(cache.get("BACKEND", "")).lower():
+            found.append((f"settings.CACHES.{alias}.LOCATION", cache.get("LOCATION")))
+    for alias, database in settings.get("DATABASES", {}).items():
+        if not isinstance(database, dict) or "sqlite" not in database.get("ENGINE", "sqlite3"):
+            continue
+        found.append((f"settings.DATABASES.{alias}.NAME", database.get("NAME")))
+        test = database.get("TEST")
+        if isinstance(test, dict):
+            found.append((f"settings.DATABASES.{alias}.TEST.NAME", test.get("NAME")))
+    return [(where, value) for where, value in found if value is not None]
+
+
+def _own_path(value: Any, owned: tuple[str, ...]) -> bool:
+    """A path inside a folder a provider makes and removes per run (``{file_dir}``)."""
+    if not isinstance(value, str):
+        return False
+    if value == _IN_MEMORY:
+        return True
+    for placeholder in owned:
+        head = f"{{{placeholder}}}"
+        if value == head or (value.startswith(f"{head}/") and ".." not in value.split("/")):
+            return True
+    return False
+
+
+def _check_paths(record: Record) -> None:
+    owned = services.registry()["files"].placeholders
+    for where, value in _path_settings(record.settings):
+        if not _own_path(value, owned):
+            folder = "".join(f"{{{p}}}" for p in owned)
+            msg = (
+                f"{record.path}: {where} = {value!r} is a path outside the run's own folder; "
+                f'use {folder} (made and removed per run, needs "files"), e.g. "{folder}/sessions"'
+            )
+            raise schemas.InvalidInput(msg)
+
+
 def _check(record: Record) -> Record:
     where = record.path
+    if not _NAME.fullmatch(record.name):
+        msg = (
+            f"{where}: {record.name!r} is not a record name: use lowercase letters, digits, "
+            "'_' and single '-' (rename the file)"
+        )
+        raise schemas.InvalidInput(msg)
     if "SESSION_ENGINE" not in record.settings:
         msg = f"{where}: settings.SESSION_ENGINE is missing; name a session engine (or extend one)"
         raise schemas.InvalidInput(msg)
@@ -196,6 +248,7 @@ def _check(record: Record) -> Record:
         if service not in record.needs and not providers[service].optional:
             msg = f'{where}: {{{placeholder}}} is filled by {service}: add "{service}" to needs'
             raise schemas.InvalidInput(msg)
+    _check_paths(record)
     return record
 
 

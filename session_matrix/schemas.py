@@ -55,6 +55,10 @@ def validate(data: Any, name: str, source: Path | str) -> None:
     error = best_match(validator.iter_errors(data))
     if error is not None:
         message = " ".join(error.message.split())
+        if error.validator == "maxLength":  # the message would open with the whole value
+            message = (
+                f"too long: {len(error.instance)} characters, at most {error.validator_value}"
+            )
         if len(message) > 200:
             message = message[:199] + "…"
         msg = f"{source}: {_where(error)}: {message}"

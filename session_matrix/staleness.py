@@ -34,7 +34,16 @@ from session_matrix.model import RawRecord, Row
 from session_matrix.paths import PACKAGE, PATTERNS_DIR, ROOT
 from session_matrix.records import Record
 
-__all__ = ["BROWSER_FIXTURE", "HARNESS", "PatternCode", "current", "environment", "pattern_codes", "stale", "stamp"]
+__all__ = [
+    "BROWSER_FIXTURE",
+    "HARNESS",
+    "PatternCode",
+    "current",
+    "environment",
+    "pattern_codes",
+    "stale",
+    "stamp",
+]
 
 HARNESS = ("recorder.py", "overlay.py", "pytest_run.py")
 BROWSER_FIXTURE = "page"  # matrix_tests/conftest.py: a pattern taking it uses Chromium

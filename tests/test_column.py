@@ -7,6 +7,7 @@ Django, with a private redis-server that a test may kill, and real signals.
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,9 +19,10 @@ import pytest
 import redis
 
 from session_matrix import column, pytest_run, selection, services
-from session_matrix.model import read_raw
+from session_matrix.model import read_matrix, read_raw
 from session_matrix.services.redis import LEASE_PREFIX
 from tests.helpers import ROOT, row, snapshot
+from tests.started import DEADLINE, go, started_env, wait_for
 
 DJANGO = ".".join(django.get_version().split(".")[:2])
 REDIS_RECORD = "cache"  # the default configuration of the cache engine
@@ -135,7 +137,7 @@ def start_leased(pytest_args, results, redis_server, env):
         text=True,
     )
     base = redis.Redis.from_url(redis_server.url)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + DEADLINE
     while not base.keys(f"{LEASE_PREFIX}*"):
         assert time.monotonic() < deadline
         assert process.poll() is None
@@ -184,12 +186,18 @@ def test_a_column_that_cannot_run_keeps_its_good_results(
     assert after.results == before.results
 
 
-def test_a_restart_of_redis_during_the_run_is_a_broken_run(good_cache, results_dir, private_redis):
+def test_a_restart_of_redis_during_the_run_is_a_broken_run(
+    good_cache, results_dir, private_redis, tmp_path
+):
     before, env = good_cache
-    process, _ = start_leased(["-k", "naive or colour"], results_dir, private_redis, env)
+    marker = tmp_path / "started"
+    process, _ = start_leased(
+        ["-k", "sleep"], results_dir, private_redis, env | started_env(marker)
+    )
+    wait_for(marker, process)  # a pattern is running on the leased database
     private_redis.kill()
-    time.sleep(0.5)
     private_redis.start()
+    go(marker)
     output = process.communicate(timeout=300)[0]
     assert process.returncode == 1, output[-2000:]
     after = raw(results_dir, REDIS_RECORD)
@@ -301,10 +309,14 @@ def test_an_interrupted_column_keeps_its_rows_and_releases_everything(
     before, env = good_cache
     tmp = tmp_path / "tmp"
     tmp.mkdir()
+    marker = tmp_path / "started"
     process, base = start_leased(
-        ["-k", "sleep"], results_dir, private_redis, env | {"TMPDIR": str(tmp)}
+        ["-k", "sleep"],
+        results_dir,
+        private_redis,
+        env | {"TMPDIR": str(tmp)} | started_env(marker),
     )
-    time.sleep(1.0)  # pytest is running the patterns now
+    wait_for(marker, process)  # a pattern's body has started, and is held there
     process.send_signal(sig)
     output = process.communicate(timeout=60)[0]
     assert process.returncode == 130, output[-2000:]
@@ -327,6 +339,7 @@ def _alive(pid):
 def test_a_column_killed_outright_takes_its_memcached_and_patterns_with_it(results_dir, tmp_path):
     """SIGKILL (the OOM killer) cannot be handled: the private memcached was left running
     for good, and pytest ran on against services nobody held any more."""
+    marker = tmp_path / "started"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -338,12 +351,12 @@ def test_a_column_killed_outright_takes_its_memcached_and_patterns_with_it(resul
             DJANGO,
         ],
         cwd=ROOT,
-        env=os.environ | {"SESSION_MATRIX_RESULTS": str(results_dir)},
+        env=os.environ | {"SESSION_MATRIX_RESULTS": str(results_dir)} | started_env(marker),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     children = _children(process, {"memcached", "python"})
-    time.sleep(1.0)  # the patterns are running
+    wait_for(marker, process)  # the patterns are running
     process.kill()
     process.wait()
     deadline = time.monotonic() + 10
@@ -355,7 +368,7 @@ def test_a_column_killed_outright_takes_its_memcached_and_patterns_with_it(resul
 def _children(process, names):
     """Once ``process`` runs a child of each name (``python`` is its pytest run, not the short
     ``python -c`` checks the runner makes first): name -> pid."""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + DEADLINE
     found = {}
     while not names <= set(found):
         assert time.monotonic() < deadline, found
@@ -374,12 +387,14 @@ def _children(process, names):
     return found
 
 
-def _start(configuration, results, *pytest_args):
+def _start(configuration, results, *pytest_args, marker=None):
     command = [sys.executable, "-m", "session_matrix.column", "--configuration", configuration]
     return subprocess.Popen(
         [*command, "--django", DJANGO, "--seed", "1", "--", *pytest_args],
         cwd=ROOT,
-        env=os.environ | {"SESSION_MATRIX_RESULTS": str(results)},
+        env=os.environ
+        | {"SESSION_MATRIX_RESULTS": str(results)}
+        | (started_env(marker) if marker else {}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -430,7 +445,9 @@ class _Database:
 
 
 @pytest.mark.parametrize("service", ["memcached", "postgres", "mysql"])
-def test_a_service_lost_during_the_run_is_a_broken_run_not_failures(results_dir, service):
+def test_a_service_lost_during_the_run_is_a_broken_run_not_failures(
+    results_dir, service, tmp_path
+):
     """A blink of the newer services: the column reads broken (its good rows kept), never
     a column of failures."""
     configuration = {"memcached": "cache-memcached", "postgres": "db-postgres"}.get(
@@ -438,21 +455,20 @@ def test_a_service_lost_during_the_run_is_a_broken_run_not_failures(results_dir,
     )
     run(configuration, "-k", "sleep", results=results_dir, check_code=0)
     before = raw(results_dir, configuration)
-    process = _start(configuration, results_dir, "-k", "sleep")
+    marker = tmp_path / "started"
+    process = _start(configuration, results_dir, "-k", "sleep", marker=marker)
     if service == "memcached":
         children = _children(process, {"python", "memcached"})
-        time.sleep(1.0)
+        wait_for(marker, process)  # inside the first pattern
         os.kill(children["memcached"], signal.SIGKILL)
         expected = "memcached on port"
     else:
         database = _Database(service, _children(process, {"python"})["python"])
-        deadline = time.monotonic() + 30
-        while not database.connections():
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        time.sleep(0.3)  # inside the first pattern's sleep
+        wait_for(marker, process)  # inside the first pattern, held there
+        assert database.connections()
         database.cut()
         expected = "a service went away during the run"
+    go(marker)
     output = process.communicate(timeout=120)[0]
     assert process.returncode == 1, output[-2000:]
     after = raw(results_dir, configuration)
@@ -462,21 +478,22 @@ def test_a_service_lost_during_the_run_is_a_broken_run_not_failures(results_dir,
 
 
 @pytest.mark.parametrize("service", ["memcached", "postgres", "mysql"])
-def test_an_interrupted_column_drops_its_test_database_and_stops_its_server(results_dir, service):
+def test_an_interrupted_column_drops_its_test_database_and_stops_its_server(
+    results_dir, service, tmp_path
+):
     configuration = {"memcached": "cache-memcached", "postgres": "db-postgres"}.get(
         service, "db-mariadb"
     )
-    process = _start(configuration, results_dir, "-k", "sleep")
+    marker = tmp_path / "started"
+    process = _start(configuration, results_dir, "-k", "sleep", marker=marker)
     names = {"python", "memcached"} if service == "memcached" else {"python"}
     children = _children(process, names)
     database = None
     if service != "memcached":
         database = _Database(service, children["python"])
-        deadline = time.monotonic() + 30
-        while not database.exists():
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-    time.sleep(0.5)
+    wait_for(marker, process)  # a pattern runs: the test database exists
+    if database is not None:
+        assert database.exists()
     process.send_signal(signal.SIGTERM)
     output = process.communicate(timeout=60)[0]
     assert process.returncode == 130, output[-2000:]
@@ -487,16 +504,17 @@ def test_an_interrupted_column_drops_its_test_database_and_stops_its_server(resu
 
 
 @pytest.mark.parametrize("service", ["postgres", "mysql"])
-def test_a_test_database_left_by_a_killed_column_is_dropped_by_the_next_run(results_dir, service):
+def test_a_test_database_left_by_a_killed_column_is_dropped_by_the_next_run(
+    results_dir, service, tmp_path
+):
     """SIGKILL gives the runner no chance to drop its test database; the next run on this
     host drops it, since the process its name records is gone."""
     configuration = {"postgres": "db-postgres"}.get(service, "db-mariadb")
-    process = _start(configuration, results_dir, "-k", "sleep")
+    marker = tmp_path / "started"
+    process = _start(configuration, results_dir, "-k", "sleep", marker=marker)
     database = _Database(service, _children(process, {"python"})["python"])
-    deadline = time.monotonic() + 30
-    while not database.exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_for(marker, process)  # a pattern runs: the test database exists
+    assert database.exists()
     process.kill()
     process.communicate(timeout=60)
     deadline = time.monotonic() + 10  # its pytest gets SIGTERM as the runner dies
@@ -506,3 +524,179 @@ def test_a_test_database_left_by_a_killed_column_is_dropped_by_the_next_run(resu
     assert database.exists(), "the killed column left nothing: this test proves nothing"
     with services.provision([service], f"{configuration}-dj{DJANGO}"):
         assert not database.exists(), f"{database.name} was not reclaimed"
+
+
+# ------------------------------------------------------------ never lost (issue 20)
+
+
+def test_a_pattern_not_run_keeps_its_earlier_measured_outcome():
+    old = {
+        "t.py::browser": row("failed", "AssertionError", "x", at="2026-11-30T10:00:00+00:00"),
+        "t.py::never": row("not_run", reason="not run: no Chromium"),
+    }
+    new = {
+        "t.py::browser": row("not_run", reason="not run: no Chromium at '/nowhere'"),
+        "t.py::never": row("not_run", reason="not run: no Chromium at '/nowhere'"),
+        "t.py::client": row(),
+    }
+    kept = column.keep_measured(old, new, "2026-12-04T21:00:00+00:00")
+    assert kept["t.py::browser"].outcome == "failed"
+    assert kept["t.py::browser"].exception == "AssertionError"
+    assert kept["t.py::browser"].at == old["t.py::browser"].at
+    assert kept["t.py::browser"].reason == (
+        "last run 2026-12-04: not run: no Chromium at '/nowhere'; "
+        "showing the result from 2026-11-30"
+    )
+    assert kept["t.py::never"] == new["t.py::never"], "nothing measured: nothing to keep"
+    assert kept["t.py::client"] == new["t.py::client"]
+
+
+def test_no_chromium_leaves_every_measured_browser_cell_in_place(results_dir, tmp_path):
+    """On a machine without Chromium, `uvx nox` turned 476 measured browser cells into ❔,
+    dropped two 🚫 verdicts and changed an advice count."""
+    browser = "matrix_tests/test_browser.py"
+    run("signed_cookies", browser, results=results_dir, check_code=0)
+    before = raw(results_dir, "signed_cookies")
+    measured = {n: r.outcome for n, r in before.tests.items() if r.outcome != "not_run"}
+    assert any(node.endswith("_in_browser") for node in measured), "Chromium ran nothing"
+    done = run(
+        "signed_cookies",
+        results=results_dir,
+        env={"CHROMIUM": str(tmp_path / "no-chromium"), "MEMCACHED": str(tmp_path / "none")},
+        check_code=0,
+    )
+    after = raw(results_dir, "signed_cookies")
+    assert after.last_run.status == "ok", done.stderr[-2000:]
+    for node, outcome in measured.items():
+        assert after.tests[node].outcome == outcome, node
+        if node.endswith("_in_browser"):
+            assert after.tests[node].reason.startswith(
+                f"last run {after.last_run.finished[:10]}: not run: no Chromium"
+            )
+            assert f"showing the result from {before.last_run.finished[:10]}" in (
+                after.tests[node].reason
+            )
+    published = results_dir / "published"
+    (published / "raw").mkdir(parents=True)
+    shutil.copy(results_dir / "raw" / f"signed_cookies-dj{DJANGO}.json", published / "raw")
+    done = subprocess.run(
+        [sys.executable, "-m", "session_matrix", "report", "--no-readme"],
+        cwd=ROOT,
+        env=os.environ | {"SESSION_MATRIX_RESULTS": str(published)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    matrix = read_matrix(published / "matrix.json")
+    shown = f"signed_cookies-dj{DJANGO}"
+    for node, outcome in measured.items():
+        assert matrix.cells[node][shown].status == outcome, node
+
+
+@pytest.mark.parametrize("how", ["immutable", "full disk"])
+def test_a_run_that_cannot_write_its_raw_file_is_an_error_not_the_old_file(
+    results_dir, tmp_path, how
+):
+    """`chattr -R +i results` or a full disk: the runner exited 0 and nox read the previous
+    run's file, status ok, as this run's."""
+    run("db", "-k", "naive", results=results_dir, check_code=0)
+    results = results_dir
+    if how == "immutable":
+        if subprocess.run(["chattr", "-R", "+i", str(results)], check=False).returncode:
+            pytest.skip("chattr +i is not possible here (needs root and ext4/xfs)")
+        undo = ["chattr", "-R", "-i", str(results)]
+    else:
+        results = tmp_path / "small"
+        results.mkdir()
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(results)], check=False
+        )
+        if mounted.returncode:
+            pytest.skip("mounting a small tmpfs is not possible here (needs root)")
+        undo = ["umount", str(results)]
+        shutil.copytree(results_dir, results, dirs_exist_ok=True)
+        free = os.statvfs(results)
+        (results / "filler").write_bytes(b"\0" * (free.f_bavail * free.f_frsize - 2048))
+    try:
+        before = snapshot(results)
+        done = run("db", "-k", "naive or update", results=results)
+        after = snapshot(results)
+    finally:
+        subprocess.run(undo, check=True)
+    assert done.returncode == column.CANNOT_RECORD, done.stdout[-2000:] + done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"error: db-dj{DJANGO}: cannot write ")
+    fix = "make it writable" if how == "immutable" else "free some space"
+    assert fix in lines[0]
+    assert after == before, "the previous file is left as it was"
+
+
+def test_two_selections_of_one_column_at_once_both_land(results_dir):
+    """`-- -m auth` and `-- -m expiry` at once: each read the raw file at its start, outside
+    the lock, and the later write dropped the other's rows."""
+    first = _start("db", results_dir, "-m", "auth")
+    second = _start("db", results_dir, "-m", "expiry")
+    outputs = [first.communicate(timeout=300)[0], second.communicate(timeout=300)[0]]
+    assert [first.returncode, second.returncode] == [0, 0], outputs
+    tests = raw(results_dir, "db").tests
+    assert any(node.startswith("matrix_tests/test_auth.py::") for node in tests)
+    assert any(node.startswith("matrix_tests/test_expiry.py::") for node in tests)
+
+
+def test_a_record_changed_during_the_run_leaves_its_outcomes_stale(
+    results_dir, tmp_path, monkeypatch
+):
+    """The fingerprint was taken as the run ended: a `git stash` or `git pull` during the run
+    published the outcomes of a tree that no longer exists as current."""
+    engines = tmp_path / "engines"
+    engines.mkdir()
+    record = engines / "db-fp.toml"
+    record.write_text('extends = "db"\n')
+    monkeypatch.setenv("SESSION_MATRIX_ENGINES_DIR", str(engines))
+    marker = tmp_path / "started"
+    command = [sys.executable, "-m", "session_matrix.column", "--configuration", "db-fp"]
+    process = subprocess.Popen(
+        [*command, "--django", DJANGO, "--", "-k", "sleep"],
+        cwd=ROOT,
+        env=os.environ | {"SESSION_MATRIX_RESULTS": str(results_dir)} | started_env(marker),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    wait_for(marker, process)
+    record.write_text('extends = "db"\n# changed during the run\n')
+    go(marker)
+    output = process.communicate(timeout=300)[0]
+    assert process.returncode == 0, output[-2000:]
+    assert "changed during the run" in output
+    after = raw(results_dir, "db-fp")
+    assert after.results.fingerprint.startswith(column.CHANGED_DURING_RUN)
+    from session_matrix import records
+    from session_matrix.fingerprint import fingerprint
+
+    assert after.results.fingerprint != fingerprint(records.load("db-fp")), "reads stale"
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ('SESSION_FILE_PATH = "{file_dir}/missing"', "ImproperlyConfigured"),
+    ],
+)
+def test_settings_django_rejects_make_a_broken_column_not_failures(
+    results_dir, tmp_path, monkeypatch, setting, expected
+):
+    """SESSION_FILE_PATH naming a missing folder was status ok with 12 ❌
+    ImproperlyConfigured outcomes."""
+    engines = tmp_path / "engines"
+    engines.mkdir()
+    (engines / "file-missing.toml").write_text(f'extends = "file"\n[settings]\n{setting}\n')
+    env = {"SESSION_MATRIX_ENGINES_DIR": str(engines)}
+    done = run("file-missing", "-m", "auth", results=results_dir, env=env, check_code=1)
+    after = raw(results_dir, "file-missing")
+    assert after.last_run.status == "error"
+    assert expected in after.last_run.reason, after.last_run.reason
+    assert "Django rejects the settings" in after.last_run.reason
+    assert after.tests == {}, done.stdout[-2000:]

@@ -18,6 +18,7 @@ import redis
 from session_matrix.model import read_raw
 from session_matrix.services.redis import LEASE_PREFIX
 from tests.helpers import NEWEST, ROOT, nox
+from tests.started import started_env, wait_for
 
 pytestmark = pytest.mark.slow_harness
 
@@ -217,10 +218,13 @@ def test_sigterm_to_nox_is_an_interrupted_column_that_releases_its_lease(tmp_pat
     """`kill <nox>` (a cancelled CI job, `timeout`) once killed nox alone: the column ran on
     and recorded the broken pipe under it as a broken run ("pytest internal error")."""
     results = tmp_path / "results"
+    marker = tmp_path / "started"
     process = subprocess.Popen(
         [sys.executable, "-m", "nox", "-s", f"matrix(cache-dj{NEWEST})"],
         cwd=ROOT,
-        env=os.environ | {"SESSION_MATRIX_RESULTS": str(results), "REDIS_URL": private_redis.url},
+        env=os.environ
+        | {"SESSION_MATRIX_RESULTS": str(results), "REDIS_URL": private_redis.url}
+        | started_env(marker),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -231,7 +235,7 @@ def test_sigterm_to_nox_is_an_interrupted_column_that_releases_its_lease(tmp_pat
         assert process.poll() is None, process.communicate()[0][-3000:]
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    time.sleep(1.5)  # the patterns are running
+    wait_for(marker, process, deadline=600)  # the patterns are running
     process.send_signal(signal.SIGTERM)
     output = process.communicate(timeout=120)[0]
     assert process.returncode != 0, output[-3000:]

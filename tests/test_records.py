@@ -139,3 +139,63 @@ def test_the_configurations_listing_names_every_record_in_aligned_columns(capsys
     assert [line.split()[0] for line in lines] == [record.name for record in every]
     starts = {line.index(" default" if " default " in line else " variant of ") for line in lines}
     assert len(starts) == 1, lines
+
+
+_FILE = (
+    'description = "x"\nneeds = ["files"]\n[settings]\n'
+    'SESSION_ENGINE = "django.contrib.sessions.backends.file"\n'
+)
+
+
+@pytest.mark.parametrize("name", ["evil name", "évil-引擎", "Upper", "a--b", "-a"])
+def test_a_record_name_must_be_a_slug(tmp_path, name):
+    """`evil name` was listed by `nox -l`, ran every pattern, then died with a traceback."""
+    message = _bad(tmp_path, name, _FILE + 'SESSION_FILE_PATH = "{file_dir}"\n')
+    assert "is not a record name" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('description = "' + "x" * 10_000 + '"', "description"),
+        ('label = "' + "x" * 5_000 + '"', "label"),
+    ],
+)
+def test_text_fields_have_limits(tmp_path, text, expected):
+    """A 10 MB description grew the README to 5.3 MB and matrix.json to 34 MB."""
+    message = _bad(tmp_path, "long", text + '\n[settings]\nSESSION_ENGINE = "a.b"\n')
+    assert expected in message
+    assert "too long" in message
+    assert len(message) < 400
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'SESSION_FILE_PATH = "/"',
+        'SESSION_FILE_PATH = "../../etc"',
+        'SESSION_FILE_PATH = "{file_dir}/../.."',
+        'MEDIA_ROOT = "/tmp"',
+        "[settings.CACHES.default]\n"
+        'BACKEND = "django.core.cache.backends.filebased.FileBasedCache"\n'
+        'LOCATION = "/var/tmp/cache"',
+        '[settings.DATABASES.default.TEST]\nNAME = "/tmp/test.sqlite3"',
+    ],
+)
+def test_a_path_outside_the_runs_own_folder_is_refused(tmp_path, line):
+    """`SESSION_FILE_PATH = "/"` was accepted and left 110 session files in `/`."""
+    message = _bad(tmp_path, "paths", _FILE + line + "\n")
+    assert "is a path outside the run's own folder; use {file_dir}" in message
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'SESSION_FILE_PATH = "{file_dir}"',
+        'SESSION_FILE_PATH = "{file_dir}/sessions"',
+        '[settings.DATABASES.default.TEST]\nNAME = "{file_dir}/test.sqlite3"',
+    ],
+)
+def test_a_path_in_the_runs_own_folder_is_accepted(tmp_path, line):
+    (tmp_path / "paths.toml").write_text(_FILE + line + "\n")
+    assert records.load("paths", [tmp_path]).name == "paths"

@@ -1,11 +1,14 @@
 """The report refuses to publish from bad input, and publishes its files as one set."""
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -159,7 +162,7 @@ def test_publish_replaces_the_set_or_nothing(tmp_path):
     (target / "raw").mkdir(parents=True)
     (target / "raw" / "kept.json").write_text("{}")
     paths.publish({"a.txt": "1", "b.txt": "1"}, target)
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(paths.PublishError, match="Is a directory"):
         paths.publish({"a.txt": "2", "raw": "a file where a directory is"}, target)
     assert snapshot(target) == {"a.txt": b"1", "b.txt": b"1", "raw/kept.json": b"{}"}
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".results.")] == [
@@ -204,3 +207,72 @@ def test_the_published_matrix_is_valid_and_rebuilt_byte_for_byte(published):
     assert report(results, readme).returncode == 0
     assert _everything(results, readme) == first
     assert to_json  # the same writer made every file
+
+
+def test_leftovers_of_an_interrupted_publish_are_removed_by_the_next(published):
+    """Ctrl-C during the report left up to 80 `.results.new-*` folders, and nothing removed
+    them."""
+    results, readme = published
+    for name in (".results.new-abc", ".results.old-def"):
+        (results.parent / name / "raw").mkdir(parents=True)
+    (readme.parent / f".{readme.name}.x1.tmp").write_text("half")
+    done = report(results, readme)
+    assert done.returncode == 0, done.stderr
+    left = [p.name for p in results.parent.iterdir() if p.name.startswith(".results.")]
+    assert left == [".results.lock"]
+    assert not list(readme.parent.glob(f".{readme.name}.*.tmp"))
+
+
+def _open_files(pid):
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # closed while we look
+            found.add(str(fd.readlink()))
+    return found
+
+
+def test_a_readme_edited_while_the_report_runs_is_not_overwritten(published):
+    """A README edit made while the report publishes was overwritten silently (8 of 8)."""
+    results, readme = published
+    before = snapshot(results)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "session_matrix", "report", "--readme", str(readme)],
+        cwd=ROOT,
+        env=os.environ | {"SESSION_MATRIX_RESULTS": str(results)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Publishing starts by taking the results lock, long after the README was read: hold
+    # it, wait until the report opens the lock file to wait for it, then edit the README.
+    lock = results.parent / f".{results.name}.lock"
+    with paths.results_lock(results):
+        deadline = time.monotonic() + 120
+        while str(lock) not in _open_files(process.pid):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the report never came to publish"
+            time.sleep(0.01)
+        readme.write_text(readme.read_text() + "\nmy edit\n")
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert stderr.strip().count("\n") == 0, stderr
+    assert "changed since the report started" in stderr
+    assert readme.read_text().endswith("\nmy edit\n")
+    assert snapshot(results) == before
+
+
+def test_publishing_into_an_immutable_results_dir_is_one_line(published):
+    """A read-only results/ printed a 10 KB shutil.Error."""
+    results, readme = published
+    before = _everything(results, readme)
+    if subprocess.run(["chattr", "-R", "+i", str(results)], check=False).returncode:
+        pytest.skip("chattr +i is not possible here (needs root and ext4/xfs)")
+    try:
+        done = report(results, readme)
+    finally:
+        subprocess.run(["chattr", "-R", "-i", str(results)], check=True)
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+    assert done.stderr.startswith(f"error: nothing published: cannot write {results}")
+    assert "make it writable" in done.stderr
+    assert _everything(results, readme) == before

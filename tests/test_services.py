@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from session_matrix import services
-from session_matrix.services.redis import LEASE_PREFIX
+from session_matrix.services.redis import BASES_KEY, LEASE_PREFIX
 from tests.helpers import ROOT
 
 
@@ -305,3 +305,21 @@ def test_the_records_guide_names_every_provider_as_it_is():
         assert f"`{provider.env_var}`" in row, row
         assert f"`{provider.default}`" in row or not provider.default, row
         assert all(f"`{{{p}}}`" in row for p in provider.placeholders), row
+
+
+def test_checkouts_with_different_base_databases_share_their_leases(private_redis, monkeypatch):
+    """Leases lived in the base database: a checkout on …/0 and one on …/1 each leased
+    database 2, and flushed each other's sessions."""
+    from session_matrix.services.redis import with_db
+
+    monkeypatch.setenv("REDIS_URL", with_db(private_redis.url, 1))
+    with services.provision(["redis"], "one") as first:
+        monkeypatch.setenv("REDIS_URL", with_db(private_redis.url, 0))
+        with services.provision(["redis"], "zero") as second:
+            dbs = {given.values["redis_url"].rsplit("/", 1)[1] for given in (first, second)}
+            assert len(dbs) == 2, "two runs, two databases"
+            assert not dbs & {"0", "1"}, "no base database of a run in progress is leased"
+            leases = redis.Redis.from_url(with_db(private_redis.url, 0))
+            assert len(leases.keys(f"{LEASE_PREFIX}*")) == 2, "both leases in one place"
+    assert not leases.keys(f"{LEASE_PREFIX}*"), "both released"
+    assert not leases.zrange(BASES_KEY, 0, -1), "and their base databases"

@@ -146,8 +146,20 @@ def _version_cell(
     milliseconds (-1: did not run), exception, message, reason, phase, runs, stale]`` as
     numbers (statuses and texts by index), trailing zeros left off."""
     cell = matrix.cells[row.id][column.id]
-from session_matrix.render.needs import grid
-from session_matrix.vocabulary import DEPENDS, RAN_CELLS, CellStatus, Kind, Verdict, legend
+    ran = cell.status in RAN_CELLS
+    found = [
+        statuses.index(cell.status.value),
+        round(cell.duration * 1000) if ran else -1,
+        strings(cell.exception),
+        strings(cell.message),
+        strings(cell.reason),
+        strings("" if cell.phase in ("", "call") else cell.phase),
+        strings(", ".join(cell.runs) if len(cell.runs) > 1 else ""),
+        1 if column.stale else 0,
+    ]
+    while len(found) > 2 and found[-1] == 0:
+        found.pop()
+    return found
 
 
 def _config_cell(

@@ -1,10 +1,14 @@
 """Redis: a whole database of its own for every run, leased from the server in ``REDIS_URL``.
 
 A key prefix would not keep two runs apart: django-redis' ``cache.clear()`` is ``FLUSHDB``.
-So each run leases a database number. The lease is a key in the base database (the one in
-``REDIS_URL``, which no run ever uses for sessions) holding ``host:pid:token``, with a short
-expiry that a heartbeat renews while the run lives. A lease whose process is gone (same
-host, pid not alive) is reclaimed at once; one from another host expires on its own.
+So each run leases a database number. The lease is a key in database 0 of the server
+(``LEASE_DB``, whatever database ``REDIS_URL`` names: two checkouts configured with ``…/0``
+and ``…/1`` share one set of leases, and never flush each other's) holding
+``host:pid:token``, with a short expiry that a heartbeat renews while the run lives.
+Database 0 is never leased, nor the database in ``REDIS_URL`` of any run in progress (each
+run registers its own in ``BASES_KEY``, renewed by the same heartbeat). A lease whose process is
+gone (same host, pid not alive) is reclaimed at once; one from another host expires on its
+own.
 
 The leased database is flushed before and after the run. A restart of the server during
 the run (its ``run_id`` changes) or the lease vanishing is ``ServiceLost``.
@@ -30,9 +34,11 @@ from session_matrix.services import (
     public_url,
 )
 
-__all__ = ["LEASE_PREFIX", "LEASE_SECONDS", "Redis", "with_db"]
+__all__ = ["BASES_KEY", "LEASE_DB", "LEASE_PREFIX", "LEASE_SECONDS", "Redis", "with_db"]
 
+LEASE_DB = 0  # where every lease key lives, for every checkout using the server
 LEASE_PREFIX = "django-session-matrix:lease:"
+BASES_KEY = "django-session-matrix:bases"  # the base databases of the runs in progress
 LEASE_SECONDS = 60
 _HEARTBEAT_SECONDS = 15
 # Delete a lease only if it still holds the value we read (another run may have taken it).
@@ -55,11 +61,18 @@ def _holder_is_dead(value: bytes) -> bool:
     return pid_text.isdigit() and gone_from_this_host(host, int(pid_text))
 
 
-class _Lease:
-    """One leased database number, kept alive by a heartbeat until released."""
+def _expiry(client: Any) -> float:
+    """The server's clock plus ``LEASE_SECONDS`` (one clock for every host)."""
+    seconds, micros = client.time()
+    return float(seconds) + float(micros) / 1e6 + LEASE_SECONDS
 
-    def __init__(self, base: Any, db: int, value: str) -> None:
-        self.base, self.db, self.value = base, db, value
+
+class _Lease:
+    """One leased database number, and the run's base database registered as in use (a
+    member of ``BASES_KEY``), both kept alive by a heartbeat until released."""
+
+    def __init__(self, base: Any, db: int, value: str, registered: str) -> None:
+        self.base, self.db, self.value, self.registered = base, db, value, registered
         self.key = f"{LEASE_PREFIX}{db}"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"lease-{db}", daemon=True)
@@ -70,6 +83,7 @@ class _Lease:
             with contextlib.suppress(Exception):
                 if self.base.get(self.key) == self.value.encode():
                     self.base.expire(self.key, LEASE_SECONDS)
+                self.base.zadd(BASES_KEY, {self.registered: _expiry(self.base)})
 
     def held(self) -> bool:
         return bool(self.base.get(self.key) == self.value.encode())
@@ -79,21 +93,43 @@ class _Lease:
         self._thread.join(timeout=2)
         with contextlib.suppress(Exception):
             self.base.eval(_DELETE_IF, 1, self.key, self.value)
+            self.base.zrem(BASES_KEY, self.registered)
 
 
-def _take(base: Any, count: int, value: str) -> _Lease | None:
-    own = int(base.connection_pool.connection_kwargs.get("db") or 0)
+def _bases_in_use(leases: Any, own: int, value: str) -> tuple[set[int], str]:
+    """Register ``own`` as a base database in use; every base database in use (of any
+    checkout on this server) and our member of ``BASES_KEY``. Members of processes that are
+    gone, or not renewed, are dropped."""
+    registered = f"{own}:{value}"
+    expiry = _expiry(leases)
+    leases.zremrangebyscore(BASES_KEY, "-inf", expiry - LEASE_SECONDS)
+    leases.zadd(BASES_KEY, {registered: expiry})
+    bases = set()
+    for member in leases.zrange(BASES_KEY, 0, -1):
+        db_text, _, holder = member.decode(errors="replace").partition(":")
+        if _holder_is_dead(holder.encode()):
+            leases.zrem(BASES_KEY, member)
+        elif db_text.isdigit():
+            bases.add(int(db_text))
+    return bases, registered
+
+
+def _take(leases: Any, own: int, count: int, value: str) -> _Lease | None:
+    """Lease a free database other than ``LEASE_DB`` and any checkout's base database;
+    ``leases`` is the client of ``LEASE_DB``, where the lease keys live."""
+    bases, registered = _bases_in_use(leases, own, value)
     for db in range(count):
-        if db == own:
+        if db == LEASE_DB or db in bases:
             continue
         key = f"{LEASE_PREFIX}{db}"
-        if base.set(key, value, nx=True, ex=LEASE_SECONDS):
-            return _Lease(base, db, value)
-        holder = base.get(key)
+        if leases.set(key, value, nx=True, ex=LEASE_SECONDS):
+            return _Lease(leases, db, value, registered)
+        holder = leases.get(key)
         if holder is not None and _holder_is_dead(holder):
-            base.eval(_DELETE_IF, 1, key, holder)
-            if base.set(key, value, nx=True, ex=LEASE_SECONDS):
-                return _Lease(base, db, value)
+            leases.eval(_DELETE_IF, 1, key, holder)
+            if leases.set(key, value, nx=True, ex=LEASE_SECONDS):
+                return _Lease(leases, db, value, registered)
+    leases.zrem(BASES_KEY, registered)
     return None
 
 
@@ -121,7 +157,12 @@ class Redis(EnvAddress):
                 count = int(str(base.config_get("databases").get("databases") or 16))
             except redis.RedisError:  # CONFIG may be disabled; 16 is Redis' default
                 count = 16
-            lease = _take(base, count, f"{platform.node()}:{os.getpid()}:{uuid.uuid4().hex}")
+            leases = redis.Redis.from_url(
+                with_db(url, LEASE_DB), socket_connect_timeout=2, socket_timeout=5
+            )
+            value = f"{platform.node()}:{os.getpid()}:{uuid.uuid4().hex}"
+            own = int(base.connection_pool.connection_kwargs.get("db") or 0)
+            lease = _take(leases, own, count, value)
         except (redis.RedisError, OSError, ValueError) as exc:
             msg = (
                 f"no Redis at {shown} ({type(exc).__name__}: {exc}); "
@@ -130,6 +171,7 @@ class Redis(EnvAddress):
             raise ServiceUnavailable(msg) from exc
         if lease is None:
             base.close()
+            leases.close()
             msg = f"no free Redis database at {shown}: other runs lease all of them; retry later"
             raise ServiceUnavailable(msg)
         private_url = with_db(url, lease.db)
@@ -171,6 +213,7 @@ class Redis(EnvAddress):
             lease.release()
             private.close()
             base.close()
+            leases.close()
 
 
 PROVIDER = Redis()
