@@ -67,7 +67,14 @@ from session_matrix.model import (
 from session_matrix.recorder import Recording
 from session_matrix.vocabulary import CellStatus, Outcome, RunStatus, because
 
-__all__ = ["Interrupted", "keep_measured", "main", "merge_rows"]
+__all__ = [
+    "CANNOT_RECORD",
+    "CHANGED_DURING_RUN",
+    "Interrupted",
+    "keep_measured",
+    "main",
+    "merge_rows",
+]
 
 CANNOT_RECORD = 3  # the run's raw file could not be written (nox fails the session)
 # A fingerprint that starts so matches no tree: the tree changed while the column ran.
