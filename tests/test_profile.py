@@ -675,3 +675,27 @@ def test_a_line_names_a_tie_when_the_rounds_overlap():
     line = next(p for p in picks(document) if p.need == "Lowest cost per read")
     assert line.choose == [NAMES[0], NAMES[2]]
     assert f"a tie: the rounds of {NAMES[0]}, {NAMES[2]} overlap" in line.detail
+
+
+@pytest.mark.parametrize("alone", [False, True], ids=["into results", "--out"])
+def test_a_profile_that_cannot_be_written_fails_in_one_line(tmp_path, alone):
+    """An immutable results/ made the profile end in a traceback (shutil.Error or a bare
+    OSError) after a 20-minute run; the published file stays as it was."""
+    import subprocess
+
+    results = tmp_path / "results"
+    results.mkdir()
+    target = results / "profile.json"
+    target.write_text("{}\n")
+    if subprocess.run(["chattr", "-R", "+i", str(results)], check=False).returncode:
+        pytest.skip("chattr +i is not possible here (needs root and ext4/xfs)")
+    try:
+        with pytest.raises(orchestrate.Failed) as failed:
+            orchestrate.publish('{"measured": true}\n', target, alone=alone)
+    finally:
+        subprocess.run(["chattr", "-R", "-i", str(results)], check=True)
+    message = str(failed.value)
+    assert "\n" not in message
+    assert "cannot write" in message
+    assert "make it writable" in message or "run it again" in message
+    assert target.read_text() == "{}\n"

@@ -35,7 +35,16 @@ from session_matrix.profile.model import (
 from session_matrix.profile.processes import harness_env, spawn, stop
 from session_matrix.vocabulary import ProfileStatus
 
-__all__ = ["Failed", "build", "dependency_group", "environment", "main", "run", "summary_lines"]
+__all__ = [
+    "Failed",
+    "build",
+    "dependency_group",
+    "environment",
+    "main",
+    "publish",
+    "run",
+    "summary_lines",
+]
 
 FORMAT = 1
 
@@ -202,6 +211,23 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
     return lines
 
 
+def publish(text: str, target: Path, *, alone: bool = False) -> None:
+    """Write the profile (``alone``: that file only, as ``--out`` asks) or publish it into
+    ``results/`` with its schema as one set. A write that fails is ``Failed`` in one line
+    naming the path and the fix, never a traceback; nothing published changes."""
+    schema_text = (schemas.SCHEMAS / "profile.schema.json").read_text(encoding="utf-8")
+    try:
+        if alone:
+            paths.write_atomic(target, text)
+        else:
+            published = {"profile.json": text, "profile.schema.json": schema_text}
+            paths.publish(published, target.parent)
+    except paths.PublishError as exc:
+        raise Failed(f"nothing published: {exc}") from None
+    except OSError as exc:
+        raise Failed(paths.cannot_write(target, exc)) from None
+
+
 def run(
     matrix_group: Sequence[str],
     profile_group: Sequence[str],
@@ -250,11 +276,7 @@ def run(
     document = build(parts)
     target = args.out or paths.results_dir() / "profile.json"
     text = profile_text(document, target)
-    schema_text = (schemas.SCHEMAS / "profile.schema.json").read_text(encoding="utf-8")
-    if args.out:
-        paths.write_atomic(target, text)
-    else:
-        paths.publish({"profile.json": text, "profile.schema.json": schema_text}, target.parent)
+    publish(text, target, alone=bool(args.out))
     for line in summary_lines(document):
         log(line)
     ok = measured(document)
