@@ -699,3 +699,14 @@ def test_a_profile_that_cannot_be_written_fails_in_one_line(tmp_path, alone):
     assert "cannot write" in message
     assert "make it writable" in message or "run it again" in message
     assert target.read_text() == "{}\n"
+
+
+def test_the_printed_summary_keeps_a_space_before_a_figure_with_wrong_answers():
+    """'1939us x1.772666/s x0.78 3% wrong': a long throughput cell ran into the login one."""
+    document = sample_profile()
+    for workers in document["configurations"][NAMES[0]]["throughput"]["read_heavy"].values():
+        if isinstance(workers, dict):
+            workers.update(rps=26666.0, wrong=300, wrong_share=0.48)
+    row = next(line for line in orchestrate.summary_lines(document) if line.startswith(NAMES[0]))
+    assert " 26666/s x" in row
+    assert row.endswith("48% wrong")

@@ -205,7 +205,7 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
         wrong = f" {most[1]['wrong_share']:.0%} wrong" if most and most[1].get("wrong") else ""
         cells.append(f"{most[1]['rps']:.0f}/s x{most[1]['ratio']:.2f}{wrong}" if most else "-")
         lines.append(
-            f"{name:<24}" + "".join(f"{cell:>16}" for cell in cells[:3]) + f"{cells[3]:>20}"
+            f"{name:<24}" + "".join(f"{cell:>16}" for cell in cells[:3]) + f" {cells[3]:>19}"
         )
     lines.append("~ = noisy (spread of the rounds' medians above the stated bound)")
     return lines
