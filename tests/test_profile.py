@@ -257,13 +257,13 @@ def test_a_store_that_culled_sessions_is_not_the_smallest():
     culling["kept_newest"] = 300
     storage = next(p for p in picks(document) if p.need.startswith("Least server-side"))
     assert dict(storage.avoid)[NAMES[0]] == (
-        "keeps exactly 300 of 10,000 sessions: the newest visitors'"
+        "keeps exactly 300 of 10,000 sessions: those of the newest visitors"
     )
     culling["kept_newest"] = 103
     storage = next(p for p in picks(document) if p.need.startswith("Least server-side"))
     assert dict(storage.avoid)[NAMES[0]] == (
-        "keeps exactly 300 of 10,000 sessions, and only 103 of the newest 300 visitors': "
-        "culling takes any visitor, not the oldest"
+        "keeps exactly 300 of 10,000 sessions, and only 103 of the newest 300 visitors keep "
+        "theirs: culling takes any visitor, not the oldest"
     )
 
 

@@ -94,9 +94,9 @@ def culled(found: dict[str, Any]) -> str:
     if newest is None:
         return said
     if newest >= kept:
-        return f"{said}: the newest visitors'"
+        return f"{said}: those of the newest visitors"
     return (
-        f"{said}, and only {newest:,} of the newest {kept:,} visitors': "
+        f"{said}, and only {newest:,} of the newest {kept:,} visitors keep theirs: "
         "culling takes any visitor, not the oldest"
     )
 
