@@ -20,6 +20,15 @@ async def test_asession_aset_asave(async_client):
     """s = await async_client.asession(); await s.aset("foo", 2); await s.asave(); cookie update
 
     Expect: the view reads foo == 2.
+    Why: it works on every engine; it fails only where the cache client has no async
+    methods, django-valkey 0.4.1's ValkeyCache (see Depends).
+    Fix: on Valkey, point django-redis at the server (it speaks the same protocol: the
+    cache-valkey-django_redis column agrees with Redis on every row).
+    Depends: the cache client: django-valkey 0.4.1's ValkeyCache is not built on Django's
+    BaseCache and has no async methods (aget, aset, ahas_key, adelete), so on the
+    django-valkey columns the async session calls raise AttributeError, or read an empty
+    session where the cache engine swallows the error; django-redis on the same Valkey
+    server (cache-valkey-django_redis) agrees with Redis.
     """
     session = await async_client.asession()
     await session.aset("foo", 2)
@@ -38,6 +47,11 @@ async def test_asession_aset_asave_without_cookie_update(async_client):
     and AsyncClient only writes the cookie when asession() creates the session, so the request
     still sends the old, empty session (KeyError 'foo' in the view).
     Fix: after asave(), async_client.cookies[settings.SESSION_COOKIE_NAME] = s.session_key.
+    Depends: the cache client: django-valkey 0.4.1's ValkeyCache is not built on Django's
+    BaseCache and has no async methods (aget, aset, ahas_key, adelete), so on the
+    django-valkey columns the async session calls raise AttributeError, or read an empty
+    session where the cache engine swallows the error; django-redis on the same Valkey
+    server (cache-valkey-django_redis) agrees with Redis.
     Detect: client.asession() -> session.aset() -> *session.asave() -> client.request(); without
     client.cookies[]=
     """
@@ -75,6 +89,15 @@ async def test_aforce_login(async_client, user):
     """await async_client.aforce_login(user); then a view checks request.user
 
     Expect: the view sees the user logged in.
+    Why: it works on every engine; it fails only where the cache client has no async
+    methods, django-valkey 0.4.1's ValkeyCache (see Depends).
+    Fix: on Valkey, point django-redis at the server (it speaks the same protocol: the
+    cache-valkey-django_redis column agrees with Redis on every row).
+    Depends: the cache client: django-valkey 0.4.1's ValkeyCache is not built on Django's
+    BaseCache and has no async methods (aget, aset, ahas_key, adelete), so on the
+    django-valkey columns the async session calls raise AttributeError, or read an empty
+    session where the cache engine swallows the error; django-redis on the same Valkey
+    server (cache-valkey-django_redis) agrees with Redis.
     """
     await async_client.aforce_login(user)
     response = await async_client.get("/whoami/")
@@ -146,6 +169,15 @@ async def test_async_view_aget(async_client):
     """an async view reads with await request.session.aget(key)
 
     Expect: the async view reads what an earlier request stored.
+    Why: it works on every engine; it fails only where the cache client has no async
+    methods, django-valkey 0.4.1's ValkeyCache (see Depends).
+    Fix: on Valkey, point django-redis at the server (it speaks the same protocol: the
+    cache-valkey-django_redis column agrees with Redis on every row).
+    Depends: the cache client: django-valkey 0.4.1's ValkeyCache is not built on Django's
+    BaseCache and has no async methods (aget, aset, ahas_key, adelete), so on the
+    django-valkey columns the async session calls raise AttributeError, or read an empty
+    session where the cache engine swallows the error; django-redis on the same Valkey
+    server (cache-valkey-django_redis) agrees with Redis.
     """
     await async_client.post("/session/colour/", {"value": "blue"})
     response = await async_client.get("/async/aget/colour/")
@@ -168,6 +200,15 @@ async def test_store_apop_asave():
     """s = SessionStore(key); await s.apop("colour"); await s.asave(); load the key again
 
     Expect: the popped key is gone, the other data is kept.
+    Why: it works on every engine; it fails only where the cache client has no async
+    methods, django-valkey 0.4.1's ValkeyCache (see Depends).
+    Fix: on Valkey, point django-redis at the server (it speaks the same protocol: the
+    cache-valkey-django_redis column agrees with Redis on every row).
+    Depends: the cache client: django-valkey 0.4.1's ValkeyCache is not built on Django's
+    BaseCache and has no async methods (aget, aset, ahas_key, adelete), so on the
+    django-valkey columns the async session calls raise AttributeError, or read an empty
+    session where the cache engine swallows the error; django-redis on the same Valkey
+    server (cache-valkey-django_redis) agrees with Redis.
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     store = SessionStore()
@@ -191,6 +232,11 @@ async def test_store_acycle_key():
     delete, and the old signed key stays valid until SESSION_COOKIE_AGE, data included (Django's
     own test_cycle is a no-op for this engine).
     Fix: none on signed_cookies: use a server-side engine when an old key must stop working.
+    Depends: the cache client: django-valkey 0.4.1's ValkeyCache is not built on Django's
+    BaseCache and has no async methods (aget, aset, ahas_key, adelete), so on the
+    django-valkey columns the async session calls raise AttributeError, or read an empty
+    session where the cache engine swallows the error; django-redis on the same Valkey
+    server (cache-valkey-django_redis) agrees with Redis.
     Detect: *session.acycle_key()
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
@@ -212,6 +258,11 @@ async def test_store_aflush():
     Why: on signed_cookies aflush() only empties this store object (adelete() resets the key);
     the old signed key still decodes to the old data until SESSION_COOKIE_AGE.
     Fix: none on signed_cookies: use a server-side engine when a flushed key must stop working.
+    Depends: the cache client: django-valkey 0.4.1's ValkeyCache is not built on Django's
+    BaseCache and has no async methods (aget, aset, ahas_key, adelete), so on the
+    django-valkey columns the async session calls raise AttributeError, or read an empty
+    session where the cache engine swallows the error; django-redis on the same Valkey
+    server (cache-valkey-django_redis) agrees with Redis.
     Detect: *session.aflush() -> session.aget()
     """
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
@@ -282,6 +333,11 @@ async def test_alogin_with_none_falls_back_to_request_user(async_client, user):
     user.get_session_auth_hash() on None (AttributeError), on every engine. On 5.0–6.0 it
     works.
     Fix: pass the user: await alogin(request, await request.auser()).
+    Depends: the cache client: django-valkey 0.4.1's ValkeyCache is not built on Django's
+    BaseCache and has no async methods (aget, aset, ahas_key, adelete), so on the
+    django-valkey columns the async session calls raise AttributeError, or read an empty
+    session where the cache engine swallows the error; django-redis on the same Valkey
+    server (cache-valkey-django_redis) agrees with Redis.
     Source: https://docs.djangoproject.com/en/6.1/releases/6.1/#features-removed-in-6-1
     Kind: mistake
     """
@@ -300,6 +356,11 @@ async def test_replay_cookie_after_alogout(async_client, user):
     delete: it stays valid until SESSION_COOKIE_AGE.
     Fix: none on signed_cookies in the test; a password change revokes every copy (the
     session auth hash changes); use a server-side engine where replay matters.
+    Depends: the cache client: django-valkey 0.4.1's ValkeyCache is not built on Django's
+    BaseCache and has no async methods (aget, aset, ahas_key, adelete), so on the
+    django-valkey columns the async session calls raise AttributeError, or read an empty
+    session where the cache engine swallows the error; django-redis on the same Valkey
+    server (cache-valkey-django_redis) agrees with Redis.
     Source: https://docs.djangoproject.com/en/5.2/topics/testing/tools/#django.test.Client.alogout
     Detect: client.cookies[] -> *client.alogout() -> client.cookies[]= -> client.request()
     """
@@ -318,6 +379,11 @@ async def test_store_aexists(async_client):
     Why: signed_cookies has no server-side store: its exists() (and aexists(), which calls
     it) always returns False.
     Fix: check the data instead: await SessionStore(key).aget("colour").
+    Depends: the cache client: django-valkey 0.4.1's ValkeyCache is not built on Django's
+    BaseCache and has no async methods (aget, aset, ahas_key, adelete), so on the
+    django-valkey columns the async session calls raise AttributeError, or read an empty
+    session where the cache engine swallows the error; django-redis on the same Valkey
+    server (cache-valkey-django_redis) agrees with Redis.
     Source: https://docs.djangoproject.com/en/5.2/releases/5.1/#django-contrib-sessions
     Detect: *session.aexists()
     """
@@ -339,6 +405,11 @@ async def test_store_aclear_expired():
     all. db, cached_db and file delete the expired record.
     Fix: assert what the user sees (the expired key loads nothing) rather than what is
     stored; expect aclear_expired() to matter on db, cached_db and file only.
+    Depends: the cache client: django-valkey 0.4.1's ValkeyCache is not built on Django's
+    BaseCache and has no async methods (aget, aset, ahas_key, adelete), so on the
+    django-valkey columns the async session calls raise AttributeError, or read an empty
+    session where the cache engine swallows the error; django-redis on the same Valkey
+    server (cache-valkey-django_redis) agrees with Redis.
     Detect: none: the outcome is decided by what the store kept, not by a step
     Twin: matrix_tests/test_expiry.py::test_clear_expired_called_directly
     Source: https://docs.djangoproject.com/en/5.2/releases/5.1/#django-contrib-sessions
@@ -377,6 +448,15 @@ async def test_async_view_auser_after_aforce_login(async_client, user):
     """await async_client.aforce_login(user); an async view reads await request.auser()
 
     Expect: the async view sees the user.
+    Why: it works on every engine; it fails only where the cache client has no async
+    methods, django-valkey 0.4.1's ValkeyCache (see Depends).
+    Fix: on Valkey, point django-redis at the server (it speaks the same protocol: the
+    cache-valkey-django_redis column agrees with Redis on every row).
+    Depends: the cache client: django-valkey 0.4.1's ValkeyCache is not built on Django's
+    BaseCache and has no async methods (aget, aset, ahas_key, adelete), so on the
+    django-valkey columns the async session calls raise AttributeError, or read an empty
+    session where the cache engine swallows the error; django-redis on the same Valkey
+    server (cache-valkey-django_redis) agrees with Redis.
     Source: https://docs.djangoproject.com/en/5.2/releases/5.0/#django-contrib-auth
     """
     await async_client.aforce_login(user)

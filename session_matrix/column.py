@@ -239,6 +239,16 @@ def keep_measured(old: dict[str, Row], new: dict[str, Row], finished: str) -> di
     return kept
 
 
+def _fingerprint_now(record: records.Record) -> str:
+    """The fingerprint of the tree as it is now, the record read again from its file (the
+    one in memory is the one the run started with). A record that no longer loads is a
+    change: "" matches no fingerprint."""
+    try:
+        return fingerprint(records.load(record.name))
+    except (schemas.InvalidInput, OSError):
+        return ""
+
+
 def _record(
     key: ColumnKey,
     previous: RawRecord | None,
@@ -280,7 +290,7 @@ def _record(
         run.partial for run in runs
     )
     digest = before
-    changed = fingerprint(record) != before
+    changed = _fingerprint_now(record) != before
     if changed:
         # What ran is neither the tree at the start nor the one now: never current.
         digest = f"{CHANGED_DURING_RUN}{before}"

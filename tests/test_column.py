@@ -666,7 +666,7 @@ def test_a_record_changed_during_the_run_leaves_its_outcomes_stale(
         text=True,
     )
     wait_for(marker, process)
-    record.write_text('extends = "db"\n# changed during the run\n')
+    record.write_text('extends = "db"\n[settings]\nSESSION_COOKIE_AGE = 1234\n')
     go(marker)
     output = process.communicate(timeout=300)[0]
     assert process.returncode == 0, output[-2000:]

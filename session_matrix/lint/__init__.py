@@ -47,7 +47,9 @@ def _parser(defaults: list[str]) -> argparse.ArgumentParser:
     )
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument(
-        "--django", default="", help="the matrix's Django version to read (default: newest)"
+        "--django",
+        default="",
+        help="the matrix's Django version to read (default: the newest that ran)",
     )
     return parser
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from session_matrix import catalogue, detect, paths, schemas
 from session_matrix.model import column_id
 from session_matrix.paths import matrix_files
-from session_matrix.vocabulary import CellStatus
+from session_matrix.vocabulary import CellStatus, RunStatus
 
 __all__ = ["NoMatrix", "Rule", "Rules", "code_for", "load_rules"]
 
@@ -65,8 +65,9 @@ def load_rules(
     configurations: dict[str, str], django: str = "", matrix: Path | None = None
 ) -> Rules:
     """The rules for ``configurations`` (name -> engine): a configuration the matrix has no
-    column for is read from its engine's column. ``django`` defaults to the matrix's newest.
-    Raises ``NoMatrix``, or ``catalogue.CatalogueError`` for a detector that cannot be read."""
+    column for is read from its engine's column. ``django`` defaults to the newest version
+    that ran. Raises ``NoMatrix``, or ``catalogue.CatalogueError`` for a detector that
+    cannot be read."""
     if matrix is None:
         found = matrix_files()
         if found is None:
@@ -81,7 +82,10 @@ def load_rules(
     if django and django not in versions:
         msg = f"--django {django}: the matrix has {', '.join(versions)}; name one of those"
         raise NoMatrix(msg)
-    version = django or versions[-1]
+    # The newest version with a column that ran: a pre-release line with no release yet
+    # (every column "not run") would flag nothing.
+    ran = {str(c["django"]) for c in data["columns"] if c.get("status") == RunStatus.OK}
+    version = django or max(ran or versions, key=_version)
     columns = {str(c.get("configuration") or c["engine"]) for c in data["columns"]}
     patterns = catalogue.published_patterns(data, paths.ROOT / paths.PATTERNS_DIR)
     parsed = catalogue.detectors(patterns)
