@@ -127,6 +127,12 @@ def explain(
     if best is None:
         return None
     _, idiom, because = best
+    return _explanation(idiom, because)
+
+
+def _explanation(idiom: Idiom, because: str) -> dict[str, Any]:
+    """What a report says of an idiom that explains a test: its row, why and fix, and what
+    the match rests on."""
     return {
         "pattern": idiom.id,
         "idiom": idiom.idiom,
@@ -278,13 +284,7 @@ def explain_by_code(
             f"{', '.join(failing)}, unlike the idiom in the matrix (Django {version}): the "
             "code is a likely cause, not a certain one"
         )
-    return {
-        "pattern": idiom.id,
-        "idiom": idiom.idiom,
-        "why": idiom.why,
-        "fix": idiom.fix,
-        "url": link(idiom),
-        "because": because,
+    return _explanation(idiom, because) | {
         "confidence": CODE_AND_ENGINES if agrees else CODE_ONLY,
         "line": f"{where[0]}:{matched.line}",
         "code": line,
