@@ -24,9 +24,9 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from session_matrix.drift import split_check_args
-from session_matrix.nox_columns import column_params, job_slots, run_column
-from session_matrix.rerun import default_sessions
+from session_matrix.matrix.drift import split_check_args
+from session_matrix.matrix.nox_columns import column_params, job_slots, run_column
+from session_matrix.matrix.rerun import default_sessions
 
 # SIGTERM (a CI job cancelled, `timeout`, `kill <nox>`) stops nox as Ctrl-C does: it stops
 # the running columns, which release their services and record "interrupted". Left to its
@@ -50,7 +50,7 @@ def group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
-# Plain `nox`: only the columns with a stale cell, then the report (see session_matrix.rerun).
+# Plain `nox`: only the columns with a stale cell, then the report (matrix/rerun.py).
 nox.options.sessions = default_sessions(sys.argv[1:], group("matrix"))
 
 
@@ -111,14 +111,16 @@ def lint(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Time the whole matrix cold, warm and with no nox around it; print the ratios."""
     # nox's own interpreter: the benchmark starts nox itself, with its own environments.
-    session.run(sys.executable, "-m", "session_matrix.bench", *session.posargs, external=True)
+    session.run(
+        sys.executable, "-m", "session_matrix.matrix.bench", *session.posargs, external=True
+    )
 
 
 @nox.session(default=False)
 def page(session: nox.Session) -> None:
     """Weigh results/index.html in Chromium: bytes, DOM nodes, first render at 4x slowdown."""
     session.install(*group("tests"))
-    session.run("python", "-m", "session_matrix.render.page_metrics", *session.posargs)
+    session.run("python", "-m", "session_matrix.matrix.render.page_metrics", *session.posargs)
 
 
 @nox.session(python=False, default=False)
@@ -137,7 +139,7 @@ def real_suites(session: nox.Session) -> None:
 @nox.session(venv_backend="none", default=False)
 def profile(session: nox.Session) -> None:
     """Measure every configuration's cost per request, throughput and guarantees."""
-    from session_matrix.nox_profile import run_profile
+    from session_matrix.profile.nox_session import run_profile
 
     # `nox -s profile -- --all-versions`: every Django version; `-- --configurations db,cache`
     run_profile(session, group("matrix"), group("profile"))

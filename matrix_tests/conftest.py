@@ -10,9 +10,9 @@ from django.conf import settings
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_PREFIX
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 
-from session_matrix.config import themes
-from session_matrix.overlay import service
-from session_matrix.recorder import gate_since_django, not_run
+from session_matrix.core.config import themes
+from session_matrix.core.overlay import service
+from session_matrix.core.recorder import gate_since_django, not_run
 
 # Debian's chromium, headless, with nothing that phones home or updates itself.
 CHROMIUM_ARGS = [

@@ -12,7 +12,7 @@ on; they are released when the process exits.
 
 from pathlib import Path
 
-from session_matrix import overlay
+from session_matrix.core import overlay
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -18,16 +18,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from session_matrix import paths, records, schemas
+from session_matrix.core import paths, records, schemas
 
 __all__ = ["main"]
 
 
 def _report(argv: list[str]) -> int:
     from session_matrix import profile as engine_profile
-    from session_matrix import readme, report
-    from session_matrix.render.markdown import readme_block
-    from session_matrix.render.needs import pages_site, readme_grid
+    from session_matrix.matrix import readme, report
+    from session_matrix.matrix.render.markdown import readme_block
+    from session_matrix.matrix.render.needs import pages_site, readme_grid
 
     parser = argparse.ArgumentParser(
         prog="session-matrix report",
@@ -126,9 +126,15 @@ def _delegate(module: str) -> Callable[[list[str]], int]:
 
 
 COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
-    "column": ("run one column and record its outcomes", _delegate("session_matrix.column")),
+    "column": (
+        "run one column and record its outcomes",
+        _delegate("session_matrix.matrix.column"),
+    ),
     "report": ("merge results/raw/ into results/ and the README", _report),
-    "check": ("compare a fresh run with results/matrix.json", _delegate("session_matrix.drift")),
+    "check": (
+        "compare a fresh run with results/matrix.json",
+        _delegate("session_matrix.matrix.drift"),
+    ),
     "configurations": ("list the configuration records", _configurations),
     "lint": (
         "find idioms that fail on an engine in your tests, without running them",

@@ -14,11 +14,11 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from session_matrix import config, records
-from session_matrix.model import ColumnKey, GoodRun, LastRun, RawRecord, Row, to_json
-from session_matrix.paths import ROOT
-from session_matrix.services.memcached import free_port
-from session_matrix.vocabulary import Outcome, RunStatus
+from session_matrix.core import config, records
+from session_matrix.core.model import ColumnKey, GoodRun, LastRun, RawRecord, Row, to_json
+from session_matrix.core.paths import ROOT
+from session_matrix.core.services.memcached import free_port
+from session_matrix.core.vocabulary import Outcome, RunStatus
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 NEWEST = config.newest_release().version
@@ -217,9 +217,9 @@ def fixture_raws(versions=None, configurations=None):
 
 def fixture_matrix():
     """A whole matrix built by the real merge from the fixture raws and resource patterns."""
-    from session_matrix.catalogue import read_catalogue
-    from session_matrix.fingerprint import fingerprint
-    from session_matrix.merge import build_matrix
+    from session_matrix.core.catalogue import read_catalogue
+    from session_matrix.matrix.fingerprint import fingerprint
+    from session_matrix.matrix.merge import build_matrix
 
     catalogue = read_catalogue(RESOURCES / "patterns", config.themes())
     catalogue |= read_catalogue(RESOURCES / "hostile", config.themes())

@@ -5,7 +5,7 @@ import contextlib
 import shutil
 import tomllib
 
-from session_matrix import bench
+from session_matrix.matrix import bench
 from tests.helpers import ROOT
 
 
@@ -45,7 +45,7 @@ def test_a_round_says_each_run_as_it_ends(monkeypatch, capsys, tmp_path):
 
 
 def test_touching_a_pattern_changes_one_pattern_s_code(tmp_path):
-    from session_matrix import staleness
+    from session_matrix.matrix import staleness
 
     shutil.copytree(ROOT / "matrix_tests", tmp_path / "matrix_tests")
     module = tmp_path / "matrix_tests" / "test_before_request.py"

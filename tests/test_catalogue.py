@@ -2,10 +2,10 @@
 
 import pytest
 
-from session_matrix import config, paths
-from session_matrix.catalogue import base_id, parse_docstring, read_catalogue
-from session_matrix.model import read_matrix
-from session_matrix.vocabulary import Kind, Verdict
+from session_matrix.core import config, paths
+from session_matrix.core.catalogue import base_id, parse_docstring, read_catalogue
+from session_matrix.core.model import read_matrix
+from session_matrix.core.vocabulary import Kind, Verdict
 from tests.helpers import RESOURCES, ROOT
 
 

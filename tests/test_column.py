@@ -1,6 +1,6 @@
 """The column runner: what it writes for each kind of run, and the faults a run can meet.
 
-Most tests here run real columns (``python -m session_matrix.column``) on the installed
+Most tests here run real columns (``python -m session_matrix.matrix.column``) on the installed
 Django, with a private redis-server that a test may kill, and real signals.
 """
 
@@ -18,9 +18,10 @@ import django
 import pytest
 import redis
 
-from session_matrix import column, pytest_run, selection, services
-from session_matrix.model import read_matrix, read_raw
-from session_matrix.services.redis import LEASE_PREFIX
+from session_matrix.core import pytest_run, selection, services
+from session_matrix.core.model import read_matrix, read_raw
+from session_matrix.core.services.redis import LEASE_PREFIX
+from session_matrix.matrix import column
 from tests.helpers import ROOT, row, snapshot
 from tests.started import DEADLINE, go, started_env, wait_for
 
@@ -93,7 +94,7 @@ def run(configuration, *pytest_args, results, env=None, check_code=None):
     command = [
         sys.executable,
         "-m",
-        "session_matrix.column",
+        "session_matrix.matrix.column",
         "--configuration",
         configuration,
         "--django",
@@ -122,7 +123,7 @@ def start_leased(pytest_args, results, redis_server, env):
         [
             sys.executable,
             "-m",
-            "session_matrix.column",
+            "session_matrix.matrix.column",
             "--configuration",
             REDIS_RECORD,
             "--django",
@@ -248,8 +249,8 @@ def test_a_selection_after_the_patterns_changed_leaves_the_column_stale(
 ):
     """A selection once stamped the current fingerprint on the whole column, so rows kept
     from a run of older patterns no longer read stale."""
-    from session_matrix import records
-    from session_matrix.fingerprint import fingerprint
+    from session_matrix.core import records
+    from session_matrix.matrix.fingerprint import fingerprint
 
     engines = tmp_path / "engines"
     engines.mkdir()
@@ -344,7 +345,7 @@ def test_a_column_killed_outright_takes_its_memcached_and_patterns_with_it(resul
         [
             sys.executable,
             "-m",
-            "session_matrix.column",
+            "session_matrix.matrix.column",
             "--configuration",
             "cache-memcached",
             "--django",
@@ -388,7 +389,13 @@ def _children(process, names):
 
 
 def _start(configuration, results, *pytest_args, marker=None):
-    command = [sys.executable, "-m", "session_matrix.column", "--configuration", configuration]
+    command = [
+        sys.executable,
+        "-m",
+        "session_matrix.matrix.column",
+        "--configuration",
+        configuration,
+    ]
     return subprocess.Popen(
         [*command, "--django", DJANGO, "--seed", "1", "--", *pytest_args],
         cwd=ROOT,
@@ -656,7 +663,7 @@ def test_a_record_changed_during_the_run_leaves_its_outcomes_stale(
     record.write_text('extends = "db"\n')
     monkeypatch.setenv("SESSION_MATRIX_ENGINES_DIR", str(engines))
     marker = tmp_path / "started"
-    command = [sys.executable, "-m", "session_matrix.column", "--configuration", "db-fp"]
+    command = [sys.executable, "-m", "session_matrix.matrix.column", "--configuration", "db-fp"]
     process = subprocess.Popen(
         [*command, "--django", DJANGO, "--", "-k", "sleep"],
         cwd=ROOT,
@@ -673,8 +680,8 @@ def test_a_record_changed_during_the_run_leaves_its_outcomes_stale(
     assert "changed during the run" in output
     after = raw(results_dir, "db-fp")
     assert after.results.fingerprint.startswith(column.CHANGED_DURING_RUN)
-    from session_matrix import records
-    from session_matrix.fingerprint import fingerprint
+    from session_matrix.core import records
+    from session_matrix.matrix.fingerprint import fingerprint
 
     assert after.results.fingerprint != fingerprint(records.load("db-fp")), "reads stale"
 

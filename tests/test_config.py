@@ -2,9 +2,10 @@
 
 import pytest
 
-from session_matrix import config, nox_columns, records
-from session_matrix.model import read_raw
-from session_matrix.vocabulary import RunStatus, Support
+from session_matrix.core import column_env, config, records
+from session_matrix.core.model import read_raw
+from session_matrix.core.vocabulary import RunStatus, Support
+from session_matrix.matrix import nox_columns
 from tests.helpers import NEWEST
 
 
@@ -27,7 +28,7 @@ def test_a_pre_release_is_one_line_and_is_installed_as_such(table):
         ("9.9", Support.PRE_RELEASE),
     ]
     assert config.newest_release().version == NEWEST, "a pre-release is never the newest"
-    spec = nox_columns.env_spec("9.9", records.load("db"), ["pytest"])
+    spec = column_env.env_spec("9.9", records.load("db"), ["pytest"])
     if isinstance(spec, str):
         pytest.skip(spec)
     assert spec.pre
@@ -70,7 +71,7 @@ def test_a_django_line_with_no_release_yet_is_not_run_not_a_broken_column(
     monkeypatch.setenv("SESSION_MATRIX_RESULTS", str(tmp_path))
     monkeypatch.setenv("SESSION_MATRIX_ENVDIR", str(tmp_path / "envs"))
     record = records.load("db")
-    if isinstance(nox_columns.env_spec("99.9", record, []), str):
+    if isinstance(column_env.env_spec("99.9", record, []), str):
         pytest.skip("no Python >= 3.12 here")
     with pytest.raises(_Stopped) as stopped:
         nox_columns._environment(_Session(), "99.9", record, ["pytest"])

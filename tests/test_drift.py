@@ -5,9 +5,9 @@ import os
 import subprocess
 import sys
 
-from session_matrix.drift import compare, render, split_check_args
-from session_matrix.model import LastRun
-from session_matrix.vocabulary import CellStatus, RunStatus
+from session_matrix.core.model import LastRun
+from session_matrix.core.vocabulary import CellStatus, RunStatus
+from session_matrix.matrix.drift import compare, render, split_check_args
 from tests.helpers import DEFAULTS, ROOT, SAMPLE, fixture_matrix
 
 KEY_ERROR = f"{SAMPLE}::test_key_error"

@@ -15,8 +15,8 @@ import time
 import pytest
 import redis
 
-from session_matrix.model import read_raw
-from session_matrix.services.redis import LEASE_PREFIX
+from session_matrix.core.model import read_raw
+from session_matrix.core.services.redis import LEASE_PREFIX
 from tests.helpers import NEWEST, ROOT, nox
 from tests.started import started_env, wait_for
 

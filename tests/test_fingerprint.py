@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from session_matrix import records
-from session_matrix.fingerprint import fingerprint
+from session_matrix.core import records
+from session_matrix.matrix.fingerprint import fingerprint
 from tests.helpers import ROOT
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from session_matrix import paths
-from session_matrix.merge import anchor
-from session_matrix.render.html import html_report
-from session_matrix.vocabulary import CellStatus
+from session_matrix.core import paths
+from session_matrix.core.anchors import anchor
+from session_matrix.core.vocabulary import CellStatus
+from session_matrix.matrix.render.html import html_report
 from tests.helpers import DEFAULTS, SAMPLE, fixture_matrix
 
 NAIVE = f"{SAMPLE}::test_key_error"  # fails on the last default configuration only
@@ -199,7 +199,8 @@ NEEDS = ("processes", "revocable", "async")
 @pytest.fixture(scope="module")
 def published_page(tmp_path_factory):
     """index.html rendered from the committed raw results and profile.json."""
-    from session_matrix import profile, report
+    from session_matrix import profile
+    from session_matrix.matrix import report
 
     results = paths.PUBLISHED
     raws, _ = report.load_raws(results)

@@ -9,9 +9,9 @@ import textwrap
 
 import pytest
 
-from session_matrix import catalogue, detect
+from session_matrix.core import catalogue, detect
+from session_matrix.core.model import Pattern
 from session_matrix.lint import main
-from session_matrix.model import Pattern
 from tests.helpers import DEFAULTS, ROOT
 
 NAIVE = "SeedTests::test_naive_save"

@@ -9,10 +9,10 @@ import ast
 
 import pytest
 
-from session_matrix import catalogue, detect, paths, records
+from session_matrix.core import catalogue, detect, paths, records
+from session_matrix.core.model import column_id
+from session_matrix.core.vocabulary import CellStatus
 from session_matrix.lint.rules import code_for, load_rules
-from session_matrix.model import column_id
-from session_matrix.vocabulary import CellStatus
 from tests.helpers import ROOT
 
 
@@ -29,7 +29,7 @@ def patterns():
 
 @pytest.fixture(scope="module")
 def cells():
-    from session_matrix import schemas
+    from session_matrix.core import schemas
 
     return schemas.load_json(paths.PUBLISHED / "matrix.json")["cells"]
 

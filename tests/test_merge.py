@@ -2,11 +2,11 @@
 
 import pytest
 
-from session_matrix import config, records
-from session_matrix.catalogue import read_catalogue
-from session_matrix.merge import build_matrix, summary, verdict
-from session_matrix.model import LastRun
-from session_matrix.vocabulary import CellStatus, RunStatus, Verdict
+from session_matrix.core import config, records
+from session_matrix.core.catalogue import read_catalogue
+from session_matrix.core.model import LastRun
+from session_matrix.core.vocabulary import CellStatus, RunStatus, Verdict
+from session_matrix.matrix.merge import build_matrix, summary, verdict
 from tests.helpers import (
     DEFAULTS,
     RESOURCES,

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from session_matrix.render.changes import changes, changes_markdown
-from session_matrix.render.html import html_report
-from session_matrix.render.needs import grid, readme_grid
-from session_matrix.vocabulary import CellStatus, NeedStatus, legend
+from session_matrix.core.vocabulary import CellStatus, NeedStatus, legend
+from session_matrix.matrix.render.changes import changes, changes_markdown
+from session_matrix.matrix.render.html import html_report
+from session_matrix.matrix.render.needs import grid, readme_grid
 from tests.helpers import DEFAULTS, fixture_matrix
 
 
@@ -150,7 +150,7 @@ def test_one_symbol_per_meaning_across_the_legends(matrix):
 
 
 def test_the_page_and_matrix_md_legends_use_the_vocabulary(matrix):
-    from session_matrix.render.markdown import markdown_report
+    from session_matrix.matrix.render.markdown import markdown_report
 
     page = html_report(matrix)
     text = markdown_report(matrix)
@@ -176,8 +176,9 @@ def test_a_row_failing_on_every_engine_names_the_variant_it_works_on():
     is not hatched as "fails on every engine"."""
     import json
 
-    from session_matrix import paths, report
-    from session_matrix.vocabulary import Verdict
+    from session_matrix.core import paths
+    from session_matrix.core.vocabulary import Verdict
+    from session_matrix.matrix import report
 
     matrix = report.build(report.load_raws(paths.PUBLISHED)[0])
     page = html_report(matrix)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from session_matrix import config, nox_columns, records
+from session_matrix.core import column_env, config, records
 from tests.helpers import ROOT
 
 VERSIONS = [d.version for d in config.django_versions()]
@@ -75,14 +75,14 @@ def test_a_bad_record_stops_nox_with_one_line(tmp_path):
 
 
 def test_a_django_version_without_interpreter_is_a_stated_not_run(monkeypatch):
-    monkeypatch.setattr(nox_columns.interpreters, "find", lambda supported: None)
-    reason = nox_columns.env_spec(VERSIONS[-1], records.load_all()[0], [])
+    monkeypatch.setattr(column_env.interpreters, "find", lambda supported: None)
+    reason = column_env.env_spec(VERSIONS[-1], records.load_all()[0], [])
     assert reason.startswith(f"not run: Django {VERSIONS[-1]} needs Python ")
 
 
 def test_columns_of_one_django_version_share_an_environment():
     specs = {
-        nox_columns.env_spec(VERSIONS[-1], record, ["pytest"]).name
+        column_env.env_spec(VERSIONS[-1], record, ["pytest"]).name
         for record in records.load_all()
         if not record.requires
     }
@@ -93,7 +93,7 @@ def test_job_slots_are_one_more_than_the_cores_unless_given(monkeypatch):
     """A third of a column is sleep (the real-clock twins): one more slot fills it."""
     import os
 
-    from session_matrix.nox_columns import JOBS_VAR, job_slots
+    from session_matrix.matrix.nox_columns import JOBS_VAR, job_slots
 
     monkeypatch.delenv(JOBS_VAR, raising=False)
     assert job_slots() == (os.cpu_count() or 1) + 1

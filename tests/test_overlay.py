@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from session_matrix import overlay, records, services
+from session_matrix.core import overlay, records, services
 from tests.helpers import ROOT
 
 

@@ -15,8 +15,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from session_matrix import paths, records, schemas
-from session_matrix.model import (
+from session_matrix.core import paths, records, schemas
+from session_matrix.core.model import (
     Cell,
     Column,
     Configuration,
@@ -26,6 +26,7 @@ from session_matrix.model import (
     Theme,
     column_id,
 )
+from session_matrix.core.vocabulary import CellStatus, Verdict
 from session_matrix.profile import orchestrate, picks, readme_summary, section
 from session_matrix.profile.advice_measured import leaders
 from session_matrix.profile.client import Site, parse_set_cookie
@@ -34,7 +35,6 @@ from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
 from session_matrix.profile.guarantees_served import lost_updates
 from session_matrix.profile.measures import FIGURES
 from session_matrix.profile.stats import compare, percentile, ratio, spread
-from session_matrix.vocabulary import CellStatus, Verdict
 from tests.helpers import undocumented
 
 NAMES = [record.name for record in records.load_all() if record.default][:3]

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from session_matrix import config, overlay, records, schemas, services
+from session_matrix.core import config, overlay, records, schemas, services
 from session_matrix.profile import (
     djangoproc,
     guarantees_served,

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from session_matrix import records
+from session_matrix.core import records
 from tests.helpers import RESOURCES, ROOT
 
 

@@ -6,7 +6,7 @@ import shutil
 import django
 import pytest
 
-from session_matrix.recorder import Recording
+from session_matrix.core.recorder import Recording
 from tests.helpers import RESOURCES, ROOT
 
 
@@ -20,7 +20,13 @@ def recorded(pytester, monkeypatch, tmp_path):
     provided = {"lost_on": ["builtins.ConnectionResetError"]}
     monkeypatch.setenv("SESSION_MATRIX_PROVIDED", json.dumps(provided))
     result = pytester.runpytest_subprocess(
-        "-p", "session_matrix.recorder", "-p", "no:django", "-p", "randomly", "--randomly-seed=7"
+        "-p",
+        "session_matrix.core.recorder",
+        "-p",
+        "no:django",
+        "-p",
+        "randomly",
+        "--randomly-seed=7",
     )
     return result, Recording.read(rows_path)
 
@@ -76,7 +82,7 @@ def test_collection_errors_are_recorded(pytester, monkeypatch, tmp_path):
     pytester.makepyfile(test_broken="import not_a_module_anywhere\n")
     monkeypatch.setenv("SESSION_MATRIX_ROWS", str(tmp_path / "rows.json"))
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    pytester.runpytest_subprocess("-p", "session_matrix.recorder", "-p", "no:django")
+    pytester.runpytest_subprocess("-p", "session_matrix.core.recorder", "-p", "no:django")
     recording = Recording.read(tmp_path / "rows.json")
     assert recording.exit_code == 2
     assert "test_broken.py" in recording.collection_errors[0]
@@ -87,7 +93,7 @@ def test_without_rows_path_the_plugin_stays_silent(pytester, monkeypatch):
     pytester.makepyfile(test_ok="def test_ok():\n    pass\n")
     monkeypatch.delenv("SESSION_MATRIX_ROWS", raising=False)
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    result = pytester.runpytest_subprocess("-p", "session_matrix.recorder", "-p", "no:django")
+    result = pytester.runpytest_subprocess("-p", "session_matrix.core.recorder", "-p", "no:django")
     assert result.ret == 0
 
 
@@ -109,7 +115,7 @@ def test_a_run_that_ran_less_than_it_collected_says_so(
     rows_path = tmp_path / "rows.json"
     monkeypatch.setenv("SESSION_MATRIX_ROWS", str(rows_path))
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    pytester.runpytest_subprocess("-p", "session_matrix.recorder", "-p", "no:django", *args)
+    pytester.runpytest_subprocess("-p", "session_matrix.core.recorder", "-p", "no:django", *args)
     recording = Recording.read(rows_path)
     if partial:
         assert partial in recording.partial

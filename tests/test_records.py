@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from session_matrix import records, schemas, services
+from session_matrix.core import records, schemas, services
 from tests.helpers import ROOT
 
 

@@ -9,11 +9,11 @@ from html.parser import HTMLParser
 import pytest
 from markdown_it import MarkdownIt
 
-from session_matrix.render.html import html_report
-from session_matrix.render.markdown import markdown_report, readme_block
-from session_matrix.render.md import code, sources, text
-from session_matrix.render.svg import heatmap
-from session_matrix.vocabulary import Kind, Verdict
+from session_matrix.core.markdown_escape import code, sources, text
+from session_matrix.core.vocabulary import Kind, Verdict
+from session_matrix.matrix.render.html import html_report
+from session_matrix.matrix.render.markdown import markdown_report, readme_block
+from session_matrix.matrix.render.svg import heatmap
 from tests.helpers import DEFAULTS, HOSTILE_MESSAGE, SAMPLE, fixture_matrix
 
 ALLOWED_TAGS = {
@@ -166,10 +166,10 @@ def test_a_failure_message_reaches_the_detail_as_text(matrix):
 def test_a_column_header_names_the_backend_and_tells_a_server_from_its_client():
     """cache (django-redis) and cache-redis-builtin (Django's RedisCache) both use a class
     called RedisCache; the Redis server and redis-py are both called redis."""
-    from session_matrix import config, records
-    from session_matrix.catalogue import read_catalogue
-    from session_matrix.fingerprint import fingerprint
-    from session_matrix.merge import build_matrix
+    from session_matrix.core import config, records
+    from session_matrix.core.catalogue import read_catalogue
+    from session_matrix.matrix.fingerprint import fingerprint
+    from session_matrix.matrix.merge import build_matrix
     from tests.helpers import RESOURCES, fixture_raws
 
     names = ["cache", "cache-redis-builtin", "cache-redis-json"]

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from session_matrix import paths
-from session_matrix.model import to_json
+from session_matrix.core import paths
+from session_matrix.core.model import to_json
 from tests.helpers import ROOT, fixture_raws, snapshot, write_raw
 
 

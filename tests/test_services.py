@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from session_matrix import services
-from session_matrix.services.redis import BASES_KEY, LEASE_PREFIX
+from session_matrix.core import services
+from session_matrix.core.services.redis import BASES_KEY, LEASE_PREFIX
 from tests.helpers import ROOT
 
 
@@ -101,7 +101,7 @@ def test_a_repeated_run_starts_from_empty_stores(redis_url):
 
 
 def test_memcached_is_private_and_stopped(tmp_path):
-    from session_matrix.services.memcached import stats
+    from session_matrix.core.services.memcached import stats
 
     provider = services.registry()["memcached"]
     if provider.address() == "memcached" and not any(
@@ -122,7 +122,7 @@ def test_a_port_another_memcached_took_is_never_shared(monkeypatch):
     sessions); the run starts its own server on another port."""
     import shutil
 
-    from session_matrix.services import memcached
+    from session_matrix.core.services import memcached
     from tests.helpers import free_port
 
     binary = shutil.which(services.registry()["memcached"].address())
@@ -230,8 +230,8 @@ def test_sigterm_releases_the_lease_and_removes_the_directory(redis_url, tmp_pat
     """A process killed politely (nox sends SIGTERM after Ctrl-C) cleans up after itself."""
     script = (
         "import signal, sys, time\n"
-        "from session_matrix import services\n"
-        "from session_matrix.column import Interrupted\n"
+        "from session_matrix.core import services\n"
+        "from session_matrix.matrix.column import Interrupted\n"
         "def stop(*_): raise Interrupted\n"
         "signal.signal(signal.SIGTERM, stop)\n"
         "try:\n"
@@ -259,7 +259,7 @@ def test_sigterm_releases_the_lease_and_removes_the_directory(redis_url, tmp_pat
 
 
 def test_a_server_older_than_django_supports_is_not_run_with_djangos_minimum():
-    from session_matrix.services.postgres import too_old
+    from session_matrix.core.services.postgres import too_old
 
     reason = too_old((12,), (15,), "PostgreSQL", "postgresql://u@h:5432/x")
     assert reason.startswith("PostgreSQL 12 at postgresql://u@h:5432/x is too old for Django ")
@@ -310,7 +310,7 @@ def test_the_records_guide_names_every_provider_as_it_is():
 def test_checkouts_with_different_base_databases_share_their_leases(private_redis, monkeypatch):
     """Leases lived in the base database: a checkout on …/0 and one on …/1 each leased
     database 2, and flushed each other's sessions."""
-    from session_matrix.services.redis import with_db
+    from session_matrix.core.services.redis import with_db
 
     monkeypatch.setenv("REDIS_URL", with_db(private_redis.url, 1))
     with services.provision(["redis"], "one") as first:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from session_matrix import services
-from session_matrix.services import valkey
-from session_matrix.services.memcached import free_port
+from session_matrix.core import services
+from session_matrix.core.services import valkey
+from session_matrix.core.services.memcached import free_port
 from tests.helpers import ROOT
 
 DEADLINE = 60
@@ -98,7 +98,7 @@ def test_no_valkey_server_anywhere_is_not_run_with_how_to_get_one(tmp_path):
     """Without the wheel (``-S``: no site-packages) and with nothing on the PATH, the column
     is not run, in one line saying what to install or set."""
     code = (
-        "from session_matrix import services\n"
+        "from session_matrix.core import services\n"
         "try:\n"
         "    services.registry()['valkey'].server_binary()\n"
         "except services.ServiceUnavailable as exc:\n"
@@ -190,11 +190,17 @@ def test_a_column_whose_valkey_dies_mid_run_is_broken_and_keeps_its_rows(results
     never a column of failed patterns, and its good rows stay."""
     import django
 
-    from session_matrix.model import read_raw
+    from session_matrix.core.model import read_raw
 
     version = ".".join(django.get_version().split(".")[:2])
     configuration = "cache-valkey"
-    command = [sys.executable, "-m", "session_matrix.column", "--configuration", configuration]
+    command = [
+        sys.executable,
+        "-m",
+        "session_matrix.matrix.column",
+        "--configuration",
+        configuration,
+    ]
     command += ["--django", version, "--seed", "1", "--", "-k", "sleep"]
     env = os.environ | {"SESSION_MATRIX_RESULTS": str(results_dir)}
     subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=True)

@@ -5,8 +5,9 @@ import shutil
 
 import pytest
 
-from session_matrix import probes, records, rerun, staleness
-from session_matrix.model import read_raw, to_json
+from session_matrix.core import records
+from session_matrix.core.model import read_raw, to_json
+from session_matrix.matrix import probes, rerun, staleness
 from tests.helpers import ROOT, raw_record, row
 
 PATTERN = "matrix_tests/test_before_request.py::test_naive_save_pytest"
@@ -152,7 +153,7 @@ def test_a_service_version_change_makes_its_columns_stale(tree, venv, monkeypatc
 
 def test_a_service_that_does_not_answer_its_probe_leaves_its_cells_stale(tree, venv, monkeypatch):
     """A real probe of a port nothing listens on: never fresh."""
-    from session_matrix.services.memcached import free_port
+    from session_matrix.core.services.memcached import free_port
 
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     assert set(_current(tree, venv, "cache").values()) == {None}
@@ -175,7 +176,7 @@ def test_every_service_answers_its_probe(name):
 
 
 def test_the_redis_probe_reports_what_the_provider_does():
-    from session_matrix import services
+    from session_matrix.core import services
 
     with services.provision(["redis"], "probe-test") as bundle:
         provided = bundle.versions["redis"]

@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from session_matrix import overlay, records, schemas, services
+from session_matrix.core import overlay, records, schemas, services
+from session_matrix.core.vocabulary import Outcome
 from session_matrix.suite import settings as suite_settings
-from session_matrix.suite.catalogue import Catalogue, Idiom
 from session_matrix.suite.classify import classify
 from session_matrix.suite.discovery import find_settings
 from session_matrix.suite.explain import Observed, explain, telling
+from session_matrix.suite.idioms import Catalogue, Idiom
 from session_matrix.suite.page import html_page
 from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, BadInput, Plan, Run, outcome_word
 from session_matrix.suite.scratch import DIR_VAR, SETTINGS_ERROR
 from session_matrix.suite.source import SESSION_TERMS, fix_terms, session_terms
 from session_matrix.suite.summary import summary
-from session_matrix.vocabulary import Outcome
 
 EVERY = records.load_all()
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from session_matrix import paths, records
-from session_matrix.suite.catalogue import load_catalogue
+from session_matrix.core import paths, records
+from session_matrix.suite.idioms import load_catalogue
 from tests.helpers import (
     DEFAULTS,
     RESOURCES,

@@ -8,9 +8,9 @@ import textwrap
 
 import pytest
 
-from session_matrix import paths, records
-from session_matrix.suite.catalogue import load_catalogue
+from session_matrix.core import paths, records
 from session_matrix.suite.explain import CODE_AND_ENGINES, CODE_ONLY, Observed, explain_by_code
+from session_matrix.suite.idioms import load_catalogue
 from session_matrix.suite.traceback import first_lines
 
 DEFAULTS = {record.name: record.engine for record in records.load_all() if record.default}
@@ -149,11 +149,11 @@ def test_the_first_lines_of_a_failure_in_pytest_output():
 
 
 def test_a_flagged_test_is_re_run_where_it_failed_naming_the_failure_before_it():
-    from session_matrix.model import Row
-    from session_matrix.recorder import Recording
+    from session_matrix.core.model import Row
+    from session_matrix.core.recorder import Recording
+    from session_matrix.core.vocabulary import Outcome
     from session_matrix.suite.alone import flagged
     from session_matrix.suite.runs import RAN, Run
-    from session_matrix.vocabulary import Outcome
 
     every = {record.name: record for record in records.load_all()}
     names = list(DEFAULTS)

@@ -26,7 +26,7 @@ import json
 import tarfile
 import urllib.request
 
-from session_matrix import records
+from session_matrix.core import records
 from tests.helpers import DEFAULTS, backend, make_venv, output, read_json, suite
 
 PACKAGE, VERSION = "django-axes", "8.3.1"

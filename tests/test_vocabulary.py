@@ -3,10 +3,9 @@
 import enum
 import re
 
-from session_matrix import schemas, vocabulary
-from session_matrix.recorder import NOT_RUN_PREFIX
-from session_matrix.suite.runs import OUTCOMES
-from session_matrix.vocabulary import (
+from session_matrix.core import schemas, vocabulary
+from session_matrix.core.recorder import NOT_RUN_PREFIX
+from session_matrix.core.vocabulary import (
     CELL_TERMS,
     CellStatus,
     Kind,
@@ -18,6 +17,7 @@ from session_matrix.vocabulary import (
     because,
     legend,
 )
+from session_matrix.suite.runs import OUTCOMES
 
 
 def _enum(schema, *path):

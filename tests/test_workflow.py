@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from session_matrix import records
+from session_matrix.core import records
 from tests.helpers import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "matrix.yml"

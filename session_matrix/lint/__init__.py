@@ -5,7 +5,7 @@ idiom known to fail on a session engine.
 
 Each test (a ``TestCase`` method or a pytest function, with its ``setUp``, fixtures and
 helpers from the same module) is matched against the detectors of the pattern catalogue
-(``Detect:``, ``session_matrix.detect``); a match is reported when the published matrix
+(``Detect:``, ``session_matrix.core.detect``); a match is reported when the published matrix
 says the idiom fails on one of the engines named, one line each:
 
     tests/test_cart.py:12:5: SM0417 s = self.client.session; ... fails on signed_cookies: <fix>
@@ -21,7 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from session_matrix import catalogue, records, schemas
+from session_matrix.core import catalogue, records, schemas
 from session_matrix.lint.output import FORMATS, write
 from session_matrix.lint.rules import NoMatrix, load_rules
 from session_matrix.lint.scan import scan

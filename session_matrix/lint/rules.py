@@ -13,10 +13,10 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from session_matrix import catalogue, detect, paths, schemas
-from session_matrix.model import column_id
-from session_matrix.paths import matrix_files
-from session_matrix.vocabulary import CellStatus, RunStatus
+from session_matrix.core import catalogue, detect, paths, schemas
+from session_matrix.core.model import column_id
+from session_matrix.core.paths import matrix_files
+from session_matrix.core.vocabulary import CellStatus, RunStatus
 
 __all__ = ["NoMatrix", "Rule", "Rules", "code_for", "load_rules"]
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from session_matrix import detect
+from session_matrix.core import detect
 from session_matrix.lint.rules import Rules
 
 __all__ = ["Finding", "Unreadable", "files_under", "scan"]

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from session_matrix import detect, paths
+from session_matrix.core import detect, paths
 
 __all__ = ["main", "make_suite"]
 

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from markupsafe import Markup
 
-    from session_matrix.model import Matrix
+    from session_matrix.core.model import Matrix
     from session_matrix.profile.pick import Pick
 
 __all__ = ["load", "main", "picks", "readme_summary", "section"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from session_matrix.model import Matrix
+from session_matrix.core.model import Matrix
 from session_matrix.profile import advice_matrix
 from session_matrix.profile.advice_matrix import matrix_pick, most_idioms
 from session_matrix.profile.advice_measured import (

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from session_matrix.model import Matrix, PatternRow, column_id
+from session_matrix.core.model import Matrix, PatternRow, column_id
+from session_matrix.core.vocabulary import CellStatus
 from session_matrix.profile.pick import Evidence, Pick
-from session_matrix.vocabulary import CellStatus
 
 __all__ = ["evidence", "matrix_pick", "most_idioms", "rows"]
 
@@ -74,7 +74,7 @@ def most_idioms(ok: dict[str, dict[str, Any]], matrix: Matrix | None) -> Pick | 
     """The measured configurations on which the largest share of idioms works."""
     if matrix is None:
         return None
-    from session_matrix.merge import summary
+    from session_matrix.matrix.merge import summary
 
     counts = {c.configuration: c for c in summary(matrix) if c.configuration in ok and c.ran}
     if not counts:

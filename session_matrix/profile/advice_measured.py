@@ -9,10 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from session_matrix.core.vocabulary import Guarantee
 from session_matrix.profile.measures import STORAGE_SESSIONS, human_bytes, most_workers
 from session_matrix.profile.measures import culled as culled_said
 from session_matrix.profile.pick import Evidence, Pick, counted
-from session_matrix.vocabulary import Guarantee
 
 __all__ = [
     "ACROSS_PROCESSES",

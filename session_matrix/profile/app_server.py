@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from session_matrix.core.services.memcached import free_port
 from session_matrix.profile.processes import log_lines, spawn, stop
-from session_matrix.services.memcached import free_port
 
 __all__ = ["Gunicorn", "gunicorn_options"]
 

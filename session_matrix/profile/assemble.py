@@ -11,11 +11,11 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from session_matrix import records
+from session_matrix.core import records
+from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile import cost, serving, throughput
 from session_matrix.profile.measures import FIGURES, MIXES, SIZES, WORKERS
 from session_matrix.profile.targets import Target
-from session_matrix.vocabulary import ProfileStatus
 
 __all__ = ["configuration", "described", "machine", "method"]
 

@@ -14,13 +14,13 @@ import subprocess
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+from session_matrix.core.services.memcached import PROVIDER as MEMCACHED
+from session_matrix.core.services.memcached import flush, free_port, server_command, stats
+from session_matrix.core.services.valkey import INSTALL as VALKEY_INSTALL
+from session_matrix.core.services.valkey import PROVIDER as VALKEY
+from session_matrix.core.services.valkey import command as valkey_command
+from session_matrix.core.services.valkey import info as valkey_info
 from session_matrix.profile.processes import spawn, stop, wait_port
-from session_matrix.services.memcached import PROVIDER as MEMCACHED
-from session_matrix.services.memcached import flush, free_port, server_command, stats
-from session_matrix.services.valkey import INSTALL as VALKEY_INSTALL
-from session_matrix.services.valkey import PROVIDER as VALKEY
-from session_matrix.services.valkey import command as valkey_command
-from session_matrix.services.valkey import info as valkey_info
 
 __all__ = ["PrivateMemcached", "PrivateRedis", "PrivateServer", "PrivateValkey"]
 

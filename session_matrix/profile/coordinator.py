@@ -38,7 +38,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from session_matrix.model import now
+from session_matrix.core.model import now
 from session_matrix.profile import assemble, guarantees_served, serving, targets, throughput
 from session_matrix.profile.cost import phase_cost, request_figures
 from session_matrix.profile.guarantees_cache import phase_private_guarantees

@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from session_matrix import overlay
+from session_matrix.core import overlay
 from session_matrix.profile.processes import harness_env
 
 __all__ = ["COUNTS", "DB_VAR", "Counts", "environment", "setup"]

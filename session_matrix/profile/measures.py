@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from session_matrix.vocabulary import LostWrites, ProfileStatus
+from session_matrix.core.vocabulary import LostWrites, ProfileStatus
 
 __all__ = [
     "BROWSER_COOKIE_LIMIT",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from session_matrix import paths, schemas
+from session_matrix.core import paths, schemas
 from session_matrix.profile.measures import DEFAULTS
 
 __all__ = [

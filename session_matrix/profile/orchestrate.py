@@ -21,7 +21,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from session_matrix import __version__, config, envs, nox_columns, paths, records, schemas
+from session_matrix import __version__
+from session_matrix.core import column_env, config, envs, paths, records, schemas
+from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile import options
 from session_matrix.profile.assemble import described
 from session_matrix.profile.measures import HEADLINE, measured, most_workers
@@ -33,7 +35,6 @@ from session_matrix.profile.model import (
     read_part,
 )
 from session_matrix.profile.processes import harness_env, spawn, stop
-from session_matrix.vocabulary import ProfileStatus
 
 __all__ = [
     "Failed",
@@ -85,7 +86,7 @@ def environment(
     """(the interpreter a configuration is measured with, "") or ("", why it has none): its
     column's environment (the same Django, drivers and cache clients) plus the profile
     group, in an environment of its own beside the column's."""
-    spec = nox_columns.env_spec(django, record, list(matrix_group))
+    spec = column_env.env_spec(django, record, list(matrix_group))
     if isinstance(spec, str):
         return "", spec
     spec = dataclasses.replace(

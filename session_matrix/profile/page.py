@@ -1,7 +1,7 @@
 """The profile on the page: ``section(profile, matrix)`` is the page's profile section.
 
 The template is ``templates/profile.html.j2``, rendered in the page's own Jinja2 environment
-(``render.jinja.environment``: autoescape, so every text from the records or the run is shown
+(``core.jinja.environment``: autoescape, so every text from the records or the run is shown
 as text), with the charts as inline SVG (``charts``) and the guarantees as ``guarantee_cells``.
 This module only precomputes what the template lays out.
 """
@@ -12,7 +12,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from session_matrix.model import Matrix
+from session_matrix.core.jinja import environment
+from session_matrix.core.model import Matrix
+from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.advice import picks
 from session_matrix.profile.charts import bars
 from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
@@ -24,8 +26,6 @@ from session_matrix.profile.measures import (
     measured,
 )
 from session_matrix.profile.pick import NONE_MEETS, Pick
-from session_matrix.render.jinja import environment
-from session_matrix.vocabulary import ProfileStatus
 
 __all__ = ["context", "section"]
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from session_matrix import paths
+from session_matrix.core import paths
 
 __all__ = ["harness_env", "log_lines", "spawn", "stop", "wait_port"]
 

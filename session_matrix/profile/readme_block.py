@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from session_matrix.model import Matrix
+from session_matrix.core import markdown_escape as md
+from session_matrix.core.model import Matrix
 from session_matrix.profile.advice import picks
 from session_matrix.profile.measures import HEADLINE, measured, most_workers
 from session_matrix.profile.pick import NONE_MEETS, Pick
-from session_matrix.render import md
 
 __all__ = ["readme_summary"]
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from session_matrix import paths
+from session_matrix.core import paths
 from session_matrix.profile.processes import log_lines, spawn, stop
 
 __all__ = ["WorkerFailed", "WorkerProcess"]

@@ -27,7 +27,7 @@ The modules: ``discovery`` finds your settings module; ``runs`` holds what a run
 what became of it; ``runner`` runs them (``classify`` says what became of each, ``terminal``
 shows them going); ``settings`` and ``plugin`` are loaded into each run's pytest (``scratch``
 names what passes between the two sides); ``report`` compares and writes, ``explain`` matches
-a test with the ``catalogue``'s idioms by the outcomes and the ``source``, ``page`` renders
+a test with the published ``idioms`` by the outcomes and the ``source``, ``page`` renders
 ``index.html`` and ``summary`` the terminal's account.
 """
 
@@ -45,7 +45,7 @@ import threading
 import tomllib
 from pathlib import Path
 
-from session_matrix import records, schemas, services
+from session_matrix.core import records, schemas, services
 from session_matrix.suite.alone import run_alone
 from session_matrix.suite.discovery import find_settings
 from session_matrix.suite.runner import Runner, reclaim_scratch, run_all

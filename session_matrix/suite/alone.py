@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from session_matrix.core.vocabulary import CellStatus
 from session_matrix.suite.runner import Runner
 from session_matrix.suite.runs import RAN, BadInput, Plan, Run, outcome_word
 from session_matrix.suite.terminal import StatusLine
-from session_matrix.vocabulary import CellStatus
 
 __all__ = ["LIMIT", "flagged", "run_alone"]
 

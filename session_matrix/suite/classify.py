@@ -11,10 +11,10 @@ import re
 import shlex
 from importlib import metadata
 
-from session_matrix import preflight, pytest_run, records
+from session_matrix.core import preflight, pytest_run, records
+from session_matrix.core.vocabulary import CellStatus, because
 from session_matrix.suite import scratch
 from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, BadInput, Plan, Run
-from session_matrix.vocabulary import CellStatus, because
 
 __all__ = ["classify", "missing_package"]
 

@@ -40,10 +40,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from session_matrix import detect
-from session_matrix.suite.catalogue import Catalogue, Idiom, link
+from session_matrix.core import detect
+from session_matrix.core.vocabulary import CellStatus
+from session_matrix.suite.idioms import Catalogue, Idiom, link
 from session_matrix.suite.source import session_terms
-from session_matrix.vocabulary import CellStatus
 
 __all__ = [
     "CODE_AND_ENGINES",

@@ -1,5 +1,5 @@
 """``index.html``: the report as one self-contained page, rendered by ``suite.html.j2`` in the
-pages' one Jinja2 environment (``render.jinja``; autoescape: test output is text). It has no
+pages' one Jinja2 environment (``core.jinja``; autoescape: test output is text). It has no
 script: its Content-Security-Policy forbids any. This module only precomputes what the
 template lays out; every glyph, tone and word comes from ``vocabulary``.
 """
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from session_matrix.merge import anchor
-from session_matrix.render.jinja import environment
+from session_matrix.core.anchors import anchor
+from session_matrix.core.jinja import environment
+from session_matrix.core.vocabulary import CellStatus
 from session_matrix.suite.runs import BROKEN, NOT_RUN, OUTCOMES, RAN
-from session_matrix.vocabulary import CellStatus
 
 __all__ = ["html_page", "page_context"]
 

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from session_matrix.overlay import ENGINE_VAR
+from session_matrix.core.overlay import ENGINE_VAR
 from session_matrix.suite import scratch
 
 __all__ = [

@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from session_matrix import __version__, paths, schemas
-from session_matrix.model import now
-from session_matrix.suite.catalogue import load_catalogue, matrix_files, matrix_url
+from session_matrix import __version__
+from session_matrix.core import paths, schemas
+from session_matrix.core.model import now
+from session_matrix.core.vocabulary import CellStatus
 from session_matrix.suite.explain import ENGINES_ONLY, Observed, explain, explain_by_code
+from session_matrix.suite.idioms import load_catalogue, matrix_files, matrix_url
 from session_matrix.suite.page import html_page
 from session_matrix.suite.runs import RAN, Plan, Run, outcome_word
 from session_matrix.suite.source import source_of
 from session_matrix.suite.traceback import first_lines
-from session_matrix.vocabulary import CellStatus
 
 __all__ = ["FORMAT", "build", "write"]
 

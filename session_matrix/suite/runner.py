@@ -22,13 +22,13 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from session_matrix import overlay, records, services
-from session_matrix.recorder import ROWS_VAR, Recording
+from session_matrix.core import overlay, records, services
+from session_matrix.core.recorder import ROWS_VAR, Recording
+from session_matrix.core.vocabulary import CellStatus, because
 from session_matrix.suite import scratch
 from session_matrix.suite.classify import classify, missing_package
 from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, Plan, Run
 from session_matrix.suite.terminal import StatusLine
-from session_matrix.vocabulary import CellStatus, because
 
 __all__ = ["SCRATCH_PREFIX", "Runner", "reclaim_scratch", "run_all"]
 
@@ -104,7 +104,7 @@ class Runner:
         return env
 
     def _pytest(self, run: Run, env: dict[str, str]) -> int:
-        command = [sys.executable, "-m", "pytest", "-p", "session_matrix.recorder"]
+        command = [sys.executable, "-m", "pytest", "-p", "session_matrix.core.recorder"]
         command += ["-p", scratch.PLUGIN, "-p", "no:cacheprovider"]
         command += [f"--ds={scratch.SETTINGS_MODULE}", *self.plan.order, *self.plan.pytest_args]
         if importlib.util.find_spec("xdist") is not None:

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from session_matrix import records
-from session_matrix.recorder import Recording
-from session_matrix.vocabulary import CellStatus, Outcome, SuiteRunStatus, because
+from session_matrix.core import records
+from session_matrix.core.recorder import Recording
+from session_matrix.core.vocabulary import CellStatus, Outcome, SuiteRunStatus, because
 
 __all__ = [
     "BROKEN",

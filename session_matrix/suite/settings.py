@@ -34,7 +34,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from session_matrix import overlay, records
+from session_matrix.core import overlay, records
 from session_matrix.suite import scratch
 
 # Django reads every name of a settings module that isupper() ("_X" too): this module defines

@@ -8,8 +8,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from session_matrix.core.vocabulary import CellStatus
 from session_matrix.suite.runs import NOT_RUN, RAN
-from session_matrix.vocabulary import CellStatus
 
 __all__ = ["summary"]
 

@@ -44,7 +44,7 @@ def test_not_run_here():
 
     Depends: a browser on the machine.
     """
-    from session_matrix.recorder import not_run
+    from session_matrix.core.recorder import not_run
 
     not_run("no Chromium at 'chromium' (apt-get install chromium)")
 

@@ -1,0 +1,129 @@
+"""What a column's nox session runs: only its stale cells (``staleness``), all of them, or
+nothing at all.
+
+- Extra pytest arguments (``nox -- -k naive``) run as given: the user chose the cells.
+- ``--fresh`` among them, ``SESSION_MATRIX_FRESH=1`` or ``SESSION_MATRIX_UPGRADE=1`` (what
+  ``nox -s check`` sets) rerun every cell.
+- A column with no raw file, or a damaged one (it is named, and moved aside by the runner),
+  reruns every cell; so does one where every cell is stale.
+- Otherwise the stale patterns run as a selection (their node ids), merged into the column
+  like any selection; a column with nothing stale is not started.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from session_matrix.core import paths, schemas
+from session_matrix.core.catalogue import base_id
+from session_matrix.core.model import RawRecord, column_id, read_raw
+from session_matrix.core.records import Record
+from session_matrix.matrix import staleness
+
+__all__ = ["FRESH_FLAG", "FRESH_VAR", "Plan", "default_sessions", "kept_since", "plan"]
+
+FRESH_FLAG = "--fresh"
+FRESH_VAR = "SESSION_MATRIX_FRESH"
+_UP_TO_DATE = "up to date"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The pytest arguments to run the column with (None: do not start it), and why."""
+
+    args: list[str] | None
+    message: str
+
+
+def _fresh(posargs: list[str]) -> bool:
+    forced = (os.environ.get(FRESH_VAR) or "").strip().lower() in ("1", "true", "yes")
+    return forced or FRESH_FLAG in posargs or bool(os.environ.get("SESSION_MATRIX_UPGRADE"))
+
+
+def _repeat() -> int:
+    text = os.environ.get("SESSION_MATRIX_REPEAT") or "1"
+    return int(text) if text.isdigit() else 1  # the runner refuses a bad value itself
+
+
+def kept_since(raw: RawRecord, nodes: list[str] | None = None) -> str:
+    """When the kept rows ran: ``2026-12-01`` or ``2026-11-20 to 2026-12-01``."""
+    dates = sorted(
+        {row.at[:10] for node, row in raw.tests.items() if nodes is None or node in nodes}
+    )
+    if not dates:
+        return "never"
+    return dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+
+
+def plan(
+    record: Record,
+    django: str,
+    posargs: list[str],
+    prefix: Path | None,
+    results: Path | None = None,
+    codes: dict[str, staleness.PatternCode] | None = None,
+) -> Plan:
+    """What to run for ``record`` on ``django``, in the environment at ``prefix`` (None
+    when it is not built yet: every cell is then stale)."""
+    given = [arg for arg in posargs if arg != FRESH_FLAG]
+    if given:
+        return Plan(given, "")
+    if _fresh(posargs):
+        return Plan([], "fresh: every cell runs")
+    path = paths.raw_path(column_id(record.name, django), results)
+    if not path.exists():
+        return Plan([], "no earlier result: every cell runs")
+    try:
+        raw = read_raw(path)
+    except schemas.InvalidInput as exc:
+        return Plan([], f"damaged raw result, every cell runs again: {exc}")
+    fingerprints = staleness.current(record, prefix, codes=codes)
+    todo = staleness.stale(raw, fingerprints, _repeat())
+    if not todo:
+        return Plan(None, f"{_UP_TO_DATE}: {len(raw.tests)} cells kept, run {kept_since(raw)}")
+    if len(todo) == len(fingerprints):
+        return Plan([], f"every cell is stale ({len(todo)} patterns): every cell runs")
+    wanted = set(todo)
+    kept = [node for node in raw.tests if base_id(node) not in wanted]
+    return Plan(
+        sorted(todo),
+        f"{len(todo)} stale pattern(s) run; {len(kept)} cells kept, run {kept_since(raw, kept)}",
+    )
+
+
+# nox options that choose sessions, list them, or mark a worker of ``--parallel``.
+_CHOOSING: tuple[str, ...] = ("-s", "--session", "--sessions", "-e", "-t", "--tags", "-k")
+_CHOOSING += ("--keywords", "-l", "--list", "--list-sessions", "--json", "--parallel-worker")
+_CHOOSING += ("-h", "--help")
+
+
+def default_sessions(argv: list[str], group: list[str]) -> list[str]:
+    """What plain ``nox`` runs: the columns with a stale cell, then the report; every column
+    (``matrix``) when nox was told which sessions to run, or given pytest arguments or
+    ``--fresh``, or when the check itself fails (each column's session checks again)."""
+    every = ["matrix", "report"]
+    cut = argv.index("--") if "--" in argv else len(argv)
+    own, posargs = argv[:cut], argv[cut + 1 :]
+    if any(arg.split("=", 1)[0] in _CHOOSING for arg in own) or posargs or _fresh([]):
+        return every
+    from session_matrix.core import config, envs, records
+    from session_matrix.core.column_env import env_spec
+
+    try:
+        codes = staleness.pattern_codes()
+        stale = []
+        for django in config.django_versions():
+            for record in records.load_all():
+                spec = env_spec(django.version, record, group)
+                prefix = envs.ready(spec) if isinstance(spec, envs.EnvSpec) else None
+                if plan(record, django.version, [], prefix, codes=codes).args is not None:
+                    stale.append(f"matrix({column_id(record.name, django.version)})")
+    except Exception:
+        return every
+    return [*stale, "report"]
+
+
+def __dir__() -> list[str]:
+    return __all__
