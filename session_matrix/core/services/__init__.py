@@ -196,9 +196,12 @@ def listening(host: str, port: int) -> bool:
 @functools.cache
 def registry() -> dict[str, Provider]:
     """Every provider, by service name: each module of this package names its ``PROVIDER``,
-    so a new service is one new module."""
+    so a new service is one new module (``_private_server``, a part two providers share,
+    is none: a module named with a leading underscore is not a provider)."""
     providers: dict[str, Provider] = {}
     for module in pkgutil.iter_modules(__path__):
+        if module.name.startswith("_"):
+            continue
         provider: Provider = importlib.import_module(f"{__name__}.{module.name}").PROVIDER
         providers[provider.name] = provider
     return providers

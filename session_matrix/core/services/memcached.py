@@ -2,12 +2,9 @@
 
 ``cache.clear()`` is ``flush_all``, which empties a whole memcached, so runs cannot share
 one. ``MEMCACHED`` names the binary (default: ``memcached`` on the PATH); without it the
-column is *not run*. The server is stopped on every exit path; a server that died during
-the run is ``ServiceLost``.
-
-The free port is found before memcached binds it, so another run may take it in between:
-a server is ours only if the ``pid`` its ``stats`` report is our process's; on a port
-someone else took, ours cannot bind, and the run starts one on another port.
+column is *not run*. Starting, recognising the server as ours, the loss check and stopping
+are ``private_server``'s, shared with Valkey; this module says how memcached is started
+and asked who it is (``stats``: its ``pid``).
 """
 
 from __future__ import annotations
@@ -15,33 +12,15 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import subprocess
-import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import ClassVar
 
-from session_matrix.core.services import (
-    EnvAddress,
-    Given,
-    ServiceLost,
-    ServiceUnavailable,
-    die_with_parent,
-)
+from session_matrix.core.services import EnvAddress, Given
+from session_matrix.core.services import _private_server as private_server
+from session_matrix.core.services._private_server import free_port
 
 __all__ = ["PROVIDER", "Memcached", "flush", "free_port", "server_command", "stats"]
-
-_ATTEMPTS = 3
-
-
-class _PortTaken(ServiceUnavailable):
-    """Another server holds the port we chose: try another one."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _command(port: int, line: str) -> str:
@@ -80,6 +59,29 @@ def stats(port: int) -> dict[str, str]:
     return found
 
 
+class _Kind:
+    """memcached for ``private_server``: its ``stats`` name its pid, and a restarted server
+    has another pid."""
+
+    name = "memcached"
+    program = "memcached"
+    pid_key = "pid"
+    identity_key = "pid"
+    probe_errors: tuple[type[BaseException], ...] = (OSError,)
+
+    def __init__(self, memory_mb: int) -> None:
+        self.memory_mb = memory_mb
+
+    def argv(self, binary: str, port: int, directory: Path) -> list[str]:
+        return server_command(binary, port, self.memory_mb)
+
+    def facts(self, port: int) -> dict[str, str]:
+        return stats(port)
+
+    def startup_error(self, directory: Path) -> str:
+        return private_server.last_line(directory / private_server.STDERR_LOG)
+
+
 class Memcached(EnvAddress):
     name: ClassVar[str] = "memcached"
     env_var: ClassVar[str] = "MEMCACHED"
@@ -96,75 +98,15 @@ class Memcached(EnvAddress):
     @contextlib.contextmanager
     def provide(self, label: str, memory_mb: int = 64) -> Iterator[Given]:
         binary = self.binary("memcached", "memcached")
-        for attempt in range(1, _ATTEMPTS + 1):
-            port = free_port()
-            process = subprocess.Popen(
-                server_command(binary, port, memory_mb),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                preexec_fn=die_with_parent(),  # one prctl call, no locks taken
-            )
-            try:
-                pid = self._wait(process, port)
-                break
-            except _PortTaken:
-                _stop(process)
-                if attempt == _ATTEMPTS:
-                    raise
-            except BaseException:
-                _stop(process)
-                raise
-        try:
-            version = stats(port).get("version", "")
-
-            def check() -> None:
-                try:
-                    now = stats(port).get("pid")
-                except OSError as exc:
-                    msg = f"the private memcached on port {port} died during the run ({exc})"
-                    raise ServiceLost(msg) from exc
-                if now != pid:
-                    msg = f"the private memcached on port {port} restarted during the run"
-                    raise ServiceLost(msg)
-
+        kind = _Kind(memory_mb)
+        # ``free_port`` is looked up here, at call time: a test can hand out a taken port.
+        with private_server.running(kind, binary, label, ports=free_port) as server:
             yield Given(
-                values={"memcached_location": f"127.0.0.1:{port}"},
-                version=version,
-                reset=lambda: flush(port),
-                check=check,
+                values={"memcached_location": f"127.0.0.1:{server.port}"},
+                version=server.facts.get("version", ""),
+                reset=lambda: flush(server.port),
+                check=private_server.lost_check(kind, server),
             )
-        finally:
-            _stop(process)
-
-    def _wait(self, process: subprocess.Popen[bytes], port: int) -> str:
-        """The pid of our server once it answers on ``port``; ``_PortTaken`` if another
-        server holds the port (its answers are never taken for ours)."""
-        deadline = time.monotonic() + 10
-        taken = False
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                error = (process.stderr.read() if process.stderr else b"").decode().strip()
-                msg = f"memcached did not start on port {port}: {error or process.returncode}"
-                if taken or "already in use" in error:
-                    raise _PortTaken(msg)
-                raise ServiceUnavailable(msg)
-            with contextlib.suppress(OSError, KeyError):
-                pid = stats(port)["pid"]
-                if pid == str(process.pid):
-                    return pid
-                taken = True  # another run's server: ours cannot bind this port
-            time.sleep(0.02)
-        msg = f"memcached did not answer on port {port} within 10 s"
-        raise (_PortTaken if taken else ServiceUnavailable)(msg)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 PROVIDER = Memcached()

