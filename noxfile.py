@@ -143,3 +143,10 @@ def profile(session: nox.Session) -> None:
 
     # `nox -s profile -- --all-versions`: every Django version; `-- --configurations db,cache`
     run_profile(session, group("matrix"), group("profile"))
+
+
+@nox.session(default=False)
+def tests_busy(session: nox.Session) -> None:
+    """The fault tests with every core but one busy, five rounds in a row (`-- --rounds N`)."""
+    session.install(*group("tests"))
+    session.run("python", "-m", "tests.busy", *session.posargs)

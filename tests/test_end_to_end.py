@@ -149,6 +149,7 @@ def test_a_requirement_that_does_not_build_here_reads_not_run_not_unavailable(tm
     assert raw.tests == {}
 
 
+@pytest.mark.fault
 def test_a_column_stopped_before_its_runner_moves_an_unreadable_raw_file_aside(tmp_path):
     """nox's side of a column (no interpreter, an install that fails) once overwrote an
     unreadable raw file; the column runner moves it aside, and now so does it."""
@@ -214,6 +215,7 @@ def test_a_required_package_whose_app_does_not_set_up_reads_not_available(tmp_pa
     assert raw.tests == {}
 
 
+@pytest.mark.fault
 def test_sigterm_to_nox_is_an_interrupted_column_that_releases_its_lease(tmp_path, private_redis):
     """`kill <nox>` (a cancelled CI job, `timeout`) once killed nox alone: the column ran on
     and recorded the broken pipe under it as a broken run ("pytest internal error")."""

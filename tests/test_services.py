@@ -78,6 +78,7 @@ def test_no_redis_is_not_run_with_the_address(monkeypatch):
     provision_fails(["redis"], re.escape("no Redis at redis://127.0.0.1:1/0"))
 
 
+@pytest.mark.fault
 def test_a_restart_during_the_run_is_service_lost(private_redis, monkeypatch):
     monkeypatch.setenv("REDIS_URL", private_redis.url)
     with services.provision(["redis"], "blink") as given:
@@ -116,6 +117,7 @@ def test_memcached_is_private_and_stopped(tmp_path):
         stats(port)
 
 
+@pytest.mark.fault
 def test_a_port_another_memcached_took_is_never_shared(monkeypatch):
     """The free port is chosen before memcached binds it: if another run's memcached took it
     in between, its answers are not taken for ours (a flush_all would empty the other run's
@@ -226,6 +228,7 @@ def test_wrong_credentials_are_not_run_with_the_servers_refusal(
     assert "sm-wrong" not in reason  # the password stays out of messages
 
 
+@pytest.mark.fault
 def test_sigterm_releases_the_lease_and_removes_the_directory(redis_url, tmp_path):
     """A process killed politely (nox sends SIGTERM after Ctrl-C) cleans up after itself."""
     script = (

@@ -123,6 +123,7 @@ def test_a_binary_that_is_no_valkey_server_is_not_run(tmp_path, monkeypatch):
         pass
 
 
+@pytest.mark.fault
 def test_a_server_that_dies_during_the_run_is_service_lost():
     with services.provision(["valkey"], "vk") as bundle:
         port = _port(bundle)
@@ -133,6 +134,7 @@ def test_a_server_that_dies_during_the_run_is_service_lost():
             bundle.check()
 
 
+@pytest.mark.fault
 def test_a_server_restarted_during_the_run_is_service_lost(tmp_path):
     """Another server on the same port answers as ours did: its run_id gives it away."""
     with services.provision(["valkey"], "vk") as bundle:
@@ -148,6 +150,7 @@ def test_a_server_restarted_during_the_run_is_service_lost(tmp_path):
             other.wait(timeout=10)
 
 
+@pytest.mark.fault
 def test_a_port_another_server_took_is_never_shared(tmp_path, monkeypatch):
     """The free port is chosen before valkey-server binds it: if another server took it in
     between, its answers are not taken for ours (a FLUSHALL would empty the other's data)."""
@@ -184,6 +187,7 @@ def _pytest_child(process):
     return found[0]
 
 
+@pytest.mark.fault
 def test_a_column_whose_valkey_dies_mid_run_is_broken_and_keeps_its_rows(results_dir):
     """The cache-valkey column, killed under: once a session is stored in the private server
     (a key appears), the server is killed; the column reads broken with the server named,
