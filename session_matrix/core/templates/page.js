@@ -16,7 +16,7 @@
     for (const [key, value] of Object.entries(props || {})) {
       if (key === "class") el.className = value;
       else if (key === "text") el.textContent = value;
-      else if (key.startsWith("data-") || key.startsWith("aria-")) el.setAttribute(key, value);
+      else if (key === "role" || key.startsWith("data-") || key.startsWith("aria-")) el.setAttribute(key, value);
       else el[key] = value;
     }
     for (const child of children) if (child !== null && child !== undefined) el.append(child);
@@ -64,7 +64,8 @@
       cellTone = tone === "everywhere" && bad.has(status) ? "everywhere" : statusTone;
       label = `${config.name} on Django ${version}: ${word}`;
     }
-    // Two elements a cell: its bar (one segment per Django version) is a gradient.
+    // Four elements a cell: its bar (one segment per Django version) is a gradient; its
+    // glyphs are hidden from its name, which says the same in words.
     const segments = row.v[ci].map((v, i) => [data.status[v[0]][3], data.stale[ci][i]]).filter((_, i) => i === vi || vi < 0);
     const width = 100 / segments.length;
     const stops = segments.map(([tone, stale], i) => {
@@ -73,8 +74,9 @@
     });
     const button = make(
       "button",
-      { type: "button", class: `cell-btn tone-${cellTone}`, title: label, tabIndex: -1, "aria-label": label, "aria-expanded": "false" },
-      sum,
+      { type: "button", class: `cell-btn tone-${cellTone}`, title: label, tabIndex: -1, "aria-expanded": "false" },
+      make("span", { class: "sum", text: sum, "aria-hidden": "true" }),
+      make("span", { class: "sr", text: label }),
     );
     button.style.setProperty("--strip", `linear-gradient(90deg, ${stops.join(", ")})`);
     button.dataset.config = config.name;
@@ -217,14 +219,19 @@
       body.append(line);
     });
     const meta = `${row.id} · ${row.theme} · ${row.verdictText}` + (row.differs.length ? ` (differs by ${row.differs.join(" and ")})` : "");
-    const code = make("details", { class: "code", open: true }, make("summary", {}, "The test ", make("code", { text: `${row.path}:${row.line}` })), make("pre", {}, make("code", { text: row.code })));
+    // Boxes that may scroll sideways take the focus, so that a keyboard can scroll them.
+    const code = make("details", { class: "code", open: true }, make("summary", {}, "The test ", make("code", { text: `${row.path}:${row.line}` })), make("pre", { tabIndex: 0 }, make("code", { text: row.code })));
     const bodyDiv = make(
       "div",
       { class: "detail-body" },
       make("h3", {}, make("code", { text: row.idiom || row.id })),
       make("p", { class: "meta", text: meta }),
       dl,
-      make("div", { class: "outcomes-box" }, make("table", { class: "outcomes" }, make("thead", {}, head), body)),
+      make(
+        "div",
+        { class: "outcomes-box", tabIndex: 0, role: "region", "aria-label": "outcomes by configuration and Django version" },
+        make("table", { class: "outcomes" }, make("thead", {}, head), body),
+      ),
       code,
       make("p", {}, make("a", { href: "#" + tr.id, text: "Link to this idiom" })),
     );
