@@ -361,7 +361,9 @@ def defaults_shown(page):
 def test_the_cells_are_drawn_when_the_table_comes_near(open_page, published_page):
     page = open_page(published_page)
     page.wait_for_load_state("load")
-    assert page.locator("#matrix td.cell").count() == 0, "cells drawn far below the screen"
+    far = page.evaluate("document.querySelector('.matrix-box').getBoundingClientRect().top")
+    if far > 2 * VIEWPORTS["desktop"]["height"]:  # beyond the one screen of margin
+        assert page.locator("#matrix td.cell").count() == 0, "cells drawn far below the screen"
     assert elements(page) <= DOM_LIMIT
     total = page.locator("tr.pattern").count()
     page.locator("#matrix-title").scroll_into_view_if_needed()
