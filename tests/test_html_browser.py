@@ -6,6 +6,7 @@ goes to ``SESSION_MATRIX_SCREENSHOT`` when set, else into the test's tmp dir.
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from session_matrix.core import paths
 from session_matrix.core.anchors import anchor
 from session_matrix.core.vocabulary import CellStatus
 from session_matrix.matrix.render.html import html_report
+from session_matrix.matrix.render.page_metrics import tab_stops
 from tests.helpers import DEFAULTS, SAMPLE, fixture_matrix
 
 NAIVE = f"{SAMPLE}::test_key_error"  # fails on the last default configuration only
@@ -94,11 +96,19 @@ def visible_rows(page):
     return page.locator("tr.pattern:visible").count()
 
 
+def cells(page, pattern_id, config=None):
+    """A row's cells (or one configuration's), as a reader reaches them: scrolled to (they
+    are drawn near the screen)."""
+    row(page, pattern_id).scroll_into_view_if_needed()
+    found = row(page, pattern_id).locator("td.cell")
+    return found.and_(page.locator(f'[data-config="{config}"]')) if config else found
+
+
 def test_a_hostile_message_is_shown_as_text_and_never_runs(open_page, fixture_page, tmp_path):
     page = open_page(fixture_page)
     assert page.evaluate("window.pwned") is None
     assert not detail(page, NAIVE).is_visible()
-    row(page, NAIVE).locator(f'td[data-config="{ODD}"] button').click()
+    cells(page, NAIVE, ODD).locator("button").click()
     assert detail(page, NAIVE).is_visible()
     assert "<script>window.pwned=1</script>" in detail(page, NAIVE).inner_text()
     assert page.evaluate("window.pwned") is None
@@ -157,7 +167,7 @@ def test_variants_appear_only_with_all_configurations(open_page, fixture_page):
 
 def test_django_filter_shows_one_version_per_cell(open_page, fixture_page):
     page = open_page(fixture_page)
-    first = row(page, NAIVE).locator(f'td[data-config="{DEFAULTS[0]}"] button')
+    first = cells(page, NAIVE, DEFAULTS[0]).locator("button")
     not_run, works = CellStatus.NOT_RUN.term, CellStatus.PASSED.term
     assert first.locator(".sum").inner_text().startswith(f"{not_run.glyph} ")
     versions = fixture_matrix().django_versions
@@ -295,6 +305,7 @@ def test_the_phone_has_no_page_level_horizontal_scroll(open_page, published_page
 def test_cells_are_named_by_configuration_version_and_status(open_page, published_page):
     page = open_page(published_page)
     page.select_option('select[name="django"]', "6.1")
+    cells(page, SEED)
     named = row(page, SEED).get_by_role("button", name="signed_cookies on Django 6.1: fails")
     expect(named).to_have_count(1)
 
@@ -315,6 +326,9 @@ def test_axe_finds_no_serious_or_critical_violation(sized):
     # the DevTools protocol, which the policy does not govern.
     sized.context.new_cdp_session(sized).send("Page.setBypassCSP", {"enabled": True})
     sized.reload()
+    # The cells are drawn near the screen, and a detail panel opens: axe sees them all.
+    cells(sized, SEED).first.locator("button").click()
+    expect(detail(sized, SEED)).to_be_visible()
     sized.add_script_tag(content=axe_source())
     found = sized.evaluate("async () => (await axe.run(document)).violations")
     serious = [
@@ -329,3 +343,121 @@ def test_a_page_without_a_profile_says_it_has_no_grid(open_page, fixture_page):
     page = open_page(fixture_page)
     assert page.locator("#needs-grid").count() == 0
     assert "No engine profile" in page.locator("#needs").inner_text()
+
+
+# What the page holds before anyone touches it, and how a keyboard gets through it.
+DOM_LIMIT = 15_000  # elements before any interaction (issue 19)
+TAB_LIMIT = 120  # Tab presses from the top of the page into the engine profile
+
+
+def elements(page):
+    return page.evaluate("document.getElementsByTagName('*').length")
+
+
+def defaults_shown(page):
+    return page.locator("#matrix thead th[data-config]:visible").count()
+
+
+def test_the_cells_are_drawn_when_the_table_comes_near(open_page, published_page):
+    page = open_page(published_page)
+    page.wait_for_load_state("load")
+    far = page.evaluate("document.querySelector('.matrix-box').getBoundingClientRect().top")
+    if far > 2 * VIEWPORTS["desktop"]["height"]:  # beyond the one screen of margin
+        assert page.locator("#matrix td.cell").count() == 0, "cells drawn far below the screen"
+    assert elements(page) <= DOM_LIMIT
+    total = page.locator("tr.pattern").count()
+    page.locator("#matrix-title").scroll_into_view_if_needed()
+    expect(page.locator("#matrix td.cell")).to_have_count(total * defaults_shown(page))
+    # Every default cell drawn still fits the budget; the variants come with the toggle.
+    assert elements(page) <= DOM_LIMIT
+
+
+def test_a_link_to_an_idiom_below_the_screen_opens_it_and_draws_its_cells(
+    open_page, published_page
+):
+    page = open_page(published_page, f"#{anchor(SEED)}")
+    expect(detail(page, SEED)).to_be_visible()
+    assert "Expect" in detail(page, SEED).inner_text()
+    expect(row(page, SEED).locator("td.cell")).to_have_count(defaults_shown(page))
+    assert row(page, SEED).locator("button.idiom").is_visible()
+
+
+def test_a_search_finds_a_row_whose_cells_are_not_drawn_yet(open_page, published_page):
+    page = open_page(published_page)
+    assert row(page, SEED).locator("td.cell").count() == 0
+    page.fill('input[name="q"]', 's["foo"]=2')
+    expect(page.locator("#shown")).not_to_have_text(re.compile(r"Showing (\d+) of \1 idioms"))
+    assert row(page, SEED).is_visible()
+    expect(cells(page, SEED)).to_have_count(defaults_shown(page))
+
+
+def test_the_profile_is_a_few_tab_presses_from_the_top(open_page, published_page):
+    presses = tab_stops(open_page(published_page))
+    assert presses < TAB_LIMIT, f"{presses} Tab presses before the engine profile"
+    # The skip link is the first stop, and leads into <main>; the header's link to the
+    # profile is a few stops on.
+    page = open_page(published_page)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.locator('header a[href="#profile"]').focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#profile")).to_be_in_viewport()
+
+
+def focused(page, script):
+    return page.evaluate(f"(() => {{ const el = document.activeElement; return {script}; }})()")
+
+
+def test_the_table_is_one_tab_stop_and_the_arrow_keys_move_in_it(open_page, published_page):
+    page = open_page(published_page)
+    # The grid's own stop: an open detail panel's boxes that scroll take the focus too.
+    stop = page.locator("#matrix tr:not(.detail) [tabindex='0']")
+    expect(stop).to_have_count(1)
+    stop.focus()
+    first_row = focused(page, "el.closest('tr').id")
+    page.keyboard.press("ArrowRight")
+    configs = page.locator("#matrix thead th[data-config]:visible")
+    first_config = configs.first.get_attribute("data-config")
+    assert focused(page, "el.dataset.config") == first_config
+    assert focused(page, "el.closest('tr').id") == first_row
+    page.keyboard.press("ArrowDown")
+    assert focused(page, "el.dataset.config") == first_config
+    second_row = focused(page, "el.closest('tr').id")
+    assert second_row != first_row
+    page.keyboard.press("End")
+    assert focused(page, "el.dataset.config") == configs.last.get_attribute("data-config")
+    page.keyboard.press("Home")
+    assert focused(page, "el.className") == "idiom"
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#d-{first_row}")).to_be_visible()
+    # Still one stop, and Tab leaves the row's cells for the open panel, not the next cell.
+    expect(stop).to_have_count(1)
+    page.keyboard.press("Tab")
+    assert focused(page, "Boolean(el.closest('tr.detail'))")
+    # A filter that hides the row moves the stop to a row that is shown.
+    theme = page.locator(f"#{first_row}").get_attribute("data-theme")
+    other = page.locator(f'select[name="theme"] option:not([value=""]):not([value="{theme}"])')
+    page.select_option('select[name="theme"]', other.first.get_attribute("value"))
+    expect(page.locator(f"#{first_row}")).to_be_hidden()
+    expect(stop).to_have_count(1)
+    assert stop.evaluate("el => !el.closest('[hidden]')")
+
+
+def test_the_needs_grid_cells_are_one_tab_stop(open_page, published_page):
+    page = open_page(published_page)
+    grid = page.locator("#needs-grid")
+    expect(grid.locator(".need-cell[tabindex='0']")).to_have_count(1)
+    grid.locator(".need-cell[tabindex='0']").focus()
+    first = focused(page, "el.getAttribute('aria-label')")
+    page.keyboard.press("ArrowRight")
+    second = focused(page, "el.getAttribute('aria-label')")
+    assert second != first
+    assert focused(page, "el.classList.contains('need-cell')")
+    page.keyboard.press("ArrowDown")
+    first_need = grid.locator("tbody tr").first.get_attribute("data-need")
+    assert focused(page, "el.closest('tr').dataset.need") != first_need
+    expect(grid.locator(".need-cell[tabindex='0']")).to_have_count(1)

@@ -144,8 +144,9 @@ def _version_cell(
     matrix: Matrix, row: PatternRow, column: Column, strings: _Strings, statuses: list[str]
 ) -> list[int]:
     """One Django version of one cell, as the page's script reads it: ``[status,
-    milliseconds (-1: did not run), exception, message, reason, phase, runs, stale]`` as
-    numbers (statuses and texts by index), trailing zeros left off."""
+    milliseconds (-1: did not run), exception, message, reason, phase, runs]`` as numbers
+    (statuses and texts by index), trailing zeros left off (a stale column is said once,
+    in ``page_data``'s ``stale``)."""
     cell = matrix.cells[row.id][column.id]
     ran = cell.status in RAN_CELLS
     found = [
@@ -156,7 +157,6 @@ def _version_cell(
         strings(cell.reason),
         strings("" if cell.phase in ("", "call") else cell.phase),
         strings(", ".join(cell.runs) if len(cell.runs) > 1 else ""),
-        1 if column.stale else 0,
     ]
     while len(found) > 2 and found[-1] == 0:
         found.pop()
@@ -266,6 +266,10 @@ def page_data(matrix: Matrix) -> dict[str, Any]:
         "everywhere": Verdict.FAILS_EVERYWHERE.value,
         "configs": [
             {"name": c.name, "default": c.default, "label": c.label} for c in matrix.configurations
+        ],
+        "stale": [
+            [1 if matrix.column(c.name, django).stale else 0 for django in matrix.django_versions]
+            for c in matrix.configurations
         ],
         "status": _statuses(),
         "ran": [statuses.index(status.value) for status in CellStatus if status in RAN_CELLS],
