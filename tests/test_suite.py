@@ -15,7 +15,7 @@ from session_matrix.core.vocabulary import Outcome
 from session_matrix.suite import settings as suite_settings
 from session_matrix.suite.classify import classify
 from session_matrix.suite.discovery import find_settings
-from session_matrix.suite.explain import Observed, explain, telling
+from session_matrix.suite.explain import ENGINES_ONLY, Observed, explain, telling
 from session_matrix.suite.idioms import Catalogue, Idiom
 from session_matrix.suite.page import html_page
 from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, BadInput, Plan, Run, outcome_word
@@ -338,8 +338,25 @@ def test_the_idiom_with_the_same_outcomes_and_calls_explains():
     assert found["why"] == SEED.why
     assert found["fix"] == SEED.fix
     assert found["url"].endswith(f"#{SEED.anchor}")
-    assert "KeyError on b" in found["because"]
+    assert found["confidence"] == ENGINES_ONLY  # no detector here: the engines and the calls
+    assert "fails on b and passes on a, as this idiom does" in found["because"]
     assert _explain(node="t.py::test")["pattern"] == SEED_PYTEST.id
+
+
+def test_the_exception_type_decides_nothing():
+    """A real test of the naive save fails with an AssertionError (403 != 302), the idiom
+    with ``KeyError: 'foo'``: the engines agree and the test makes the idiom's calls. The
+    same type on the wrong engines explains nothing."""
+    for exception, message in (("AssertionError", "assert 403 == 302"), ("TypeError", "x")):
+        observed = {"a": Observed("passed"), "b": Observed("failed", exception, message)}
+        found = _explain(observed)
+        assert found["pattern"] == SEED.id, exception
+        assert exception not in found["because"]
+    same_type_other_engine = {
+        "a": Observed("failed", "KeyError", "'foo'"),
+        "b": Observed("passed"),
+    }
+    assert _explain(same_type_other_engine) is None
 
 
 def test_the_idiom_with_most_of_the_tests_calls_wins():
@@ -367,8 +384,7 @@ def test_a_configuration_the_matrix_lacks_confirms_but_never_contradicts():
 
 
 def test_no_explanation_when_the_outcomes_disagree_with_the_matrix():
-    # The other exception type, the other engine failing, or no failure confirmed at all.
-    assert _explain({"a": Observed("passed"), "b": Observed("failed", "TypeError", "x")}) is None
+    # The other engine failing, or no failure confirmed at all.
     assert _explain({"a": Observed("failed", "KeyError", "'x'"), "b": Observed("passed")}) is None
     assert _explain({"c": Observed("failed", "KeyError", "'x'"), "a": Observed("passed")}) is None
     # Where the test passes, the idiom must not fail.
@@ -449,6 +465,10 @@ def test_a_bare_key_names_no_cause():
     assert not telling("'eyJqb2IiOjF9:1xZ5MK:fk25yBRnB'")
     assert not telling("42")
     assert telling(NO_SESSION[1])
+    # An assertion's comparison, whatever the values, names no cause either.
+    assert not telling("assert 403 == 302")
+    assert not telling("assert 'red' == 'blue'")
+    assert not telling("assert None is not None")
     assert telling("Object of type Decimal is not JSON serializable")
 
 
