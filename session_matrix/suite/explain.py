@@ -192,7 +192,7 @@ def test_code(path: str, line: int) -> detect.TestCode | None:
         tree = ast.parse(Path(path).read_bytes())
     except (OSError, SyntaxError, ValueError):
         return None
-    for code in detect.tests_in(tree):
+    for code in detect.tests_in(tree, Path(path).resolve()):
         func = code.node
         if line in {func.lineno, *(d.lineno for d in func.decorator_list)}:
             return code
