@@ -386,8 +386,8 @@ class _Module:
                 if helper is not None and helper.name not in seen:
                     inner = self._events(helper, roles, methods, depth + 1, seen | {helper.name})
                     if id(helper) in self.foreign:  # another file's lines: placed at the call
-                        where = {"line": node.lineno, "col": node.col_offset}
-                        inner = [replace(event, **where) for event in inner]
+                        line, col = node.lineno, node.col_offset
+                        inner = [replace(event, line=line, col=col) for event in inner]
                     events += inner
         return events
 
