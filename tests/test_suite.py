@@ -13,7 +13,7 @@ import pytest
 from session_matrix.core import overlay, records, schemas, services
 from session_matrix.core.vocabulary import Outcome
 from session_matrix.suite import settings as suite_settings
-from session_matrix.suite.classify import classify
+from session_matrix.suite.classify import classify, headline, together
 from session_matrix.suite.discovery import find_settings
 from session_matrix.suite.explain import ENGINES_ONLY, Observed, explain, telling
 from session_matrix.suite.idioms import Catalogue, Idiom
@@ -603,3 +603,33 @@ def test_a_record_of_yours_may_not_take_a_built_in_name(tmp_path, monkeypatch, c
     (mine / f"{builtin}.toml").rename(mine / "mine.toml")
     parsed = argparse.Namespace(engines_dir=Path("my_engines"), engines="mine", all=False)
     assert [record.name for record in suite._records(parsed)] == ["mine"]
+
+
+def test_a_break_shared_by_configurations_is_said_once_naming_them():
+    reasons = {
+        "cache": "collection failed under cache: tests/test_x.py: ImportError: no x",
+        "db": "collection failed under db: tests/test_x.py: ImportError: no x",
+        "file": "collection failed under file: tests/test_y.py: ImportError: no y",
+        "cache_redis": "cache_redis: a lost worker",
+        "signed_cookies": "signed_cookies: a lost worker",
+        "valkey": "interrupted",
+    }
+    assert together(reasons) == [
+        (["cache", "db"], "collection failed under cache, db: tests/test_x.py: ImportError: no x"),
+        (["file"], "collection failed under file: tests/test_y.py: ImportError: no y"),
+        (["cache_redis", "signed_cookies"], "cache_redis, signed_cookies: a lost worker"),
+        (["valkey"], "interrupted"),
+    ]
+    # A configuration's name inside the message is not the configuration it broke under.
+    assert together(
+        {
+            "db": "collection failed under db: tests/db.py: x",
+            "file": "collection failed under file: tests/db.py: x",
+        }
+    ) == [(["db", "file"], "collection failed under db, file: tests/db.py: x")]
+    # As each run ends, only the first words: the error follows once, after the report.
+    run = Run(_engine(".db"))
+    run.status, run.reason = BROKEN, reasons["db"]
+    assert headline(run) == "collection failed (the error follows the report)"
+    run.status, run.reason = NOT_RUN, "not run: no Redis at redis://x"
+    assert headline(run) == "not run: no Redis at redis://x"
