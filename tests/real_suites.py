@@ -4,7 +4,8 @@ in tests/resources/real_suites.toml. Prints what each finds and exits 1 on a dif
     python -m tests.real_suites [NAME ...]
 
 Each suite's sdist is downloaded with pip (no dependencies), unpacked into a temporary
-folder, installed editable with what its tests import, and run as a user would.
+folder (with the files its sdist leaves out, and the named patches), installed editable with
+what its tests import, run as a user would, and uninstalled.
 """
 
 from __future__ import annotations
@@ -51,11 +52,30 @@ def _prepare(suite: dict, work: Path) -> Path:
     folder = work / suite["folder"]
     if suite.get("overlay"):
         shutil.copytree(RESOURCES / "real_suites" / suite["overlay"], folder, dirs_exist_ok=True)
-    install = [sys.executable, "-m", "pip", "install", "-q", "-e", str(folder)]
+    for patch in suite.get("patch", []):
+        _patch(suite["name"], folder / patch["path"], patch["old"], patch["new"])
+    extras = f"[{suite['extras']}]" if suite.get("extras") else ""
+    install = [sys.executable, "-m", "pip", "install", "-q", "-e", f"{folder}{extras}"]
     done = _run(*install, *suite.get("extra", []), cwd=folder)
     if done.returncode:
         raise SystemExit(f"{suite['name']}: install failed: {done.stderr.strip()}")
     return folder
+
+
+def _patch(name: str, path: Path, old: str, new: str) -> None:
+    """One line of a suite's code that no Django it supports can run, replaced as the pin
+    says (never an outcome: each patch is named, with why, in real_suites.toml)."""
+    text = path.read_text(encoding="utf-8")
+    if text.count(old) != 1:
+        raise SystemExit(f"{name}: patch: {old!r} is not in {path.name} exactly once")
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _uninstall(suite: dict) -> None:
+    """The suite's package leaves the environment with its temporary folder: installed
+    editable from there, it would shadow the release the next suite installs."""
+    name = suite["requirement"].split("=", 1)[0].split("[", 1)[0]
+    _run(sys.executable, "-m", "pip", "uninstall", "-q", "-y", name, cwd=Path.cwd())
 
 
 def _check(suite: dict, folder: Path) -> list[str]:
@@ -112,6 +132,10 @@ def _check(suite: dict, folder: Path) -> list[str]:
             )
         else:
             print(f"{node}: {pattern} ({explanation.get('confidence')})")
+    for node, confidence in suite.get("confidence", {}).items():
+        said = (data["explanations"].get(node) or {}).get("confidence")
+        if said != confidence:
+            problems.append(f"{suite['name']}: {node} explained with {said}, pinned {confidence}")
     return problems
 
 
@@ -123,8 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         if names and suite["name"] not in names:
             continue
         with tempfile.TemporaryDirectory(prefix="session-matrix-real-") as tmp:
-            folder = _prepare(suite, Path(tmp))
-            problems += _check(suite, folder)
+            try:
+                folder = _prepare(suite, Path(tmp))
+                problems += _check(suite, folder)
+            finally:
+                _uninstall(suite)
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     return 1 if problems else 0

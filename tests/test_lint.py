@@ -113,6 +113,76 @@ def test_helpers_fixtures_setup_and_other_clients(tmp_path, capsys):
     assert helper["line"] == 8  # the save() inside the helper
 
 
+# A mixin in a module beside the tests, as django-two-factor-auth's tests/utils.py has: its
+# login helper logs in, then edits client.session and save()s with no cookie update.
+MIXIN = """
+from django_otp import DEVICE_ID_SESSION_KEY
+
+
+class UserMixin:
+    def login_user(self, device):
+        assert self.client.login(username="bouke", password="secret")
+        session = self.client.session
+        session[DEVICE_ID_SESSION_KEY] = device
+        session.save()
+"""
+INHERITS = """
+from django.test import TestCase
+
+from {source} import UserMixin
+
+
+class ProfileTests(UserMixin, TestCase):
+    def setUp(self):
+        super().setUp()
+        self.other = 1
+
+    def test_profile(self):
+        self.login_user("otp/1")
+        response = self.client.get("/profile/")
+        self.assertEqual(response.status_code, 200)
+
+
+class SetUpTests(UserMixin, TestCase):
+    def setUp(self):
+        super().setUp()
+        self.login_user("otp/1")
+
+    def test_profile(self):
+        self.assertEqual(self.client.get("/profile/").status_code, 200)
+"""
+
+
+@pytest.mark.parametrize("source", [".utils", "tests.utils"], ids=["relative", "absolute"])
+def test_helpers_inherited_from_a_mixin_in_another_module(tmp_path, capsys, source):
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "__init__.py").write_text("")
+    (tests / "utils.py").write_text(MIXIN)
+    (tests / "test_profile.py").write_text(INHERITS.format(source=source))
+    code = main([str(tests), "--format", "json"])
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert code == 1
+    # Each found where the test calls the helper: a line of the test's own file.
+    assert [(f["path"].rsplit("/", 1)[-1], f["test"], f["line"]) for f in found] == [
+        ("test_profile.py", "ProfileTests::test_profile", 13),
+        ("test_profile.py", "SetUpTests::test_profile", 21),
+    ]
+    assert all(f["pattern"].endswith(NAIVE) for f in found)
+    # Without the module it comes from, nothing can be read: nothing is claimed.
+    (tests / "utils.py").unlink()
+    assert main([str(tests)]) == 0
+    capsys.readouterr()
+
+
+def test_a_base_class_in_the_same_module_lends_its_helpers(tmp_path, capsys):
+    code, found = _findings(
+        tmp_path, capsys, MIXIN + INHERITS.replace("from {source} import UserMixin", "")
+    )
+    assert code == 1
+    assert [f["test"] for f in found] == ["ProfileTests::test_profile", "SetUpTests::test_profile"]
+
+
 def test_engines_named_decide_what_is_reported(tmp_path, capsys):
     source = """
     def test_cart(client):

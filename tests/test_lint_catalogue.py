@@ -59,7 +59,7 @@ def _findings(rules):
     found = []
     for path in sorted((ROOT / paths.PATTERNS_DIR).glob("test_*.py")):
         rel = path.relative_to(ROOT).as_posix()
-        for code in detect.tests_in(ast.parse(path.read_text(encoding="utf-8"))):
+        for code in detect.tests_in(ast.parse(path.read_text(encoding="utf-8")), path):
             for rule, _ in detect.find(code, detectors):
                 found.append((f"{rel}::{code.name}", rule, rules.rules[rule].fails))
     return found

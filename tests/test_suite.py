@@ -13,9 +13,9 @@ import pytest
 from session_matrix.core import overlay, records, schemas, services
 from session_matrix.core.vocabulary import Outcome
 from session_matrix.suite import settings as suite_settings
-from session_matrix.suite.classify import classify
+from session_matrix.suite.classify import classify, headline, together
 from session_matrix.suite.discovery import find_settings
-from session_matrix.suite.explain import Observed, explain, telling
+from session_matrix.suite.explain import ENGINES_ONLY, Observed, explain, telling
 from session_matrix.suite.idioms import Catalogue, Idiom
 from session_matrix.suite.page import html_page
 from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, BadInput, Plan, Run, outcome_word
@@ -338,8 +338,25 @@ def test_the_idiom_with_the_same_outcomes_and_calls_explains():
     assert found["why"] == SEED.why
     assert found["fix"] == SEED.fix
     assert found["url"].endswith(f"#{SEED.anchor}")
-    assert "KeyError on b" in found["because"]
+    assert found["confidence"] == ENGINES_ONLY  # no detector here: the engines and the calls
+    assert "fails on b and passes on a, as this idiom does" in found["because"]
     assert _explain(node="t.py::test")["pattern"] == SEED_PYTEST.id
+
+
+def test_the_exception_type_decides_nothing():
+    """A real test of the naive save fails with an AssertionError (403 != 302), the idiom
+    with ``KeyError: 'foo'``: the engines agree and the test makes the idiom's calls. The
+    same type on the wrong engines explains nothing."""
+    for exception, message in (("AssertionError", "assert 403 == 302"), ("TypeError", "x")):
+        observed = {"a": Observed("passed"), "b": Observed("failed", exception, message)}
+        found = _explain(observed)
+        assert found["pattern"] == SEED.id, exception
+        assert exception not in found["because"]
+    same_type_other_engine = {
+        "a": Observed("failed", "KeyError", "'foo'"),
+        "b": Observed("passed"),
+    }
+    assert _explain(same_type_other_engine) is None
 
 
 def test_the_idiom_with_most_of_the_tests_calls_wins():
@@ -367,8 +384,7 @@ def test_a_configuration_the_matrix_lacks_confirms_but_never_contradicts():
 
 
 def test_no_explanation_when_the_outcomes_disagree_with_the_matrix():
-    # The other exception type, the other engine failing, or no failure confirmed at all.
-    assert _explain({"a": Observed("passed"), "b": Observed("failed", "TypeError", "x")}) is None
+    # The other engine failing, or no failure confirmed at all.
     assert _explain({"a": Observed("failed", "KeyError", "'x'"), "b": Observed("passed")}) is None
     assert _explain({"c": Observed("failed", "KeyError", "'x'"), "a": Observed("passed")}) is None
     # Where the test passes, the idiom must not fail.
@@ -449,6 +465,10 @@ def test_a_bare_key_names_no_cause():
     assert not telling("'eyJqb2IiOjF9:1xZ5MK:fk25yBRnB'")
     assert not telling("42")
     assert telling(NO_SESSION[1])
+    # An assertion's comparison, whatever the values, names no cause either.
+    assert not telling("assert 403 == 302")
+    assert not telling("assert 'red' == 'blue'")
+    assert not telling("assert None is not None")
     assert telling("Object of type Decimal is not JSON serializable")
 
 
@@ -583,3 +603,33 @@ def test_a_record_of_yours_may_not_take_a_built_in_name(tmp_path, monkeypatch, c
     (mine / f"{builtin}.toml").rename(mine / "mine.toml")
     parsed = argparse.Namespace(engines_dir=Path("my_engines"), engines="mine", all=False)
     assert [record.name for record in suite._records(parsed)] == ["mine"]
+
+
+def test_a_break_shared_by_configurations_is_said_once_naming_them():
+    reasons = {
+        "cache": "collection failed under cache: tests/test_x.py: ImportError: no x",
+        "db": "collection failed under db: tests/test_x.py: ImportError: no x",
+        "file": "collection failed under file: tests/test_y.py: ImportError: no y",
+        "cache_redis": "cache_redis: a lost worker",
+        "signed_cookies": "signed_cookies: a lost worker",
+        "valkey": "interrupted",
+    }
+    assert together(reasons) == [
+        (["cache", "db"], "collection failed under cache, db: tests/test_x.py: ImportError: no x"),
+        (["file"], "collection failed under file: tests/test_y.py: ImportError: no y"),
+        (["cache_redis", "signed_cookies"], "cache_redis, signed_cookies: a lost worker"),
+        (["valkey"], "interrupted"),
+    ]
+    # A configuration's name inside the message is not the configuration it broke under.
+    assert together(
+        {
+            "db": "collection failed under db: tests/db.py: x",
+            "file": "collection failed under file: tests/db.py: x",
+        }
+    ) == [(["db", "file"], "collection failed under db, file: tests/db.py: x")]
+    # As each run ends, only the first words: the error follows once, after the report.
+    run = Run(_engine(".db"))
+    run.status, run.reason = BROKEN, reasons["db"]
+    assert headline(run) == "collection failed (the error follows the report)"
+    run.status, run.reason = NOT_RUN, "not run: no Redis at redis://x"
+    assert headline(run) == "not run: no Redis at redis://x"

@@ -425,3 +425,93 @@ def _runs_in(proc, project):
         )
     except OSError:
         return False
+
+
+# A tiny project of its own for the cascade: its sessions live wherever the engine keeps them.
+CASCADE_FILES = {
+    "pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = site_.settings\n",
+    "site_/__init__.py": "",
+    "site_/settings.py": (
+        'SECRET_KEY = "cascade-insecure-key"\n'
+        'ALLOWED_HOSTS = ["testserver"]\n'
+        'INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]\n'
+        'MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]\n'
+        'ROOT_URLCONF = "site_.urls"\n'
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}\n'
+        'SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"\n'
+    ),
+    "site_/urls.py": (
+        "from django.http import HttpResponse\n"
+        "from django.urls import path\n\n\n"
+        "def visit(request):\n"
+        '    request.session["visits"] = request.session.get("visits", 0) + 1\n'
+        '    return HttpResponse(str(request.session["visits"]))\n\n\n'
+        'urlpatterns = [path("", visit)]\n'
+    ),
+    "tests/__init__.py": "",
+    # A connects a receiver and dies before disconnecting it; the receiver refuses to save a
+    # session row, which only the engines that keep sessions in the database write. Both
+    # use the database, so pytest-django keeps them in this order.
+    "tests/test_signals.py": (
+        "from django.db.models.signals import post_save\n\n\n"
+        "def refuse_sessions(sender, **kwargs):\n"
+        '    if sender._meta.label == "sessions.Session":\n'
+        '        raise RuntimeError("a receiver left connected by an earlier test")\n\n\n'
+        "def test_a_connects_a_receiver_and_dies(db):\n"
+        "    post_save.connect(refuse_sessions)\n"
+        '    raise AssertionError("died before disconnecting its receiver")\n\n\n'
+        "def test_b_counts_a_visit(client, db):\n"
+        '    assert client.get("/").content == b"1"\n'
+    ),
+}
+DIES = "tests/test_signals.py::test_a_connects_a_receiver_and_dies"
+AFTER = "tests/test_signals.py::test_b_counts_a_visit"
+
+
+def test_a_cascade_is_order_dependent_and_names_the_test_before_it(venv, tmp_path):
+    """B fails on db only because A's leaked receiver raises inside it: re-run alone it
+    passes, so the report calls it order-dependent, after A, and not an engine difference."""
+    for name, text in CASCADE_FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    db = next(n for n in DEFAULTS if backend(n) == "db")
+    cookies = next(n for n in DEFAULTS if backend(n) == "signed_cookies")
+    done = suite(venv, tmp_path, "--engines", f"{db},{cookies}", "--", "tests")
+    assert done.returncode == 0, output(done)
+    report = read_json(tmp_path / "session-matrix-report" / "suite.json")
+
+    # The full run: B failed on db, from the leaked receiver, and passed on signed_cookies.
+    assert report["tests"][AFTER] == {db: "failed", cookies: "passed"}
+    assert "a receiver left connected by an earlier test" in report["failures"][AFTER][db]
+    assert report["fails_everywhere"] == [DIES]
+    # Alone on db it passes: order-dependent, after A; not an engine difference.
+    assert report["order_dependent"] == {AFTER: {"configuration": db, "after": DIES}}
+    assert report["engine_dependent"] == []
+    assert AFTER not in report["explanations"]
+    said = " ".join(done.stdout.split())
+    assert "Fails only after other tests (order-dependent, not the engine): 1" in said
+    assert f"failed on {db} in the full run, after {DIES} failed; passes there alone" in said
+    assert "Depends on the engine: 0 of 2 tests" in said
+
+
+def test_a_collection_error_on_every_configuration_is_said_once(venv, project):
+    (project / "tests" / "test_broken.py").write_text("import no_such_module_here\n")
+    names = [
+        next(n for n in DEFAULTS if backend(n) == "db"),
+        next(n for n in DEFAULTS if backend(n) == "signed_cookies"),
+    ]
+    done = suite(venv, project, "--engines", ",".join(names), "--", "tests")
+    assert done.returncode == 1, output(done)
+    error = "No module named 'no_such_module_here'"
+    said = done.stdout + done.stderr
+    assert said.count(error) == 1, output(done)
+    assert (
+        f"error: collection failed under {', '.join(names)}: tests/test_broken.py: "
+        f"ModuleNotFoundError: {error}"
+    ) in done.stderr.splitlines()
+    for name in names:  # each run's end still says what became of it
+        assert f"\n{name}: collection failed (the error follows the report) in " in done.stdout
+    runs = read_json(project / "session-matrix-report" / "suite.json")["runs"]
+    for name in names:  # the report keeps each configuration's own reason
+        assert runs[name]["status"] == "broken"
+        assert runs[name]["reason"].startswith(f"collection failed under {name}: ")

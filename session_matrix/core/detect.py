@@ -16,7 +16,11 @@ absent between the first and the last matched step, ``unless`` steps anywhere in
 A ``*`` before a step makes it the finding's position (default: the first step).
 
 The code searched is the test's own body, its class's ``setUp``, the same-module fixtures
-it takes by name and the same-module helpers it calls (inlined where they are called).
+it takes by name and the same-module helpers it calls (inlined where they are called),
+methods its class inherits among them: from a base class in the same module, or, given the
+module's path, in a module it imports it from (``from .utils import UserMixin``). Events of
+another module's code are placed where the test calls it (its ``def`` for an inherited
+``setUp``): a finding's line is always in the test's own file.
 See /work/coord/detect-format.md for examples.
 """
 
@@ -25,7 +29,8 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 __all__ = [
     "REQUESTS",
@@ -214,23 +219,112 @@ class Match:
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
+# How far a class's bases are followed, through modules and through bases of bases.
+_BASE_DEPTH = 4
+_PARENTS = 4  # an absolute import (``tests.utils``) is looked for this far up from the module
+
+
 class _Module:
     """A module's helpers and fixtures, and how a test's code reads with them inlined."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, path: Path | None = None) -> None:
+        self.tree = tree
+        self.path = path
         self.walked: dict[int, list[tuple[ast.AST, int]]] = {}
         self.functions: dict[str, Function] = {}
         self.fixtures: dict[str, Function] = {}
+        self.foreign: set[int] = set()  # ids of methods from another module's classes
+        self._modules: dict[Path, ast.Module | None] = {}
         for stmt in tree.body:
             if isinstance(stmt, Function):
                 self.functions[stmt.name] = stmt
                 if any("fixture" in ast.unparse(d) for d in stmt.decorator_list):
                     self.fixtures[stmt.name] = stmt
 
+    def methods(self, cls: ast.ClassDef | None) -> dict[str, Function]:
+        """A class's methods with those it inherits (its own first, then each base's in
+        order); ``super.NAME`` is the inherited ``NAME``, for ``super().NAME()``."""
+        if cls is None:
+            return {}
+        own = {item.name: item for item in cls.body if isinstance(item, Function)}
+        inherited: dict[str, Function] = {}
+        for base, foreign in self._bases(cls, self.tree, self.path, _BASE_DEPTH):
+            for item in base.body:
+                if isinstance(item, Function) and item.name not in inherited:
+                    inherited[item.name] = item
+                    if foreign:
+                        self.foreign.add(id(item))
+        return inherited | own | {f"super.{name}": item for name, item in inherited.items()}
+
+    def _bases(
+        self, cls: ast.ClassDef, tree: ast.Module, path: Path | None, depth: int
+    ) -> list[tuple[ast.ClassDef, bool]]:
+        """The classes ``cls`` inherits from that can be read, nearest first, each with
+        whether it is another module's."""
+        found: list[tuple[ast.ClassDef, bool]] = []
+        if depth <= 0:
+            return found
+        for base in cls.bases:
+            if not isinstance(base, ast.Name):
+                continue
+            located = self._class(base.id, tree, path)
+            if located is None:
+                continue
+            klass, where, module_path = located
+            found.append((klass, where is not self.tree))
+            found += self._bases(klass, where, module_path, depth - 1)
+        return found
+
+    def _class(
+        self, name: str, tree: ast.Module, path: Path | None
+    ) -> tuple[ast.ClassDef, ast.Module, Path | None] | None:
+        """The class ``name`` means in ``tree``: defined there, or imported from a module
+        found beside it."""
+        for stmt in tree.body:
+            if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+                return stmt, tree, path
+        if path is None:
+            return None
+        for stmt in tree.body:
+            if not isinstance(stmt, ast.ImportFrom) or not stmt.module:
+                continue
+            for alias in stmt.names:
+                if (alias.asname or alias.name) != name:
+                    continue
+                other = self._import(stmt, path)
+                parsed = self._parsed(other) if other else None
+                for item in parsed.body if parsed else []:
+                    if isinstance(item, ast.ClassDef) and item.name == alias.name:
+                        return item, parsed, other  # type: ignore[return-value]
+                return None
+        return None
+
+    def _import(self, stmt: ast.ImportFrom, path: Path) -> Path | None:
+        """The file ``from MODULE import ...`` reads, when it is one beside ``path``."""
+        parts = (stmt.module or "").split(".")
+        if stmt.level:
+            bases = [path.parents[stmt.level - 1]] if stmt.level <= len(path.parents) else []
+        else:
+            bases = list(path.parents)[:_PARENTS]
+        for base in bases:
+            for candidate in (
+                base.joinpath(*parts[:-1], f"{parts[-1]}.py"),
+                base.joinpath(*parts, "__init__.py"),
+            ):
+                if candidate.is_file():
+                    return candidate
+        return None
+
+    def _parsed(self, path: Path) -> ast.Module | None:
+        if path not in self._modules:
+            try:
+                self._modules[path] = ast.parse(path.read_bytes())
+            except (OSError, SyntaxError, ValueError):
+                self._modules[path] = None
+        return self._modules[path]
+
     def test_code(self, name: str, func: Function, cls: ast.ClassDef | None) -> TestCode:
-        methods = {
-            item.name: item for item in (cls.body if cls else []) if isinstance(item, Function)
-        }
+        methods = self.methods(cls)
         bodies: list[Function] = []
         for fixture in (arg.arg for arg in func.args.args):
             if fixture in self.fixtures:
@@ -244,7 +338,10 @@ class _Module:
             roles.learn_fixture(fixture, self.fixtures[fixture])
         code = TestCode(name, func)
         for body in bodies:
-            code.events += self._events(body, roles, methods, depth=0, seen={body.name})
+            events = self._events(body, roles, methods, depth=0, seen={body.name})
+            if id(body) in self.foreign:  # an inherited setUp: placed at the test's def
+                events = [replace(e, line=func.lineno, col=func.col_offset) for e in events]
+            code.events += events
         return code
 
     def nodes(self, func: Function) -> list[tuple[ast.AST, int]]:
@@ -259,6 +356,8 @@ class _Module:
             found = self.functions.get(func.id)
         elif isinstance(func, ast.Attribute) and _is_self(func.value):
             found = methods.get(func.attr)
+        elif isinstance(func, ast.Attribute) and _is_super(func.value):
+            found = methods.get(f"super.{func.attr}")
         else:
             return None
         if found is None or found.name.startswith("test") or found.name in self.fixtures:
@@ -286,6 +385,9 @@ class _Module:
                 helper = self._helper(node, methods)
                 if helper is not None and helper.name not in seen:
                     inner = self._events(helper, roles, methods, depth + 1, seen | {helper.name})
+                    if id(helper) in self.foreign:  # another file's lines: placed at the call
+                        line, col = node.lineno, node.col_offset
+                        inner = [replace(event, line=line, col=col) for event in inner]
                     events += inner
         return events
 
@@ -296,6 +398,13 @@ def _walk(func: Function) -> Iterator[tuple[ast.AST, int]]:
         node, level = stack.pop()
         yield node, level
         stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+
+
+def _is_super(node: ast.expr) -> bool:
+    """``super()``, as in ``super().setUp()``."""
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+    )
 
 
 def _is_self(node: ast.expr) -> bool:
@@ -501,9 +610,10 @@ def _decorator_events(func: Function, roles: _Roles) -> list[Event]:
     return events
 
 
-def tests_in(tree: ast.Module) -> list[TestCode]:
-    """Every test in a module: ``test*`` functions and ``test*`` methods of its classes."""
-    module = _Module(tree)
+def tests_in(tree: ast.Module, path: Path | None) -> list[TestCode]:
+    """Every test in a module: ``test*`` functions and ``test*`` methods of its classes.
+    With the module's ``path``, base classes imported from modules beside it are read."""
+    module = _Module(tree, path)
     found = []
     for stmt in tree.body:
         if isinstance(stmt, Function) and stmt.name.startswith("test"):

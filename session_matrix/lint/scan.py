@@ -75,7 +75,7 @@ def scan(paths: Iterable[Path], rules: Rules) -> Iterator[Finding | Unreadable]:
             except (OSError, ValueError) as exc:
                 yield Unreadable(shown, 1, 1, str(exc))
                 continue
-            for code in detect.tests_in(tree):
+            for code in detect.tests_in(tree, path.resolve()):
                 for pattern, found in detect.find(code, detectors):
                     rule = rules.rules[pattern]
                     engines = tuple(c for c in rules.configurations if c in rule.fails)

@@ -34,7 +34,7 @@ def make_suite(folder: Path, count: int) -> int:
     written, copy = 0, 0
     while written < count:
         for text, _ in modules:
-            tests = len(detect.tests_in(ast.parse(text)))
+            tests = len(detect.tests_in(ast.parse(text), None))
             if not tests:
                 continue
             renamed = text.replace("def test", f"def test_c{copy}_")

@@ -47,6 +47,7 @@ from pathlib import Path
 
 from session_matrix.core import records, schemas, services
 from session_matrix.suite.alone import run_alone
+from session_matrix.suite.classify import together
 from session_matrix.suite.discovery import find_settings
 from session_matrix.suite.runner import Runner, reclaim_scratch, run_all
 from session_matrix.suite.runs import BROKEN, RAN, BadInput, Plan, deduplicated
@@ -315,8 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `| head`: the report is written all the same
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     broken = [run for run in runs if run.status == BROKEN]
-    for run in broken:
-        print(f"error: {run.reason}", file=sys.stderr)
+    for _, reason in together({run.record.name: run.reason for run in broken}):
+        print(f"error: {reason}", file=sys.stderr)
     if not any(run.status == RAN for run in runs):
         print("error: no configuration could run; see the reasons above", file=sys.stderr)
         return 1

@@ -16,7 +16,7 @@ from session_matrix.core.vocabulary import CellStatus, because
 from session_matrix.suite import scratch
 from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, BadInput, Plan, Run
 
-__all__ = ["classify", "missing_package"]
+__all__ = ["classify", "headline", "missing_package", "together"]
 
 # Django's own cache backends import their client library only when first used: without
 # it every test touching a session would fail, as if the engine were to blame.
@@ -140,6 +140,50 @@ def classify(run: Run, code: int, plan: Plan) -> None:
         )
         raise BadInput(msg)
     run.status = RAN
+
+
+# Where a reason names its configuration: " under db", or "db: " before it. The name is
+# held out as a character no reason holds.
+_NAME = "\x00"
+_UNDER = " under {name}"
+_BEFORE = "{name}: "
+
+
+def _held_out(reason: str, name: str) -> str:
+    """``reason`` with its configuration's name held out: the same break under several
+    configurations reads the same."""
+    under = _UNDER.format(name=name)
+    if under in reason:
+        return reason.replace(under, _UNDER.format(name=_NAME), 1)
+    before = _BEFORE.format(name=name)
+    if reason.startswith(before):
+        return _BEFORE.format(name=_NAME) + reason.removeprefix(before)
+    return reason
+
+
+def together(reasons: dict[str, str]) -> list[tuple[list[str], str]]:
+    """Each reason once, whatever configurations it was given for (a module that fails to
+    collect on every engine is one error, not five): the configurations, in the order given,
+    and the reason naming them all where it named one (``collection failed under db,
+    signed_cookies: ...``), else as it was."""
+    grouped: dict[str, list[str]] = {}
+    for name, reason in reasons.items():
+        grouped.setdefault(_held_out(reason, name), []).append(name)
+    return [
+        (names, template.replace(_NAME, ", ".join(names), 1))
+        for template, names in grouped.items()
+    ]
+
+
+def headline(run: Run) -> str:
+    """What the terminal says as a run ends that did not run: why it was not run; for a
+    broken run only its first words, the whole error being said once, after every run."""
+    if run.status != BROKEN:
+        return run.reason
+    held = _held_out(run.reason, run.record.name)
+    words = held.replace(_UNDER.format(name=_NAME), "").removeprefix(_BEFORE.format(name=_NAME))
+    words = words.split(":", 1)[0]
+    return f"{words} (the error follows the report)"
 
 
 def __dir__() -> list[str]:

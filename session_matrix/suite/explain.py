@@ -1,31 +1,33 @@
 """Why a test depends on the engine, from the pattern catalogue.
 
-First by evidence (``explain_by_code``): an idiom whose detector (its ``Detect:``) matches
-the test's code, its setUp, fixtures and the helpers it calls, and whose outcomes in the
-matrix agree with the test's: it fails where the idiom fails and passes where it passes.
-The explanation names the line that matched and its confidence: ``code and engines`` (both
-agree) or ``code only`` (the detector matched, the outcomes differ). The exception type
-decides nothing there. Without a detector match, the older rule below is tried, and what it
-finds is said with the confidence ``engines only``:
-
 A test *depends on the engine* when the configurations that ran disagree on its outcome
 (passed, failed, error, skipped). An explanation is a catalogued idiom (a row of the
-published matrix) that is justified twice over, never by similarity alone:
+published matrix), justified by evidence, never by the exception's type:
 
-1. the outcomes: on every configuration where the test failed, the idiom failed in the
-   matrix with the same exception type (on that configuration, or on its engine, in the
-   matrix column of the Django version nearest the one that ran); where the test passed, the
-   idiom did not fail (in that configuration's own column, when the matrix has one);
-2. and either the code: every session call the idiom's code makes (``client.session``,
-   ``save()``, ``force_login``, ``cycle_key``... a fixed vocabulary) appears in the test's
-   source, its setUp or its same-module fixtures, and the test does not already apply the
-   idiom's fix (reaching the session, ``client.session``, is not enough: every idiom does,
-   so an idiom that makes no other call is never claimed by the code); or, for an exception
-   other than AssertionError, the message has the same shape (quoted values and numbers
-   aside: ``'Request' object has no attribute 'session'`` is ``'View' object has no
-   attribute 'session'``) and that shape says something: a message that is only a quoted
-   value or a number (a ``KeyError``'s key) names no cause, so ``KeyError: 'cart'`` is
-   never explained by ``KeyError: 'foo'`` alone.
+- **the code**: the idiom's detector (its ``Detect:``) matches the test's code, its setUp,
+  fixtures and the helpers it calls (``explain_by_code``); the explanation names the line
+  that matched;
+- **the engines**: the test fails where the idiom fails and passes where it passes, on the
+  configurations that ran: on every configuration where the test failed, the
+  idiom failed in the matrix (on that configuration, or on its engine, in the column of the
+  Django version nearest the one that ran), at least once; where the test passed, the idiom
+  did not fail in that configuration's own column, when the matrix has one.
+
+Each explanation says how sure it is: ``code and engines`` (both agree), ``code only`` (the
+detector matched, the outcomes differ) or ``engines only`` (``explain``: no detector
+matched, and the engines agree). The engines alone are one idiom among the many that fail on
+the same engines, so ``explain`` wants a second sign, from the test itself:
+
+- every session call the idiom's code makes (``client.session``, ``save()``,
+  ``force_login``, ``cycle_key``... a fixed vocabulary) appears in the test's source, its
+  setUp or its same-module fixtures, and the test does not already apply the idiom's fix
+  (reaching the session, ``client.session``, is not enough: every idiom does, so an idiom
+  that makes no other call is never claimed by the code);
+- or the failure's message has the idiom's shape (quoted values and numbers aside:
+  ``'Request' object has no attribute 'session'`` is ``'View' object has no attribute
+  'session'``) and that shape says something: a message that is only a quoted value or a
+  number (a ``KeyError``'s key) or an assertion's comparison (``assert 403 == 302``) names
+  no cause, so ``KeyError: 'cart'`` is never explained by ``KeyError: 'foo'`` alone.
 
 Among several, the idiom with the most of the test's calls wins, then the same message
 shape, then the same style (a ``TestCase`` method or a function), then the catalogue's
@@ -57,6 +59,12 @@ __all__ = [
     "test_code",
 ]
 
+# How sure an explanation is: what agrees with the idiom, the test's code, its outcomes on
+# the engines, or both.
+CODE_AND_ENGINES = "code and engines"
+CODE_ONLY = "code only"
+ENGINES_ONLY = "engines only"
+
 # How every idiom reaches a session: in a test's code, no sign of one idiom more than another.
 _ANY_SESSION = frozenset({"session", "asession"})
 
@@ -80,10 +88,17 @@ def shape(message: str) -> str:
     return re.sub(r"\b0x[0-9a-f]+\b|\b\d+(\.\d+)?\b", "0", masked).strip()
 
 
+# The words of an assertion's comparison (``assert 'red' == 'blue'``, ``assert None``): a
+# message made of them and of values names no cause.
+_ASSERT_WORDS = frozenset({"assert", "not", "in", "is", "and", "or", "None", "True", "False"})
+
+
 def telling(message: str) -> bool:
-    """Whether a message's shape names a cause: a word outside its quoted values and numbers
-    (``KeyError: 'cart'`` has none: any missing key reads so, whatever lost it)."""
-    return re.search(r"[^\W\d_]", shape(message).replace("'…'", "")) is not None
+    """Whether a message's shape names a cause: a word outside its quoted values, its
+    numbers and an assertion's comparison (``KeyError: 'cart'`` has none: any missing key
+    reads so, whatever lost it; nor has ``assert 403 == 302``, whatever the test checks)."""
+    words = re.findall(r"[^\W\d_]\w*", shape(message).replace("'…'", ""))
+    return any(word not in _ASSERT_WORDS for word in words)
 
 
 def explain(
@@ -94,8 +109,9 @@ def explain(
     catalogue: Catalogue,
     django: str,
 ) -> dict[str, Any] | None:
-    """The catalogued idiom that explains why ``node``'s outcome depends on the engine, or
-    None. ``engines`` maps each configuration to its engine; ``source`` is the test's code."""
+    """The catalogued idiom whose outcomes agree with ``node``'s on the engines, with a sign
+    of it in the test (its session calls, or its failure's message shape), or None.
+    ``engines`` maps each configuration to its engine; ``source`` is the test's code."""
     failing = {c: o for c, o in observed.items() if o.failed}
     passing = [c for c, o in observed.items() if o.outcome == CellStatus.PASSED]
     if not failing or not passing:
@@ -104,30 +120,25 @@ def explain(
     terms = session_terms(source) if source else frozenset()
     best: tuple[tuple[bool | int, ...], Idiom, str] | None = None
     for index, idiom in enumerate(catalogue.idioms):
-        evidence = _evidence(idiom, failing, passing, engines, catalogue, version)
-        if evidence is None:
+        if not _agree(idiom.id, observed, engines, catalogue, version):
             continue
-        same_shape, exceptions = evidence
         fix = idiom.fix_terms - idiom.terms - {"session"}  # what the fix adds to the idiom
         if fix and fix <= terms:
             continue  # the test already writes the fix
+        same_shape = _same_shape(idiom, failing, engines, catalogue, version)
         by_code = bool(idiom.terms - _ANY_SESSION) and idiom.terms <= terms
-        by_message = (
-            same_shape
-            and "AssertionError" not in exceptions
-            and all(telling(seen.message) for seen in failing.values())
-        )
+        by_message = same_shape and all(telling(seen.message) for seen in failing.values())
         if not (by_code or by_message):
             continue
         same_style = idiom.in_class == (node.count("::") > 1)
         rank = (by_code, len(idiom.terms) if by_code else 0, same_shape, same_style, -index)
-        why = _because(failing, passing, exceptions, version, idiom.terms if by_code else None)
+        why = _because(failing, passing, version, idiom.terms if by_code else None)
         if best is None or rank > best[0]:
             best = (rank, idiom, why)
     if best is None:
         return None
     _, idiom, because = best
-    return _explanation(idiom, because)
+    return _explanation(idiom, because) | {"confidence": ENGINES_ONLY}
 
 
 def _explanation(idiom: Idiom, because: str) -> dict[str, Any]:
@@ -143,59 +154,36 @@ def _explanation(idiom: Idiom, because: str) -> dict[str, Any]:
     }
 
 
-def _evidence(
+def _same_shape(
     idiom: Idiom,
     failing: dict[str, Observed],
-    passing: list[str],
     engines: dict[str, str],
     catalogue: Catalogue,
     version: str,
-) -> tuple[bool, set[str]] | None:
-    """``(same message shape everywhere, exception types)`` if the idiom's cells agree with
-    the test's outcomes (at least one failure confirmed, nothing contradicted), else None."""
-    confirmed, same_shape, exceptions = 0, True, set()
+) -> bool:
+    """Whether the test's failures have the messages' shape of the idiom's, wherever the
+    matrix has the idiom failing."""
+    shapes = []
     for name, seen in failing.items():
         cell = catalogue.cell(idiom.id, catalogue.configuration_for(name, engines[name]), version)
-        if cell is None:
-            continue
-        status = CellStatus(cell["status"])
-        if not (status.failed or status is CellStatus.PASSED):
-            continue  # flaky, skipped, not run...: no word on the idiom either way
-        if not status.failed or cell.get("exception", "") != seen.exception:
-            return None
-        confirmed += 1
-        exceptions.add(seen.exception)
-        same_shape = same_shape and shape(cell.get("message", "")) == shape(seen.message)
-    if not confirmed:
-        return None
-    for name in passing:  # only a configuration's own column can say it should fail
-        own = name if name in catalogue.configurations else ""
-        cell = catalogue.cell(idiom.id, own, version)
         if cell is not None and CellStatus(cell["status"]).failed:
-            return None
-    return same_shape, exceptions
+            shapes.append(shape(cell.get("message", "")) == shape(seen.message))
+    return bool(shapes) and all(shapes)
 
 
 def _because(
     failing: dict[str, Observed],
     passing: list[str],
-    exceptions: set[str],
     version: str,
     terms: frozenset[str] | None,
 ) -> str:
     text = (
-        f"fails with {', '.join(sorted(exceptions))} on {', '.join(sorted(failing))} and "
-        f"passes on {', '.join(sorted(passing))}, as this idiom does in the matrix "
-        f"(Django {version})"
+        f"fails on {', '.join(sorted(failing))} and passes on {', '.join(sorted(passing))}, "
+        f"as this idiom does in the matrix (Django {version})"
     )
     if terms:
         return f"{text}; the test makes its session calls: {', '.join(sorted(terms))}"
     return f"{text}, with the same message shape"
-
-
-CODE_AND_ENGINES = "code and engines"
-CODE_ONLY = "code only"
-ENGINES_ONLY = "engines only"
 
 
 def test_code(path: str, line: int) -> detect.TestCode | None:
@@ -204,7 +192,7 @@ def test_code(path: str, line: int) -> detect.TestCode | None:
         tree = ast.parse(Path(path).read_bytes())
     except (OSError, SyntaxError, ValueError):
         return None
-    for code in detect.tests_in(tree):
+    for code in detect.tests_in(tree, Path(path).resolve()):
         func = code.node
         if line in {func.lineno, *(d.lineno for d in func.decorator_list)}:
             return code

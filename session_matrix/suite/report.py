@@ -20,7 +20,7 @@ from session_matrix import __version__
 from session_matrix.core import paths, schemas
 from session_matrix.core.model import now
 from session_matrix.core.vocabulary import CellStatus
-from session_matrix.suite.explain import ENGINES_ONLY, Observed, explain, explain_by_code
+from session_matrix.suite.explain import Observed, explain, explain_by_code
 from session_matrix.suite.idioms import load_catalogue, matrix_files, matrix_url
 from session_matrix.suite.page import html_page
 from session_matrix.suite.runs import RAN, Plan, Run, outcome_word
@@ -130,8 +130,6 @@ def build(
         if found_by_code is None:
             source = source_of(*located) if located else None
             found_by_code = explain(node, tally.tests[node], engines, source, catalogue, django)
-            if found_by_code is not None:
-                found_by_code["confidence"] = ENGINES_ONLY
         explanations[node] = found_by_code
         if found_by_code is None:
             unexplained[node] = _unexplained(node, where, tally.tests[node], ran)

@@ -26,7 +26,7 @@ from session_matrix.core import overlay, records, services
 from session_matrix.core.recorder import ROWS_VAR, Recording
 from session_matrix.core.vocabulary import CellStatus, because
 from session_matrix.suite import scratch
-from session_matrix.suite.classify import classify, missing_package
+from session_matrix.suite.classify import classify, headline, missing_package
 from session_matrix.suite.runs import BROKEN, NOT_RUN, RAN, Plan, Run
 from session_matrix.suite.terminal import StatusLine
 
@@ -214,7 +214,7 @@ def run_all(runner: Runner, runs: list[Run], jobs: int, status: StatusLine) -> N
                 for future in done:
                     run = future.result()
                     finished += 1
-                    what = _counts(run) if run.status == RAN else run.reason
+                    what = _counts(run) if run.status == RAN else headline(run)
                     status.line(
                         f"{run.record.name}: {what} in {run.seconds:.1f}s "
                         f"({finished} of {total} done)"

@@ -115,8 +115,7 @@ def summary(report: dict[str, Any], directory: Path) -> str:
     for name, run in report["runs"].items():
         if run["status"] == NOT_RUN:
             lines.append(f"{name}: {run['reason']}")
-        elif run["status"] != RAN:
-            lines.append(f"{name} broke: {run['reason']}")
+    # A broken run's error is said once, after the report, with every run it broke.
     return "\n".join(lines)
 
 
