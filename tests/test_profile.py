@@ -27,14 +27,15 @@ from session_matrix.core.model import (
     column_id,
 )
 from session_matrix.core.vocabulary import CellStatus, Verdict
-from session_matrix.profile import orchestrate, picks, readme_summary, section
-from session_matrix.profile.advice_measured import leaders
+from session_matrix.profile import picks, readme_summary, section
 from session_matrix.profile.client import Site, parse_set_cookie
-from session_matrix.profile.cost import NOISE_BOUND, figure_of
-from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
-from session_matrix.profile.guarantees_served import lost_updates
 from session_matrix.profile.measures import FIGURES
+from session_matrix.profile.running import orchestrate
+from session_matrix.profile.running.cost import NOISE_BOUND, figure_of
+from session_matrix.profile.running.guarantees_served import lost_updates
 from session_matrix.profile.stats import compare, percentile, ratio, spread
+from session_matrix.profile.views.advice_measured import leaders
+from session_matrix.profile.views.guarantee_cells import GUARANTEES, guarantee_cell
 from tests.helpers import undocumented
 
 NAMES = [record.name for record in records.load_all() if record.default][:3]
@@ -623,7 +624,7 @@ def test_the_printed_summary_says_why_a_configuration_was_not_run_once():
 
 @pytest.mark.parametrize("op", ["seeded", "__init__", "client", None])
 def test_the_worker_answers_only_the_commands_it_lists(op):
-    from session_matrix.profile.worker import COMMANDS, answer
+    from session_matrix.profile.worker.commands import COMMANDS, answer
 
     refused = answer(None, {"op": op, "size": 100})
     assert refused["error"].startswith(f"unknown command {op!r}; the worker accepts block, ")

@@ -22,20 +22,14 @@ from urllib.parse import parse_qs
 import pytest
 
 from session_matrix.core import config, overlay, records, schemas, services
-from session_matrix.profile import (
-    djangoproc,
-    guarantees_served,
-    orchestrate,
-    serving,
-    targets,
-    throughput,
-)
-from session_matrix.profile.guarantees_cache import storage_guarantee
-from session_matrix.profile.load_generator import Pool, Wrk
 from session_matrix.profile.measures import MIXES
 from session_matrix.profile.model import PlannedConfiguration
-from session_matrix.profile.throughput import figure_of, unchecked_reason
-from session_matrix.profile.worker_process import WorkerProcess
+from session_matrix.profile.running import guarantees_served, orchestrate, targets, throughput
+from session_matrix.profile.running.guarantees_cache import storage_guarantee
+from session_matrix.profile.running.throughput import figure_of, unchecked_reason
+from session_matrix.profile.servers import djangoproc, serving
+from session_matrix.profile.servers.load_generator import Pool, Wrk
+from session_matrix.profile.worker.process import WorkerProcess
 from tests.helpers import ROOT, backend, undocumented
 
 

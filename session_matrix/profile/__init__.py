@@ -45,14 +45,14 @@ if TYPE_CHECKING:
     from markupsafe import Markup
 
     from session_matrix.core.model import Matrix
-    from session_matrix.profile.pick import Pick
+    from session_matrix.profile.views.pick import Pick
 
 __all__ = ["load", "main", "picks", "readme_summary", "section"]
 
 
 def main(argv: list[str]) -> int:
     """``session-matrix profile [--all-versions] [--configurations a,b] ...``"""
-    from session_matrix.profile import orchestrate
+    from session_matrix.profile.running import orchestrate
 
     return orchestrate.main(argv)
 
@@ -65,13 +65,13 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def picks(profile: dict[str, Any], matrix: Matrix | None = None) -> list[Pick]:
-    from session_matrix.profile import advice
+    from session_matrix.profile.views import advice
 
     return advice.picks(profile, matrix)
 
 
 def section(profile: dict[str, Any], matrix: Matrix | None = None) -> Markup:
-    from session_matrix.profile import page
+    from session_matrix.profile.views import page
 
     return page.section(profile, matrix)
 
@@ -79,6 +79,6 @@ def section(profile: dict[str, Any], matrix: Matrix | None = None) -> Markup:
 def readme_summary(
     profile: dict[str, Any], matrix: Matrix | None = None, page: str = "results/index.html"
 ) -> str:
-    from session_matrix.profile import readme_block
+    from session_matrix.profile.views import readme_block
 
     return readme_block.readme_summary(profile, matrix, page)

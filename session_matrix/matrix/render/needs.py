@@ -104,7 +104,7 @@ class Row:
 
 def _judges() -> dict[str, Any]:
     """The advice's own judgment of each guarantee it knows (``good(found)``)."""
-    from session_matrix.profile import advice
+    from session_matrix.profile.views import advice
 
     needs = [advice.REVOCABLE, *advice.GUARANTEES]
     return {need.guarantee: need.good for need in needs}
@@ -117,7 +117,7 @@ def _generic(found: dict[str, Any]) -> bool | None:
 
 def _figure(key: str, found: dict[str, Any]) -> str:
     """The measured figure in words, as the profile's guarantees table writes it."""
-    from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
+    from session_matrix.profile.views.guarantee_cells import GUARANTEES, guarantee_cell
 
     if key in GUARANTEES:
         return guarantee_cell(key, found)["text"]

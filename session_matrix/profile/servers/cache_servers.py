@@ -20,7 +20,7 @@ from session_matrix.core.services.valkey import INSTALL as VALKEY_INSTALL
 from session_matrix.core.services.valkey import PROVIDER as VALKEY
 from session_matrix.core.services.valkey import command as valkey_command
 from session_matrix.core.services.valkey import info as valkey_info
-from session_matrix.profile.processes import spawn, stop, wait_port
+from session_matrix.profile.servers.processes import spawn, stop, wait_port
 
 __all__ = ["PrivateMemcached", "PrivateRedis", "PrivateServer", "PrivateValkey"]
 

@@ -8,8 +8,8 @@ import time
 from typing import Any
 
 from session_matrix.profile.measures import BROWSER_COOKIE_LIMIT
-from session_matrix.profile.targets import Target, log, ready
-from session_matrix.profile.worker_process import WorkerFailed
+from session_matrix.profile.running.targets import Target, log, ready
+from session_matrix.profile.worker.process import WorkerFailed
 
 __all__ = ["EXPIRING", "LARGEST_CAP", "phase_in_process_guarantees"]
 

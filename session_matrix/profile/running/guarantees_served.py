@@ -14,11 +14,11 @@ import time
 from typing import Any
 
 from session_matrix.core.vocabulary import Guarantee, LostWrites
-from session_matrix.profile.app_server import Gunicorn
 from session_matrix.profile.client import Client, Site, http_transport
 from session_matrix.profile.measures import SIZES, WORKERS
-from session_matrix.profile.serving import CANARY, Served, cookie_store, until_ready
-from session_matrix.profile.targets import log
+from session_matrix.profile.running.targets import log
+from session_matrix.profile.servers.app_server import Gunicorn
+from session_matrix.profile.servers.serving import CANARY, Served, cookie_store, until_ready
 
 __all__ = [
     "ACROSS_HOW",

@@ -1,6 +1,6 @@
 """One profile run on one Django version: every configuration measured side by side.
 
-    python -m session_matrix.profile.coordinator --plan PLAN.json --out PART.json
+    python -m session_matrix.profile.running.coordinator --plan PLAN.json --out PART.json
 
 Started by ``session-matrix profile`` (``nox -s profile``) in the column environment of that
 Django version; never by hand. The plan (``model.Plan``) names the Django version, the
@@ -39,11 +39,12 @@ from types import FrameType
 from typing import Any
 
 from session_matrix.core.model import now
-from session_matrix.profile import assemble, guarantees_served, serving, targets, throughput
-from session_matrix.profile.cost import phase_cost, request_figures
-from session_matrix.profile.guarantees_cache import phase_private_guarantees
-from session_matrix.profile.guarantees_in_process import phase_in_process_guarantees
 from session_matrix.profile.model import Plan, write_part
+from session_matrix.profile.running import assemble, guarantees_served, targets, throughput
+from session_matrix.profile.running.cost import phase_cost, request_figures
+from session_matrix.profile.running.guarantees_cache import phase_private_guarantees
+from session_matrix.profile.running.guarantees_in_process import phase_in_process_guarantees
+from session_matrix.profile.servers import serving
 
 __all__ = ["Interrupted", "main"]
 
@@ -102,7 +103,7 @@ def run(plan: Plan) -> dict[str, Any]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="session_matrix.profile.coordinator")
+    parser = argparse.ArgumentParser(prog="session_matrix.profile.running.coordinator")
     parser.add_argument("--plan", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)
     return parser

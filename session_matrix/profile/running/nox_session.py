@@ -22,7 +22,7 @@ def run_profile(
 ) -> None:
     """Prepare the environments, run the measurements, publish; fail the session if
     nothing could be measured or the run was interrupted."""
-    from session_matrix.profile import orchestrate
+    from session_matrix.profile.running import orchestrate
 
     profile = (
         profile_group if profile_group is not None else orchestrate.dependency_group("profile")

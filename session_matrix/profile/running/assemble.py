@@ -13,9 +13,10 @@ from typing import Any
 
 from session_matrix.core import records
 from session_matrix.core.vocabulary import ProfileStatus
-from session_matrix.profile import cost, serving, throughput
 from session_matrix.profile.measures import FIGURES, MIXES, SIZES, WORKERS
-from session_matrix.profile.targets import Target
+from session_matrix.profile.running import cost, throughput
+from session_matrix.profile.running.targets import Target
+from session_matrix.profile.servers import serving
 
 __all__ = ["configuration", "described", "machine", "method"]
 

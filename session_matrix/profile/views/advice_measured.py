@@ -12,7 +12,7 @@ from typing import Any
 from session_matrix.core.vocabulary import Guarantee
 from session_matrix.profile.measures import STORAGE_SESSIONS, human_bytes, most_workers
 from session_matrix.profile.measures import culled as culled_said
-from session_matrix.profile.pick import Evidence, Pick, counted
+from session_matrix.profile.views.pick import Evidence, Pick, counted
 
 __all__ = [
     "ACROSS_PROCESSES",

@@ -9,9 +9,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from session_matrix.profile.engine_store import new_store, probe, session_cache
 from session_matrix.profile.measures import BROWSER_COOKIE_LIMIT
-from session_matrix.profile.worker_visitors import CREDENTIALS, Visitors, payload
+from session_matrix.profile.worker.engine_store import new_store, probe, session_cache
+from session_matrix.profile.worker.visitors import CREDENTIALS, Visitors, payload
 
 __all__ = ["GuaranteeCommands"]
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from session_matrix.profile.measures import FIGURES, KINDS, SIZES
 from session_matrix.profile.model import Sample
+from session_matrix.profile.running.targets import Target, log, ready, rotated
 from session_matrix.profile.stats import compare, percentile, spread
-from session_matrix.profile.targets import Target, log, ready, rotated
-from session_matrix.profile.worker_process import WorkerFailed
+from session_matrix.profile.worker.process import WorkerFailed
 
 __all__ = ["NOISE_BOUND", "figure_of", "phase_cost", "request_figures"]
 

@@ -24,8 +24,6 @@ from typing import Any
 from session_matrix import __version__
 from session_matrix.core import column_env, config, envs, paths, records, schemas
 from session_matrix.core.vocabulary import ProfileStatus
-from session_matrix.profile import options
-from session_matrix.profile.assemble import described
 from session_matrix.profile.measures import HEADLINE, measured, most_workers
 from session_matrix.profile.model import (
     Options,
@@ -34,7 +32,9 @@ from session_matrix.profile.model import (
     profile_text,
     read_part,
 )
-from session_matrix.profile.processes import harness_env, spawn, stop
+from session_matrix.profile.running import options
+from session_matrix.profile.running.assemble import described
+from session_matrix.profile.servers.processes import harness_env, spawn, stop
 
 __all__ = [
     "Failed",
@@ -264,7 +264,7 @@ def run(
                 Plan(version.version, tuple(plan), given).dumps(), encoding="utf-8"
             )
             out = Path(tmp) / f"part-{version.version}.json"
-            command = [base, "-m", "session_matrix.profile.coordinator"]
+            command = [base, "-m", "session_matrix.profile.running.coordinator"]
             command += ["--plan", str(plan_path), "--out", str(out)]
             code = _run_child(command, harness_env())
             if code == 130:

@@ -8,7 +8,7 @@ from typing import Any
 
 from session_matrix.core.model import Matrix, PatternRow, column_id
 from session_matrix.core.vocabulary import CellStatus
-from session_matrix.profile.pick import Evidence, Pick
+from session_matrix.profile.views.pick import Evidence, Pick
 
 __all__ = ["evidence", "matrix_pick", "most_idioms", "rows"]
 

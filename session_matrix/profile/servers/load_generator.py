@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from session_matrix.profile.processes import spawn, stop
+from session_matrix.profile.servers.processes import spawn, stop
 
 __all__ = ["Pool", "Wrk"]
 

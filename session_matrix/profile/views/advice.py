@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from session_matrix.core.model import Matrix
-from session_matrix.profile import advice_matrix
-from session_matrix.profile.advice_matrix import matrix_pick, most_idioms
-from session_matrix.profile.advice_measured import (
+from session_matrix.profile.measures import LARGE_SESSION, human_bytes, lost_writes, measured
+from session_matrix.profile.views import advice_matrix
+from session_matrix.profile.views.advice_matrix import matrix_pick, most_idioms
+from session_matrix.profile.views.advice_measured import (
     ACROSS_PROCESSES,
     GuaranteeNeed,
     busiest,
@@ -22,8 +23,7 @@ from session_matrix.profile.advice_measured import (
     guarantee_pick,
     least_storage,
 )
-from session_matrix.profile.measures import LARGE_SESSION, human_bytes, lost_writes, measured
-from session_matrix.profile.pick import Pick
+from session_matrix.profile.views.pick import Pick
 
 __all__ = ["GUARANTEES", "REVOCABLE", "picks"]
 

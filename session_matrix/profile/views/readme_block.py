@@ -7,9 +7,9 @@ from typing import Any
 
 from session_matrix.core import markdown_escape as md
 from session_matrix.core.model import Matrix
-from session_matrix.profile.advice import picks
 from session_matrix.profile.measures import HEADLINE, measured, most_workers
-from session_matrix.profile.pick import NONE_MEETS, Pick
+from session_matrix.profile.views.advice import picks
+from session_matrix.profile.views.pick import NONE_MEETS, Pick
 
 __all__ = ["readme_summary"]
 

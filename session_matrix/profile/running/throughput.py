@@ -11,11 +11,11 @@ import subprocess
 from typing import Any
 
 from session_matrix.core.vocabulary import ProfileStatus
-from session_matrix.profile.load_generator import Wrk
 from session_matrix.profile.measures import MIXES, WORKERS
-from session_matrix.profile.serving import Served
+from session_matrix.profile.running.targets import log, rotated
+from session_matrix.profile.servers.load_generator import Wrk
+from session_matrix.profile.servers.serving import Served
 from session_matrix.profile.stats import compare, spread
-from session_matrix.profile.targets import log, rotated
 
 __all__ = [
     "CONNECTIONS",

@@ -15,9 +15,6 @@ from markupsafe import Markup
 from session_matrix.core.jinja import environment
 from session_matrix.core.model import Matrix
 from session_matrix.core.vocabulary import ProfileStatus
-from session_matrix.profile.advice import picks
-from session_matrix.profile.charts import bars
-from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
 from session_matrix.profile.measures import (
     FIGURES,
     HEADLINE,
@@ -25,7 +22,10 @@ from session_matrix.profile.measures import (
     human_bytes,
     measured,
 )
-from session_matrix.profile.pick import NONE_MEETS, Pick
+from session_matrix.profile.views.advice import picks
+from session_matrix.profile.views.charts import bars
+from session_matrix.profile.views.guarantee_cells import GUARANTEES, guarantee_cell
+from session_matrix.profile.views.pick import NONE_MEETS, Pick
 
 __all__ = ["context", "section"]
 

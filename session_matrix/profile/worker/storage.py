@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from session_matrix.profile.engine_store import (
+from session_matrix.profile.worker.engine_store import (
     database_bytes,
     engine,
     files_bytes,
@@ -18,7 +18,7 @@ from session_matrix.profile.engine_store import (
     session_cache,
     session_directory,
 )
-from session_matrix.profile.worker_visitors import Visitors, payload
+from session_matrix.profile.worker.visitors import Visitors, payload
 
 __all__ = ["StorageCommands"]
 

@@ -15,15 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from session_matrix.profile.cache_servers import (
+from session_matrix.profile.measures import SIZES, STORAGE_SESSIONS
+from session_matrix.profile.running.targets import Target, log, ready
+from session_matrix.profile.servers.cache_servers import (
     PrivateMemcached,
     PrivateRedis,
     PrivateServer,
     PrivateValkey,
 )
-from session_matrix.profile.measures import SIZES, STORAGE_SESSIONS
-from session_matrix.profile.targets import Target, log, ready
-from session_matrix.profile.worker_process import WorkerFailed, WorkerProcess
+from session_matrix.profile.worker.process import WorkerFailed, WorkerProcess
 
 __all__ = ["CACHE_LIMIT_MB", "GUARANTEES", "phase_private_guarantees", "storage_guarantee"]
 

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from session_matrix.core import overlay
-from session_matrix.profile.processes import harness_env
+from session_matrix.profile.servers.processes import harness_env
 
 __all__ = ["COUNTS", "DB_VAR", "Counts", "environment", "setup"]
 

@@ -1,6 +1,6 @@
 """One configuration's measurement process: the real project, requests in process.
 
-    python -m session_matrix.profile.worker      (started by the coordinator, never by hand)
+    python -m session_matrix.profile.worker.commands   (by the coordinator, never by hand)
 
 The environment names the configuration (``SESSION_MATRIX_ENGINE``), what its services gave
 (``SESSION_MATRIX_PROVIDED``) and the database (``SESSION_MATRIX_PROFILE_DB``). The worker
@@ -23,13 +23,13 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from session_matrix.profile import djangoproc
 from session_matrix.profile.client import Client, Reply, Site, wsgi_transport
-from session_matrix.profile.engine_store import describe, new_store
 from session_matrix.profile.model import Sample
-from session_matrix.profile.worker_guarantees import GuaranteeCommands
-from session_matrix.profile.worker_storage import StorageCommands
-from session_matrix.profile.worker_visitors import CREDENTIALS, PASSWORD, USERNAME, payload
+from session_matrix.profile.servers import djangoproc
+from session_matrix.profile.worker.engine_store import describe, new_store
+from session_matrix.profile.worker.guarantees import GuaranteeCommands
+from session_matrix.profile.worker.storage import StorageCommands
+from session_matrix.profile.worker.visitors import CREDENTIALS, PASSWORD, USERNAME, payload
 
 __all__ = ["COMMANDS", "Worker", "answer", "main"]
 

@@ -1,5 +1,5 @@
 """The project behind a real server: gunicorn's sync workers on 127.0.0.1, serving
-``session_matrix.profile.wsgi:application``, started and stopped through ``processes``."""
+``session_matrix.profile.servers.wsgi:application``, started and stopped through ``processes``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from session_matrix.core.services.memcached import free_port
-from session_matrix.profile.processes import log_lines, spawn, stop
+from session_matrix.profile.servers.processes import log_lines, spawn, stop
 
 __all__ = ["Gunicorn", "gunicorn_options"]
 
@@ -70,7 +70,7 @@ class Gunicorn:
             "--log-level",
             "warning",
             *self.options,
-            "session_matrix.profile.wsgi:application",
+            "session_matrix.profile.servers.wsgi:application",
         ]
         self.process = spawn(command, env=self.env, stdout=self._log, stderr=self._log)
         return self

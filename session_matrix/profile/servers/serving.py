@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from session_matrix.core.vocabulary import ProfileStatus
-from session_matrix.profile.app_server import Gunicorn, gunicorn_options
 from session_matrix.profile.client import Client, Site, http_transport
-from session_matrix.profile.load_generator import Pool, Wrk
 from session_matrix.profile.measures import MIXES, OVERLAP_DIR_VAR, SIZES, WORKERS
-from session_matrix.profile.targets import Target, log, ready
+from session_matrix.profile.running.targets import Target, log, ready
+from session_matrix.profile.servers.app_server import Gunicorn, gunicorn_options
+from session_matrix.profile.servers.load_generator import Pool, Wrk
 
 __all__ = ["CANARY", "POOL", "Served", "cookie_store", "start", "stop", "until_ready"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from session_matrix.core import paths
-from session_matrix.profile.processes import log_lines, spawn, stop
+from session_matrix.profile.servers.processes import log_lines, spawn, stop
 
 __all__ = ["WorkerFailed", "WorkerProcess"]
 
@@ -30,7 +30,7 @@ class WorkerProcess:
         self.log_path = log_path
         self._log: IO[Any] = log_path.open("ab")
         self.process = spawn(
-            [python, "-m", "session_matrix.profile.worker"],
+            [python, "-m", "session_matrix.profile.worker.commands"],
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

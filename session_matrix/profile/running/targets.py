@@ -17,10 +17,10 @@ from typing import Any
 
 from session_matrix.core import overlay, records, services
 from session_matrix.core.vocabulary import ProfileStatus
-from session_matrix.profile import djangoproc
 from session_matrix.profile.client import Site
 from session_matrix.profile.model import PlannedConfiguration, Sample
-from session_matrix.profile.worker_process import WorkerFailed, WorkerProcess
+from session_matrix.profile.servers import djangoproc
+from session_matrix.profile.worker.process import WorkerFailed, WorkerProcess
 
 __all__ = ["Target", "log", "ready", "rotated", "start"]
 
