@@ -27,7 +27,8 @@ from session_matrix.core.model import (
     column_id,
 )
 from session_matrix.core.vocabulary import CellStatus, Verdict
-from session_matrix.profile import picks, readme_summary, section
+from session_matrix.profile import GUARANTEE_TITLES as GUARANTEES
+from session_matrix.profile import guarantee_cell, picks, readme_summary, section
 from session_matrix.profile.client import Site, parse_set_cookie
 from session_matrix.profile.measures import FIGURES
 from session_matrix.profile.running import orchestrate
@@ -35,7 +36,6 @@ from session_matrix.profile.running.cost import NOISE_BOUND, figure_of
 from session_matrix.profile.running.guarantees_served import lost_updates
 from session_matrix.profile.stats import compare, percentile, ratio, spread
 from session_matrix.profile.views.advice_measured import leaders
-from session_matrix.profile.views.guarantee_cells import GUARANTEES, guarantee_cell
 from tests.helpers import undocumented
 
 NAMES = [record.name for record in records.load_all() if record.default][:3]
@@ -663,13 +663,13 @@ def test_a_figure_with_wrong_answers_shows_their_share_and_cannot_win():
 
 def test_a_line_names_a_tie_when_the_rounds_overlap():
     figures = {
-        "a": {"median_us": 100.0, "rounds_us": [90.0, 120.0]},
-        "b": {"median_us": 110.0, "rounds_us": [105.0, 130.0]},
-        "c": {"median_us": 300.0, "rounds_us": [290.0, 310.0]},
+        "a": (100.0, [90.0, 120.0]),
+        "b": (110.0, [105.0, 130.0]),
+        "c": (300.0, [290.0, 310.0]),
     }
-    assert leaders(figures, "median_us", "rounds_us", higher_is_better=False) == ["a", "b"]
-    figures["b"]["rounds_us"] = [125.0, 130.0]
-    assert leaders(figures, "median_us", "rounds_us", higher_is_better=False) == ["a"]
+    assert leaders(figures, higher_is_better=False) == ["a", "b"]
+    figures["b"] = (110.0, [125.0, 130.0])
+    assert leaders(figures, higher_is_better=False) == ["a"]
     document = sample_profile()
     for name, rounds in zip(NAMES, ([90.0, 300.0], [380.0, 420.0], [150.0, 250.0]), strict=True):
         document["configurations"][name]["request"]["read"]["rounds_us"] = rounds

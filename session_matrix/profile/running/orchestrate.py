@@ -24,11 +24,12 @@ from typing import Any
 from session_matrix import __version__
 from session_matrix.core import column_env, config, envs, paths, records, schemas
 from session_matrix.core.vocabulary import ProfileStatus
-from session_matrix.profile.measures import HEADLINE, measured, most_workers
+from session_matrix.profile.measures import HEADLINE
 from session_matrix.profile.model import (
     Options,
     Plan,
     PlannedConfiguration,
+    Profile,
     profile_text,
     read_part,
 )
@@ -179,32 +180,36 @@ def build(parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def summary_lines(document: dict[str, Any]) -> list[str]:
     """What the run prints at the end: per configuration, the headline figures and ratios."""
-    machine = document.get("machine", {})
+    profile = Profile.from_json(document)
+    machine = profile.machine
     lines = [
-        f"Django {document.get('django') or document.get('django_series')} on "
-        f"{machine.get('cores', '?')} cores ({machine.get('cpu') or 'unknown CPU'}); "
+        f"Django {profile.django or profile.django_series} on "
+        f"{machine.cores} cores ({machine.cpu or 'unknown CPU'}); "
         f"x = ratio to the fastest configuration in this run"
     ]
     header = f"{'configuration':<24}{'read':>16}{'write':>16}{'login':>16}{'rps read-heavy':>20}"
     lines.append(header)
-    for name, entry in document.get("configurations", {}).items():
-        if entry.get("status") != ProfileStatus.OK:
-            status, reason = str(entry.get("status")), str(entry.get("reason", ""))
-            word = status.replace("_", " ")  # the reason says it in words: "not run: ..."
-            said = reason if reason.startswith(word) else f"{word}: {reason}"
+    for name, entry in profile.configurations.items():
+        if not entry.ok:
+            word = entry.status.replace("_", " ")  # the reason says it in words: "not run: ..."
+            said = entry.reason if entry.reason.startswith(word) else f"{word}: {entry.reason}"
             lines.append(f"{name:<24}{said}")
             continue
         cells = []
         for kind in HEADLINE:
-            figure = entry.get("request", {}).get(kind)
+            figure = entry.request.get(kind)
             if figure:
-                flag = "~" if figure.get("noisy") else ""
-                cells.append(f"{figure['median_us']:.0f}us x{figure['ratio']:.2f}{flag}")
+                flag = "~" if figure.noisy else ""
+                cells.append(f"{figure.median_us:.0f}us x{figure.ratio or 0:.2f}{flag}")
             else:
                 cells.append("-")
-        most = most_workers(entry.get("throughput", {}).get("read_heavy", {}))
-        wrong = f" {most[1]['wrong_share']:.0%} wrong" if most and most[1].get("wrong") else ""
-        cells.append(f"{most[1]['rps']:.0f}/s x{most[1]['ratio']:.2f}{wrong}" if most else "-")
+        most = entry.throughput.most_workers("read_heavy") if entry.throughput else None
+        if most:
+            rps = most[1]
+            wrong = f" {rps.wrong_share or 0:.0%} wrong" if rps.wrong else ""
+            cells.append(f"{rps.rps:.0f}/s x{rps.ratio or 0:.2f}{wrong}")
+        else:
+            cells.append("-")
         lines.append(
             f"{name:<24}" + "".join(f"{cell:>16}" for cell in cells[:3]) + f" {cells[3]:>19}"
         )
@@ -280,7 +285,7 @@ def run(
     publish(text, target, alone=bool(args.out))
     for line in summary_lines(document):
         log(line)
-    ok = measured(document)
+    ok = Profile.from_json(document).measured()
     log(f"{len(ok)} of {len(document['configurations'])} configurations measured -> {target}")
     if not ok:
         msg = "no configuration could be measured (see the reasons above)"

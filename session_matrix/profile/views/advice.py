@@ -9,10 +9,9 @@ in the matrix) gives no line. This module holds the needs, in their words and or
 
 from __future__ import annotations
 
-from typing import Any
-
 from session_matrix.core.model import Matrix
-from session_matrix.profile.measures import LARGE_SESSION, human_bytes, lost_writes, measured
+from session_matrix.profile.measures import LARGE_SESSION, human_bytes, lost_writes
+from session_matrix.profile.model.published import Found, Profile
 from session_matrix.profile.views import advice_matrix
 from session_matrix.profile.views.advice_matrix import matrix_pick, most_idioms
 from session_matrix.profile.views.advice_measured import (
@@ -27,10 +26,25 @@ from session_matrix.profile.views.pick import Pick
 
 __all__ = ["GUARANTEES", "REVOCABLE", "picks"]
 
+
+def _yes(found: Found) -> bool | None:
+    """Met when the guarantee's value is true; not known when it is null."""
+    return found.value if isinstance(found.value, bool) else None
+
+
+def _none(found: Found) -> bool | None:
+    """Met when the guarantee counts nothing lost or left (value 0)."""
+    return None if found.value is None else found.value == 0
+
+
+def _or_unknown(count: int | None) -> str:
+    return "?" if count is None else str(count)
+
+
 REVOCABLE = GuaranteeNeed(
     "Sessions must be revocable: logging out ends them",
     "replay_after_logout",
-    lambda g: None if g["value"] is None else not g["value"],
+    lambda g: None if g.value is None else not g.value,
     lambda g: "a copy of the cookie taken before logout still authenticates",
     "a cookie copied before logout no longer authenticates",
 )
@@ -48,31 +62,31 @@ GUARANTEES = (
     GuaranteeNeed(
         f"Sessions larger than a cookie ({human_bytes(LARGE_SESSION)} of data)",
         "largest_browser_keeps",
-        lambda g: None if g["value"] is None else g["value"] >= LARGE_SESSION,
-        lambda g: f"a browser keeps sessions up to {human_bytes(g['value'])} only",
+        lambda g: None if g.value is None else g.value >= LARGE_SESSION,
+        lambda g: f"a browser keeps sessions up to {human_bytes(g.value or 0)} only",
         f"a browser keeps sessions of {human_bytes(LARGE_SESSION)} and more",
     ),
     GuaranteeNeed(
         "Sessions must survive a flush of the cache",
         "survives_cache_flush",
-        lambda g: g["value"],
+        _yes,
         lambda g: "a flush empties every session",
         "a session written before the flush is still there",
     ),
     GuaranteeNeed(  # a configuration without a cache server is neither (its value is null)
         "Sessions must survive a restart of the cache server (configurations that use one)",
         "survives_cache_restart",
-        lambda g: g["value"],
+        _yes,
         lambda g: "a restart empties every session",
         "a session written before the restart is still there",
     ),
     GuaranteeNeed(
         "No user logged out silently when the cache fills up",
         "eviction_when_full",
-        lambda g: None if g["value"] is None else g["value"] == 0,
+        _none,
         lambda g: (
-            f"{g['value']} of {g.get('of', '?')} live sessions evicted"
-            + (" without an error" if g.get("silent") else "")
+            f"{g.value} of {_or_unknown(g.of)} live sessions evicted"
+            + (" without an error" if g.silent else "")
         ),
         "no live session lost while other visitors' sessions filled the cache three times "
         "over (or the store has no cache to fill)",
@@ -80,16 +94,16 @@ GUARANTEES = (
     GuaranteeNeed(
         "Concurrent requests must not lose each other's writes",
         "lost_updates",
-        lambda g: None if g["value"] is None else g["value"] == 0,
+        _none,
         lost_writes,
         "no write lost when two requests write one session at once",
     ),
     GuaranteeNeed(
         "Expired sessions must not pile up",
         "clearsessions",
-        lambda g: None if g["value"] is None else g["value"] == 0,
+        _none,
         lambda g: (
-            f"{g['value']} of {g.get('expired', '?')} sessions past their set_expiry(1) "
+            f"{g.value} of {_or_unknown(g.expired)} sessions past their set_expiry(1) "
             "still stored after clearsessions"
         ),
         "no expired session left after clearsessions (or the store expires them itself, "
@@ -110,10 +124,10 @@ IDIOMS = (  # need, the patterns behind it, what fails when they do
 )
 
 
-def picks(profile: dict[str, Any], matrix: Matrix | None = None) -> list[Pick]:
+def picks(profile: Profile, matrix: Matrix | None = None) -> list[Pick]:
     """The lines, in order; only those the data supports."""
-    ok = measured(profile)
-    series = str(profile.get("django_series", ""))
+    ok = profile.measured()
+    series = profile.django_series
     revocable = guarantee_pick(ok, REVOCABLE)
     if revocable is not None:
         revocable.evidence += advice_matrix.evidence(

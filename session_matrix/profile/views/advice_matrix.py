@@ -4,7 +4,7 @@ configurations run the most idioms; the matrix's rows are their evidence."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection
 
 from session_matrix.core.model import Matrix, PatternRow, column_id
 from session_matrix.core.vocabulary import CellStatus
@@ -39,7 +39,7 @@ def _status(matrix: Matrix, row: PatternRow, configuration: str, series: str) ->
 
 
 def matrix_pick(
-    ok: dict[str, dict[str, Any]],
+    ok: Collection[str],
     matrix: Matrix | None,
     series: str,
     need: str,
@@ -70,7 +70,7 @@ def matrix_pick(
     return Pick(need, choose, works, avoid, evidence(found))
 
 
-def most_idioms(ok: dict[str, dict[str, Any]], matrix: Matrix | None) -> Pick | None:
+def most_idioms(ok: Collection[str], matrix: Matrix | None) -> Pick | None:
     """The measured configurations on which the largest share of idioms works."""
     if matrix is None:
         return None

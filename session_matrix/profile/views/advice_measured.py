@@ -5,13 +5,20 @@ has the data."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from session_matrix.core.vocabulary import Guarantee
-from session_matrix.profile.measures import STORAGE_SESSIONS, human_bytes, most_workers
+from session_matrix.profile.measures import STORAGE_SESSIONS, human_bytes
 from session_matrix.profile.measures import culled as culled_said
+from session_matrix.profile.model.published import (
+    Configuration,
+    CostFigure,
+    Found,
+    KindFigure,
+    LoadFigure,
+)
 from session_matrix.profile.views.pick import Evidence, Pick, counted
 
 __all__ = [
@@ -26,8 +33,10 @@ __all__ = [
     "single_process",
 ]
 
-Measured = dict[str, dict[str, Any]]
+Measured = dict[str, Configuration]
+Figure = CostFigure | LoadFigure
 Avoid = list[tuple[str, str]]
+_F = TypeVar("_F", KindFigure, LoadFigure)
 
 
 @dataclass(frozen=True)
@@ -36,19 +45,20 @@ class GuaranteeNeed:
 
     need: str
     guarantee: str  # its key under ``guarantees``
-    good: Callable[[dict[str, Any]], bool | None]  # met, not met, or not known
-    why: Callable[[dict[str, Any]], str]  # why a configuration does not meet it
+    good: Callable[[Found], bool | None]  # met, not met, or not known
+    why: Callable[[Found], str]  # why a configuration does not meet it
     detail: str  # what the configurations that meet it have in common
 
 
 SINGLE_PROCESS = "single process only (tests, the development server)"
 
 
-def _across(found: dict[str, Any]) -> str:
-    wrong = int(found.get("absent", 0)) + int(found.get("stale", 0))
-    parts = [f"{found[key]} {key}" for key in ("absent", "stale") if int(found.get(key, 0) or 0)]
+def _across(found: Found) -> str:
+    absent, stale = found.absent or 0, found.stale or 0
+    parts = [f"{n} {key}" for key, n in (("absent", absent), ("stale", stale)) if n]
+    reads = found.reads if found.reads is not None else "?"
     return (
-        f"{SINGLE_PROCESS}: {wrong} of {found.get('reads', '?')} reads through another "
+        f"{SINGLE_PROCESS}: {absent + stale} of {reads} reads through another "
         f"app-server process wrong ({', '.join(parts)})"
     )
 
@@ -56,7 +66,7 @@ def _across(found: dict[str, Any]) -> str:
 ACROSS_PROCESSES = GuaranteeNeed(
     "Sessions work with more than one app-server process (every production deployment)",
     Guarantee.ACROSS_PROCESSES,
-    lambda g: g["value"],
+    lambda g: g.value if isinstance(g.value, bool) else None,
     _across,
     "a session written through one app-server process reads back right through another",
 )
@@ -67,21 +77,16 @@ def single_process(ok: Measured) -> dict[str, str]:
     assumes production (more than one), so they never win a line of cost or load."""
     found = {}
     for name, entry in ok.items():
-        across = _guarantee(entry, ACROSS_PROCESSES.guarantee)
-        if across is not None and across["value"] is False:
+        across = entry.guarantee(ACROSS_PROCESSES.guarantee)
+        if across is not None and across.value is False:
             found[name] = _across(across)
     return found
-
-
-def _guarantee(entry: dict[str, Any], name: str) -> dict[str, Any] | None:
-    found = entry.get("guarantees", {}).get(name)
-    return found if isinstance(found, dict) and "error" not in found else None
 
 
 def guarantee_pick(ok: Measured, need: GuaranteeNeed) -> Pick | None:
     choose, avoid = [], []
     for name, entry in ok.items():
-        found = _guarantee(entry, need.guarantee)
+        found = entry.guarantee(need.guarantee)
         if found is None:
             continue
         verdict = need.good(found)
@@ -101,8 +106,8 @@ def _caveats(ok: Measured, names: list[str]) -> str:
     lost = [
         name
         for name in names
-        if (found := _guarantee(ok[name], "survives_app_restart")) is not None
-        and found["value"] is False
+        if (found := ok[name].guarantee("survives_app_restart")) is not None
+        and found.value is False
     ]
     if not lost:
         return ""
@@ -110,34 +115,37 @@ def _caveats(ok: Measured, names: list[str]) -> str:
     return f"; but {', '.join(lost)} {verb} every session when the app server restarts"
 
 
-def _noisy(figures: dict[str, dict[str, Any]], chosen: list[str]) -> str:
+def _noisy(figures: Mapping[str, Figure], chosen: list[str]) -> str:
     """A warning when a figure behind the choice was flagged noisy."""
-    return " (noisy: read with care)" if any(figures[n].get("noisy") for n in chosen) else ""
+    return " (noisy: read with care)" if any(figures[n].noisy for n in chosen) else ""
 
 
-def _failed(figure: dict[str, Any]) -> str:
+def _failed(figure: Figure) -> str:
     """Why a figure cannot win: some of its requests failed (an error answers fast) or were
     answered wrongly (a wrong answer is no success)."""
-    errors, wrong = int(figure.get("errors") or 0), int(figure.get("wrong") or 0)
+    errors, wrong = figure.errors, figure.wrong
     said = []
     if errors:
-        said.append(f"{errors:,} of {figure.get('requests', 0):,} requests failed")
+        said.append(f"{errors:,} of {figure.requests:,} requests failed")
     if wrong:
-        checked = int(figure.get("checked") or figure.get("requests") or 0)
+        checked = (figure.checked if isinstance(figure, LoadFigure) else 0) or figure.requests
         share = f" ({wrong / checked:.0%})" if checked else ""
-        kinds = [
-            f"{figure[key]:,} {key.replace('_', ' ')}"
-            for key in ("absent", "stale", "new_session")
-            if figure.get(key)
-        ]
+        counts = (
+            (
+                ("absent", figure.absent),
+                ("stale", figure.stale),
+                ("new_session", figure.new_session),
+            )
+            if isinstance(figure, LoadFigure)
+            else ()
+        )
+        kinds = [f"{n:,} {key.replace('_', ' ')}" for key, n in counts if n]
         how = f": {', '.join(kinds)}" if kinds else ""
         said.append(f"{wrong:,} of {checked:,} answers wrong{share}{how}")
     return "; ".join(said)
 
 
-def _usable(
-    ok: Measured, figures: dict[str, dict[str, Any]]
-) -> tuple[dict[str, dict[str, Any]], Avoid]:
+def _usable(ok: Measured, figures: dict[str, _F]) -> tuple[dict[str, _F], Avoid]:
     """(the figures that may win: every request answered, and right, by a configuration
     that works with more than one app-server process; the others and why)."""
     single = single_process(ok)
@@ -151,18 +159,17 @@ def _usable(
     return {n: f for n, f in figures.items() if n not in refused}, avoid
 
 
-def leaders(
-    figures: dict[str, dict[str, Any]], key: str, rounds_key: str, *, higher_is_better: bool
-) -> list[str]:
-    """The best configuration by ``key``, alone only when the range of its rounds
-    (``rounds_key``) does not overlap the next one's; else every configuration whose range
-    overlaps the best's: a tie."""
-    ordered = sorted(figures, key=lambda n: figures[n][key], reverse=higher_is_better)
+def leaders(figures: dict[str, tuple[float, list[float]]], *, higher_is_better: bool) -> list[str]:
+    """The best configuration by its figure (name -> (figure, its rounds)), alone only when
+    the range of its rounds does not overlap the next one's; else every configuration whose
+    range overlaps the best's: a tie."""
+    ordered = sorted(figures, key=lambda n: figures[n][0], reverse=higher_is_better)
     if not ordered:
         return []
 
     def bounds(name: str) -> tuple[float, float]:
-        values = figures[name].get(rounds_key) or [figures[name][key]]
+        value, rounds = figures[name]
+        values = rounds or [value]
         return min(values), max(values)
 
     low, high = bounds(ordered[0])
@@ -183,26 +190,25 @@ def fastest(ok: Measured, need: str, kind: str) -> Pick | None:
     """The lowest median time of ``kind`` (a tie where the rounds overlap), among the
     configurations whose requests were all answered right and work with more than one
     app-server process."""
-    measured = {
-        name: entry["request"][kind]
-        for name, entry in ok.items()
-        if kind in entry.get("request", {})
-    }
+    measured = {name: entry.request[kind] for name, entry in ok.items() if kind in entry.request}
     if not measured:
         return None
     evidence = [Evidence("cost per request", "profile-cost")]
     figures, avoid = _usable(ok, measured)
     if not figures:
         return Pick(need, [], "", avoid, evidence)
-    ordered = sorted(figures, key=lambda name: figures[name]["median_us"])
+    ordered = sorted(figures, key=lambda name: figures[name].median_us)
     best = figures[ordered[0]]
-    close = leaders(figures, "median_us", "rounds_us", higher_is_better=False)
-    others = [figures[n]["median_us"] / best["median_us"] for n in ordered if n not in close]
+    close = leaders(
+        {n: (f.median_us, f.rounds_us or []) for n, f in figures.items()},
+        higher_is_better=False,
+    )
+    others = [figures[n].median_us / best.median_us for n in ordered if n not in close]
     span = f"; the others take {min(others):.1f}–{max(others):.1f}× as long" if others else ""
     detail = (
-        f"{best['median_us']:.0f} µs median per {kind} on a {human_bytes(best['session_bytes'])} "
-        f"session, {counted(best['queries'], 'query', 'queries')}, "
-        f"{counted(best['cache_commands'], 'cache command')}{_tie(close)}{span}"
+        f"{best.median_us:.0f} µs median per {kind} on a {human_bytes(best.session_bytes)} "
+        f"session, {counted(best.queries, 'query', 'queries')}, "
+        f"{counted(best.cache_commands, 'cache command')}{_tie(close)}{span}"
         f"{_noisy(figures, close)}"
         f"{_caveats(ok, close)}"
     )
@@ -213,26 +219,28 @@ def busiest(ok: Measured, need: str, mix: str) -> Pick | None:
     """The most requests per second under ``mix`` (a tie where the rounds overlap), each
     at its largest number of workers, among the configurations whose requests were all
     answered right and work with more than one app-server process."""
-    measured = {}
+    measured: dict[str, LoadFigure] = {}
+    workers: dict[str, str] = {}
     for name, entry in ok.items():
-        most = most_workers(entry.get("throughput", {}).get(mix) or {})
+        most = entry.throughput.most_workers(mix) if entry.throughput else None
         if most is not None:
-            workers, figure = most
-            measured[name] = figure | {"workers": workers}
+            workers[name], measured[name] = most
     if not measured:
         return None
     evidence = [Evidence("throughput", "profile-throughput")]
     figures, avoid = _usable(ok, measured)
     if not figures:
         return Pick(need, [], "", avoid, evidence)
-    ordered = sorted(figures, key=lambda name: -figures[name]["rps"])
+    ordered = sorted(figures, key=lambda name: -figures[name].rps)
     best = figures[ordered[0]]
-    close = leaders(figures, "rps", "rounds_rps", higher_is_better=True)
-    rest = [figures[n]["rps"] / best["rps"] for n in ordered if n not in close]
+    close = leaders(
+        {n: (f.rps, f.rounds_rps or []) for n, f in figures.items()}, higher_is_better=True
+    )
+    rest = [figures[n].rps / best.rps for n in ordered if n not in close]
     span = f"; the others reach {min(rest):.2f}–{max(rest):.2f} of that" if rest else ""
     detail = (
-        f"{best['rps']:.0f} requests/s with {best['workers']} workers, "
-        f"p99 {best['p99_ms']:.1f} ms{_tie(close)}{span}{_noisy(figures, close)}"
+        f"{best.rps:.0f} requests/s with {workers[ordered[0]]} workers, "
+        f"p99 {best.p99_ms:.1f} ms{_tie(close)}{span}{_noisy(figures, close)}"
         f"{_caveats(ok, close)}"
     )
     return Pick(need, close, detail, avoid, evidence)
@@ -243,14 +251,14 @@ def least_storage(ok: Measured) -> Pick | None:
     storage: dict[str, int] = {}
     culled: list[tuple[str, str]] = []
     for name, entry in ok.items():
-        found = _guarantee(entry, "storage_per_10000")
-        if found is None or found["value"] is None:
+        found = entry.guarantee("storage_per_10000")
+        if found is None or found.value is None:
             continue
-        kept, sessions = found.get("kept"), found.get("sessions", STORAGE_SESSIONS)
+        kept, sessions = found.kept, found.sessions or STORAGE_SESSIONS
         if kept is not None and kept < sessions:
             culled.append((name, culled_said(found)))
         else:
-            storage[name] = found["value"]
+            storage[name] = int(found.value)
     if not storage:
         return None
     least = min(storage.values())

@@ -20,7 +20,14 @@ from session_matrix.profile.measures import (
     HEADLINE,
     MIX_LABELS,
     human_bytes,
-    measured,
+)
+from session_matrix.profile.model.published import (
+    Configuration,
+    CostFigure,
+    LoadFigure,
+    Profile,
+    Throughput,
+    as_json,
 )
 from session_matrix.profile.views.advice import picks
 from session_matrix.profile.views.charts import bars
@@ -29,10 +36,11 @@ from session_matrix.profile.views.pick import NONE_MEETS, Pick
 
 __all__ = ["context", "section"]
 
-Measured = dict[str, dict[str, Any]]
+Measured = dict[str, Configuration]
+Context = dict[str, Any]  # what the template lays out
 
 
-def _pick(pick: Pick) -> dict[str, Any]:
+def _pick(pick: Pick) -> Context:
     return {
         "need": pick.need,
         "choose": pick.choose,
@@ -42,96 +50,79 @@ def _pick(pick: Pick) -> dict[str, Any]:
     }
 
 
-def _cost_row(name: str, entry: dict[str, Any], sizes: list[str]) -> dict[str, Any]:
-    request = entry.get("request", {})
+def _shown(figure: CostFigure | LoadFigure | None) -> Context | None:
+    """A figure as the template reads it (it asks ``f.get("wrong")``)."""
+    return None if figure is None else as_json(figure)
+
+
+def _cost_row(name: str, entry: Configuration, sizes: list[str]) -> Context:
+    request = entry.request
+
+    def at(kind: str, size: str) -> Context | None:
+        figure = request.get(kind)
+        return _shown(figure.by_size.get(size)) if figure else None
+
     return {
         "name": name,
-        "label": entry.get("label", ""),
-        "kinds": [request.get(kind) for kind in FIGURES],
-        "sizes": {
-            kind: [request.get(kind, {}).get("by_size", {}).get(size) for size in sizes]
-            for kind in HEADLINE
-        },
+        "label": entry.label,
+        "kinds": [_shown(request.get(kind)) for kind in FIGURES],
+        "sizes": {kind: [at(kind, size) for size in sizes] for kind in HEADLINE},
     }
 
 
-def _throughput_row(name: str, entry: dict[str, Any], workers: list[str]) -> dict[str, Any]:
-    found = entry.get("throughput", {})
+def _throughput_row(name: str, entry: Configuration, workers: list[str]) -> Context:
+    found = entry.throughput or Throughput(status=ProfileStatus.NOT_RUN)
     return {
         "name": name,
-        "status": found.get("status", ProfileStatus.NOT_RUN),
-        "reason": found.get("reason", ""),
-        "cells": [found.get(mix, {}).get(count) for mix in MIX_LABELS for count in workers],
+        "status": found.status,
+        "reason": found.reason,
+        "cells": [
+            _shown(found.mixes.get(mix, {}).get(count)) for mix in MIX_LABELS for count in workers
+        ],
     }
 
 
-def _charts(ok: Measured, most: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _charts(ok: Measured, most: str) -> tuple[Context, Context]:
     """(median time per request, requests per second with ``most`` workers)."""
     names = list(ok)
     cost = {
-        kind: {
-            n: ok[n]["request"][kind]["median_us"]
-            for n in names
-            if kind in ok[n].get("request", {})
-        }
+        kind: {n: ok[n].request[kind].median_us for n in names if kind in ok[n].request}
         for kind in HEADLINE
     }
-    rps = {
-        MIX_LABELS[mix]: {
-            n: ok[n]["throughput"][mix][most]["rps"]
-            for n in names
-            if most in ok[n].get("throughput", {}).get(mix, {})
-        }
-        for mix in MIX_LABELS
-    }
+    rps: dict[str, dict[str, float]] = {}
+    for mix, label in MIX_LABELS.items():
+        rps[label] = {}
+        for n in names:
+            throughput = ok[n].throughput
+            figure = throughput.mixes.get(mix, {}).get(most) if throughput else None
+            if figure is not None:
+                rps[label][n] = figure.rps
     return bars(names, cost, "µs", higher_is_better=False), bars(
         names, rps, "req/s", higher_is_better=True
     )
 
 
-def _method(profile: dict[str, Any]) -> dict[str, Any]:
-    """The profile's method, with a placeholder for whatever an older file lacks."""
-    method: dict[str, Any] = {
-        "database_directory": "",
-        "rounds": "?",
-        "warmup": "?",
-        "noise_bound": 0.5,
-    }
-    method |= profile.get("method", {})
-    throughput_defaults: dict[str, Any] = {
-        "server": None,
-        "load_generator": None,
-        "connections": "?",
-        "seconds_per_round": "?",
-        "rounds": "?",
-        "noise_bound": 0.25,
-    }
-    method["throughput"] = throughput_defaults | method.get("throughput", {})
-    return method
-
-
-def context(profile: dict[str, Any], matrix: Matrix | None = None) -> dict[str, Any]:
-    configurations = profile.get("configurations", {})
-    ok = measured(profile)
+def context(profile: Profile, matrix: Matrix | None = None) -> Context:
+    ok = profile.measured()
     names = list(ok)
-    sizes = [str(size) for size in profile.get("method", {}).get("sizes", [])]
-    workers = [str(w) for w in profile.get("method", {}).get("throughput", {}).get("workers", [])]
+    method = profile.method
+    sizes = [str(size) for size in method.sizes]
+    workers = [str(w) for w in method.throughput.workers]
     guarantees = [
         {
             "id": key,
             "title": title,
-            "cells": [guarantee_cell(key, ok[n].get("guarantees", {}).get(key)) for n in names],
+            "cells": [guarantee_cell(key, ok[n].guarantees.get(key)) for n in names],
         }
         for key, title in GUARANTEES.items()
     ]
     smallest = sizes[0] if sizes else "100"
     most = workers[-1] if workers else "2"
     cost_chart, rps_chart = _charts(ok, most)
-    machine = {"cores": "?", "cpu": "", "memory_gib": "?", "load_at_start": []}
     return {
-        "profile": {"django": ""} | profile,
-        "machine": machine | profile.get("machine", {}),
-        "method": _method(profile),
+        "profile": profile,
+        "machine": profile.machine,
+        "method": method,
         "picks": [_pick(p) for p in picks(profile, matrix)],
         "none_meets": NONE_MEETS,
         "kinds": FIGURES,
@@ -144,16 +135,16 @@ def context(profile: dict[str, Any], matrix: Matrix | None = None) -> dict[str, 
         "mixes": list(MIX_LABELS.values()),
         "guarantees": guarantees,
         "names": names,
-        "labels": [ok[n].get("label", "") for n in names],
-        "not_run": [(n, e.get("reason", "")) for n, e in configurations.items() if n not in ok],
+        "labels": [ok[n].label for n in names],
+        "not_run": [(n, c.reason) for n, c in profile.configurations.items() if n not in ok],
         "cost_chart": cost_chart,
         "rps_chart": rps_chart if any(row["bars"] for row in rps_chart["rows"]) else None,
         "rps_workers": most,
-        "versions": profile.get("versions", {}),
+        "versions": profile.versions,
     }
 
 
-def section(profile: dict[str, Any], matrix: Matrix | None = None) -> Markup:
+def section(profile: Profile, matrix: Matrix | None = None) -> Markup:
     """The page's profile section (``<section id="profile">``)."""
     html = environment().get_template("profile.html.j2").render(context(profile, matrix))
     return Markup(html)  # rendered by Jinja2 with autoescape on

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from session_matrix.core import markdown_escape as md
 from session_matrix.core.model import Matrix
-from session_matrix.profile.measures import HEADLINE, measured, most_workers
+from session_matrix.profile.measures import HEADLINE
+from session_matrix.profile.model.published import Configuration, CostFigure, LoadFigure, Profile
 from session_matrix.profile.views.advice import picks
 from session_matrix.profile.views.pick import NONE_MEETS, Pick
 
@@ -27,15 +26,19 @@ def _line(pick: Pick, page: str) -> str:
     return f"{line} ({links})" if links else line
 
 
-def _cell(text: str, figure: dict[str, Any], ratio: str) -> str:
+def _cell(text: str, figure: CostFigure | LoadFigure, ratio: float | None) -> str:
     """A headline figure; ≈ when its rounds disagreed beyond the stated bound, as on the
-    page; the share of wrong answers when it has any (a throughput figure)."""
-    share = figure.get("wrong_share", figure.get("wrong", 0) / max(1, figure.get("requests", 1)))
-    wrong = f" ({share:.0%} wrong)" if figure.get("wrong") else ""
-    return f"{text}{' ≈' if figure.get('noisy') else ''} ×{ratio}{wrong}"
+    page; the share of wrong answers when it has any."""
+    checked = figure.checked if isinstance(figure, LoadFigure) else 0
+    share = figure.wrong_share if isinstance(figure, LoadFigure) else None
+    if share is None:
+        share = figure.wrong / max(1, checked or figure.requests)
+    wrong = f" ({share:.0%} wrong)" if figure.wrong else ""
+    digits = 2 if isinstance(figure, LoadFigure) else 1
+    return f"{text}{' ≈' if figure.noisy else ''} ×{ratio or 0:.{digits}f}{wrong}"
 
 
-def _table(ok: dict[str, dict[str, Any]]) -> list[str]:
+def _table(ok: dict[str, Configuration]) -> list[str]:
     """The headline figures, one row per measured configuration."""
     lines = [
         "| configuration | read | write | login | requests/s (read-heavy) |",
@@ -43,17 +46,12 @@ def _table(ok: dict[str, dict[str, Any]]) -> list[str]:
     ]
     noisy = False
     for name, entry in ok.items():
-        figures: list[dict[str, Any] | None] = [
-            entry.get("request", {}).get(kind) for kind in HEADLINE
-        ]
-        most = most_workers(entry.get("throughput", {}).get("read_heavy", {}))
+        figures = [entry.request.get(kind) for kind in HEADLINE]
+        most = entry.throughput.most_workers("read_heavy") if entry.throughput else None
         rps = most[1] if most else None
-        cells = [
-            _cell(f"{f['median_us']:.0f} µs", f, f"{f['ratio']:.1f}") if f else "–"
-            for f in figures
-        ]
-        cells.append(_cell(f"{rps['rps']:.0f}", rps, f"{rps['ratio']:.2f}") if rps else "–")
-        noisy = noisy or any(f and f.get("noisy") for f in [*figures, rps])
+        cells = [_cell(f"{f.median_us:.0f} µs", f, f.ratio) if f else "–" for f in figures]
+        cells.append(_cell(f"{rps.rps:.0f}", rps, rps.ratio) if rps else "–")
+        noisy = noisy or any(f is not None and f.noisy for f in [*figures, rps])
         lines.append(f"| {md.code(name)} | " + " | ".join(cells) + " |")
     if noisy:
         lines += ["", "≈ noisy: its rounds disagreed beyond the bound the page states."]
@@ -61,17 +59,17 @@ def _table(ok: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def readme_summary(
-    profile: dict[str, Any], matrix: Matrix | None = None, page: str = "results/index.html"
+    profile: Profile, matrix: Matrix | None = None, page: str = "results/index.html"
 ) -> str:
     """A short Markdown summary: the machine, the headline figures, the "which engine" lines,
     each linking to the page."""
-    machine = profile.get("machine", {})
-    ok = measured(profile)
+    machine = profile.machine
+    ok = profile.measured()
     lines = [
-        f"Measured by `nox -s profile` on Django {md.text(profile.get('django', ''))}, "
-        f"{md.text(machine.get('cores', '?'))} cores ({md.text(machine.get('cpu', ''))}), "
+        f"Measured by `nox -s profile` on Django {md.text(profile.django)}, "
+        f"{md.text(machine.cores)} cores ({md.text(machine.cpu)}), "
         f"{len(ok)} configurations side by side; times are medians of "
-        f"{md.text(profile.get('method', {}).get('requests_per_figure', '?'))} requests "
+        f"{md.text(profile.method.requests_per_figure)} requests "
         "through the full middleware stack, ×N = N times the fastest in the same run "
         f"({md.link('the profile', page + '#profile')}, "
         f"[profile.json](results/profile.json)).",

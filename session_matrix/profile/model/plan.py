@@ -1,13 +1,7 @@
-"""The profile's records, typed, and its files, read and written here only.
-
-- ``Sample``: one timed request of the cost phase, as a worker measured it;
-- ``Options`` and ``Plan``: what ``session-matrix profile`` hands its coordinator, in the plan
-  file (the options travel there, parsed once, never turned back into argv);
-- ``read_profile`` / ``write_profile``: ``results/profile.json``, checked against
-  ``schemas/profile.schema.json`` both ways; ``read_part`` / ``write_part``: the part one
-  coordinator run writes for one Django version.
-
-Standard library and the harness's ``schemas`` only: the report imports it without Django.
+"""What a run is told and what its workers measure: ``Sample`` (one timed request of the
+cost phase, as a worker measured it), ``Options`` and ``Plan`` (what ``session-matrix
+profile`` hands its coordinator, in the plan file: the options travel there, parsed once,
+never turned back into argv). Standard library only.
 """
 
 from __future__ import annotations
@@ -19,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from session_matrix.core import paths, schemas
 from session_matrix.profile.measures import DEFAULTS
 
 __all__ = [
@@ -27,11 +20,6 @@ __all__ = [
     "Plan",
     "PlannedConfiguration",
     "Sample",
-    "dumps",
-    "profile_text",
-    "read_part",
-    "read_profile",
-    "write_part",
 ]
 
 
@@ -96,35 +84,6 @@ class Plan:
             tuple(PlannedConfiguration(**item) for item in data["configurations"]),
             Options(**data.get("options", {})),
         )
-
-
-def dumps(document: dict[str, Any]) -> str:
-    """A profile (or a part of one) as the files hold it."""
-    return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def read_profile(path: Path) -> dict[str, Any]:
-    """A published ``profile.json``, checked against its schema (``InvalidInput`` if not)."""
-    data: dict[str, Any] = schemas.load_json(path)
-    schemas.validate(data, "profile", path)
-    return data
-
-
-def profile_text(document: dict[str, Any], target: Path) -> str:
-    """A whole profile as ``target`` will hold it, checked against its schema first
-    (``InvalidInput`` naming ``target`` if it does not match: nothing is written)."""
-    schemas.validate(document, "profile", target)
-    return dumps(document)
-
-
-def write_part(path: Path, part: dict[str, Any]) -> None:
-    """The part one coordinator run measured (checked when the document is built)."""
-    paths.write_atomic(path, dumps(part))
-
-
-def read_part(path: Path) -> dict[str, Any]:
-    part: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return part
 
 
 def __dir__() -> list[str]:
