@@ -9,7 +9,6 @@ import http.server
 import json
 import re
 import threading
-import time
 from typing import ClassVar
 from urllib.parse import parse_qs
 
@@ -491,12 +490,15 @@ def test_ratios_are_to_the_fastest_that_succeeded():
 
 
 class _Store(http.server.BaseHTTPRequestHandler):
-    """A session app over HTTP whose writes load the session, wait, and save it whole (the
-    last save wins), except writes to the key ``refused``, which it answers with a 400; the
-    overlapped write (``/overlap/<key>/``) is the same write, its wait the overlap."""
+    """A session app over HTTP whose writes load the session and save it whole (the last
+    save wins), except writes to the key ``refused``, which it answers with a 400. The
+    overlapped write (``/overlap/<key>/``) waits, as the real view does, until both requests
+    of its pair have arrived and loaded the session (barriers, not a pause)."""
 
     session: ClassVar[dict[str, str]] = {}
     refused: ClassVar[str] = ""
+    arrived: ClassVar[threading.Barrier]
+    loaded: ClassVar[threading.Barrier]
 
     def log_message(self, *args):
         pass
@@ -515,11 +517,15 @@ class _Store(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         key = self.path.strip("/").split("/")[-1]
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        overlapped = self.path.startswith("/overlap/")
+        if overlapped:  # as the real view: both requests of the pair have arrived
+            self.arrived.wait(timeout=60)
         if key == self.refused:
             self.answer(400)
             return
         loaded = dict(self.session)
-        time.sleep(0.05)
+        if overlapped:  # both have loaded the session before either saves it
+            self.loaded.wait(timeout=60)
         self.session.clear()
         self.session.update(loaded | {key: parse_qs(body)["value"][0]})
         self.answer(200)
@@ -527,7 +533,16 @@ class _Store(http.server.BaseHTTPRequestHandler):
 
 @pytest.mark.parametrize("refused", ["", "a"])
 def test_lost_updates_count_acknowledged_writes_only(refused):
-    handler = type("Store", (_Store,), {"session": {}, "refused": refused})
+    handler = type(
+        "Store",
+        (_Store,),
+        {
+            "session": {},
+            "refused": refused,
+            "arrived": threading.Barrier(2),
+            "loaded": threading.Barrier(1 if refused else 2),
+        },
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
