@@ -34,6 +34,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -69,6 +70,14 @@ def _rundir() -> Path:
     return Path(tempfile.mkdtemp(prefix="session-matrix-profile-", dir=base))
 
 
+@contextlib.contextmanager
+def timed(phase: str) -> Iterator[None]:
+    """Log how long ``phase`` took: where a run's time goes."""
+    began = time.monotonic()
+    yield
+    targets.log(f"{phase}: {time.monotonic() - began:.0f} s")
+
+
 def run(plan: Plan) -> dict[str, Any]:
     options = plan.options
     started = time.monotonic()
@@ -86,16 +95,22 @@ def run(plan: Plan) -> dict[str, Any]:
         method["database_directory"] = "tmpfs" if str(rundir).startswith("/dev/shm") else "disk"
         measured = targets.start(list(plan.configurations), rundir, stack)
         result["django"] = next((t.info["django"] for t in targets.ready(measured)), "")
-        phase_cost(measured, options.requests, options.warmup, options.rounds)
-        request_figures(measured)
-        wrk, served = serving.start(measured, rundir, stack, method)
-        throughput.measure(wrk, served, options.seconds, options.throughput_rounds)
-        guarantees_served.lost_updates_on(served)
-        guarantees_served.across_processes_on(served)
-        guarantees_served.app_restart(served, stack)
-        serving.stop(served)
-        phase_in_process_guarantees(measured)
-        phase_private_guarantees(measured, rundir)
+        with timed("cost per request"):
+            phase_cost(measured, options.requests, options.warmup, options.rounds)
+            request_figures(measured)
+        with timed("servers started"):
+            wrk, served = serving.start(measured, rundir, stack, method)
+        with timed("throughput"):
+            throughput.measure(wrk, served, options.seconds, options.throughput_rounds)
+        with timed("guarantees through the servers"):
+            guarantees_served.lost_updates_on(served)
+            guarantees_served.across_processes_on(served)
+            guarantees_served.app_restart(served, stack)
+            serving.stop(served)
+        with timed("guarantees in process"):
+            phase_in_process_guarantees(measured)
+        with timed("guarantees with private cache servers"):
+            phase_private_guarantees(measured, rundir)
         result["configurations"] = {t.name: assemble.configuration(t) for t in measured}
     result["duration_s"] = round(time.monotonic() - started, 1)
     result["finished"] = now()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from session_matrix.profile.measures import SIZES, STORAGE_SESSIONS
-from session_matrix.profile.running.targets import Target, log, ready
+from session_matrix.profile.running.targets import Target, each, log, ready
 from session_matrix.profile.servers.cache_servers import (
     PrivateMemcached,
     PrivateRedis,
@@ -81,8 +81,11 @@ def _private(target: Target, rundir: Path) -> Iterator[tuple[Target, list[Privat
 
 
 def phase_private_guarantees(targets: list[Target], rundir: Path) -> None:
+    """Two configurations at a time (nothing here is timed: counts and bytes only), each
+    with cache servers and a worker of its own."""
     log("guarantees with cache servers of the run's own: storage, flush, restart, a full cache")
-    for target in ready(targets):
+
+    def measure(target: Target) -> None:
         try:
             with _private(target, rundir) as (twin, servers):
                 _storage(target, twin, servers)
@@ -92,6 +95,8 @@ def phase_private_guarantees(targets: list[Target], rundir: Path) -> None:
             for name in GUARANTEES:
                 target.guarantees.setdefault(name, {"value": None, "error": str(exc)})
         log(f"  {target.name}: done")
+
+    each(ready(targets), measure)
 
 
 def _storage(target: Target, twin: Target, servers: list[PrivateServer]) -> None:

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from session_matrix.profile.measures import BROWSER_COOKIE_LIMIT
-from session_matrix.profile.running.targets import Target, log, ready
+from session_matrix.profile.running.targets import Target, each, log, ready
 from session_matrix.profile.worker.process import WorkerFailed
 
 __all__ = ["EXPIRING", "LARGEST_CAP", "phase_in_process_guarantees"]
@@ -62,18 +62,21 @@ def _clearsessions(target: Target) -> None:
         target.guarantees["clearsessions"] = {"value": answer["stored_after"], **answer}
 
 
+def _before_expiry(target: Target) -> None:
+    try:
+        _replay(target)
+        _largest(target)
+        target.info["expiring"] = target.call("expiring", count=EXPIRING, seconds=1)
+    except WorkerFailed as exc:
+        target.fail(str(exc))
+
+
 def phase_in_process_guarantees(targets: list[Target]) -> None:
+    """Two configurations at a time (nothing here is timed)."""
     log("guarantees in process: replay after logout, largest session, clearsessions")
-    for target in ready(targets):
-        try:
-            _replay(target)
-            _largest(target)
-            target.info["expiring"] = target.call("expiring", count=EXPIRING, seconds=1)
-        except WorkerFailed as exc:
-            target.fail(str(exc))
+    each(ready(targets), _before_expiry)
     time.sleep(2.5)  # every session above has expired (memcached counts whole seconds)
-    for target in ready(targets):
-        _clearsessions(target)
+    each(ready(targets), _clearsessions)
 
 
 def __dir__() -> list[str]:

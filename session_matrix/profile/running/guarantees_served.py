@@ -18,7 +18,13 @@ from session_matrix.profile.client import Client, Site, http_transport
 from session_matrix.profile.measures import SIZES, WORKERS
 from session_matrix.profile.running.targets import log
 from session_matrix.profile.servers.app_server import Gunicorn
-from session_matrix.profile.servers.serving import CANARY, Served, cookie_store, until_ready
+from session_matrix.profile.servers.serving import (
+    CANARY,
+    Served,
+    cookie_store,
+    stop_all,
+    until_ready,
+)
 
 __all__ = [
     "ACROSS_HOW",
@@ -228,12 +234,12 @@ def lost_updates_on(served: list[Served]) -> None:
 def app_restart(served: list[Served], stack: contextlib.ExitStack) -> None:
     """Stop every server holding a canary, start it again, read the canary."""
     restarted: list[tuple[Served, Gunicorn]] = []
-    for entry in served:
-        if entry.canary is not None:
-            entry.server.stop()
-            again = entry.server.again().start()
-            stack.callback(again.stop)
-            restarted.append((entry, again))
+    holding = [entry for entry in served if entry.canary is not None]
+    stop_all([entry.server for entry in holding])
+    for entry in holding:
+        again = entry.server.again().start()
+        stack.callback(again.stop)
+        restarted.append((entry, again))
     for entry, again in restarted:
         target = entry.target
         assert entry.canary is not None
@@ -249,7 +255,7 @@ def app_restart(served: list[Served], stack: contextlib.ExitStack) -> None:
             }
         except (RuntimeError, OSError) as exc:
             target.unmeasured(Guarantee.SURVIVES_APP_RESTART, str(exc))
-        again.stop()
+    stop_all([again for _, again in restarted])
 
 
 def __dir__() -> list[str]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from session_matrix.core import overlay, records, services
 from session_matrix.core.vocabulary import ProfileStatus
@@ -22,7 +23,13 @@ from session_matrix.profile.model import PlannedConfiguration, Sample
 from session_matrix.profile.servers import djangoproc
 from session_matrix.profile.worker.process import WorkerFailed, WorkerProcess
 
-__all__ = ["Target", "log", "ready", "rotated", "start"]
+__all__ = ["SIDE_BY_SIDE", "Target", "each", "log", "ready", "rotated", "start"]
+
+# Configurations measured at once where nothing is timed (the guarantees in process and
+# with private cache servers count and weigh, never time): one per core of this machine's
+# two; the timed phases (cost, throughput) measure one configuration at a time.
+SIDE_BY_SIDE = 2
+_T = TypeVar("_T")
 
 _STARTED = time.monotonic()
 
@@ -88,6 +95,19 @@ class Target:
     def call(self, op: str, **arguments: Any) -> dict[str, Any]:
         assert self.worker is not None
         return self.worker.call(op, **arguments)
+
+
+def each(items: Iterable[_T], job: Callable[[_T], None], at_once: int = SIDE_BY_SIDE) -> None:
+    """``job`` on every item, ``at_once`` at a time, for steps that time nothing. Any
+    process a job starts it also stops (``spawn``'s children die with the thread that
+    started them). On Ctrl-C or SIGTERM the jobs not yet begun are dropped and those
+    running end when the run's ExitStack stops their workers and servers."""
+    pool = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="profile")
+    try:
+        for future in [pool.submit(job, item) for item in items]:
+            future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def ready(targets: Sequence[Target]) -> list[Target]:

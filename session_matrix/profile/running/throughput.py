@@ -12,7 +12,7 @@ from typing import Any
 
 from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.measures import MIXES, WORKERS
-from session_matrix.profile.running.targets import log, rotated
+from session_matrix.profile.running.targets import each, log, rotated
 from session_matrix.profile.servers.load_generator import Wrk
 from session_matrix.profile.servers.serving import Served
 from session_matrix.profile.stats import compare, spread
@@ -43,9 +43,12 @@ def measure(wrk: Wrk, served: list[Served], seconds: float, rounds: int) -> None
         f"throughput: a warm-up run per server, then {rounds} rounds x {len(MIXES)} "
         f"mixes, {seconds:.0f} s each, {CONNECTIONS} connections"
     )
-    for entry in served:  # a fresh server's first second is its slowest: not recorded
+
+    def warm(entry: Served) -> None:
         with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
             wrk.run(entry.server.port, entry.scripts["read_heavy"], 1, CONNECTIONS)
+
+    each(served, warm)  # a fresh server's first second is its slowest: not recorded
     for turn in range(rounds):
         order = rotated(list(dict.fromkeys(s.target for s in served)), turn)
         for target in order:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,16 @@ from session_matrix.profile.running.targets import Target, log, ready
 from session_matrix.profile.servers.app_server import Gunicorn, gunicorn_options
 from session_matrix.profile.servers.load_generator import Pool, Wrk
 
-__all__ = ["CANARY", "POOL", "Served", "cookie_store", "start", "stop", "until_ready"]
+__all__ = [
+    "CANARY",
+    "POOL",
+    "Served",
+    "cookie_store",
+    "start",
+    "stop",
+    "stop_all",
+    "until_ready",
+]
 
 POOL = 16  # sessions the load generator spreads its requests over
 CANARY = "restart"  # the value the canary's session holds across an app-server restart
@@ -151,8 +161,14 @@ def start(
 
 
 def stop(served: list[Served]) -> None:
-    for entry in served:
-        entry.server.stop()
+    """Every server stopped, all at once (each takes a moment to stop its workers)."""
+    stop_all([entry.server for entry in served])
+
+
+def stop_all(servers: list[Gunicorn]) -> None:
+    """Stop ``servers`` side by side: their graceful stops overlap instead of adding up."""
+    with ThreadPoolExecutor(max_workers=max(1, len(servers))) as pool:
+        list(pool.map(lambda server: server.stop(), servers))
 
 
 def __dir__() -> list[str]:
