@@ -9,9 +9,10 @@ answers one JSON command per line on stdin with one JSON line on stdout; everyth
 prints goes to stderr. It measures only when told: the coordinator decides the order, so that
 configurations take turns and drift on the machine hits all of them alike.
 
-The commands are listed in ``COMMANDS`` (no other method can be reached): the cost of
-requests here (``block``), the guarantees in ``worker_guarantees``, storage and a full
-cache in ``worker_storage``.
+The commands are the functions listed in ``COMMANDS``, each taking the worker's state
+(``Visitors``) and the command's arguments; nothing else can be reached: the cost of
+requests here (``block``), the guarantees in ``guarantees``, storage and a full cache in
+``storage``.
 """
 
 from __future__ import annotations
@@ -26,73 +27,76 @@ from typing import Any
 from session_matrix.profile.client import Client, Reply, Site, wsgi_transport
 from session_matrix.profile.model import Sample
 from session_matrix.profile.servers import djangoproc
+from session_matrix.profile.worker import guarantees, storage
 from session_matrix.profile.worker.engine_store import describe, new_store
-from session_matrix.profile.worker.guarantees import GuaranteeCommands
-from session_matrix.profile.worker.storage import StorageCommands
-from session_matrix.profile.worker.visitors import CREDENTIALS, PASSWORD, USERNAME, payload
+from session_matrix.profile.worker.visitors import (
+    CREDENTIALS,
+    PASSWORD,
+    USERNAME,
+    Visitors,
+    payload,
+)
 
-__all__ = ["COMMANDS", "Worker", "answer", "main"]
+__all__ = ["COMMANDS", "answer", "block", "main", "store_directly"]
 
 
-class Worker(GuaranteeCommands, StorageCommands):
-    """Every command the coordinator may send, by name."""
+def block(worker: Visitors, kind: str, size: int, count: int) -> dict[str, list[Sample]]:
+    """``count`` requests of one kind on a session of ``size`` bytes; per request:
+    [ns, queries, cache commands, Set-Cookie bytes, Cookie bytes, status, wrong], wrong
+    1 when an answer below 400 did not hold what the session must (see ``answered``)."""
+    key = f"{kind}:{size}"
+    if key not in worker.clients:
+        worker.clients[key] = worker.seeded(size)
+        worker.holds[key] = "0"
+    client = worker.clients[key]
+    out: dict[str, list[Sample]] = {}
 
-    def block(self, kind: str, size: int, count: int) -> dict[str, list[Sample]]:
-        """``count`` requests of one kind on a session of ``size`` bytes; per request:
-        [ns, queries, cache commands, Set-Cookie bytes, Cookie bytes, status, wrong], wrong
-        1 when an answer below 400 did not hold what the session must (see ``answered``)."""
-        key = f"{kind}:{size}"
-        if key not in self.clients:
-            self.clients[key] = self.seeded(size)
-            self.holds[key] = "0"
-        client = self.clients[key]
-        out: dict[str, list[Sample]] = {}
-
-        def timed(name: str, send: Callable[[], Reply], expect: str = "") -> None:
-            before = djangoproc.COUNTS.snapshot()
-            reply = send()
-            after = djangoproc.COUNTS.snapshot()
-            right = reply.status >= 400 or answered(name, reply, expect)
-            out.setdefault(name, []).append(
-                Sample(
-                    reply.elapsed_ns,
-                    after[0] - before[0],
-                    after[1] - before[1],
-                    reply.set_cookie_bytes,
-                    reply.cookie_bytes,
-                    reply.status,
-                    0 if right else 1,
-                )
+    def timed(name: str, send: Callable[[], Reply], expect: str = "") -> None:
+        before = djangoproc.COUNTS.snapshot()
+        reply = send()
+        after = djangoproc.COUNTS.snapshot()
+        right = reply.status >= 400 or answered(name, reply, expect)
+        out.setdefault(name, []).append(
+            Sample(
+                reply.elapsed_ns,
+                after[0] - before[0],
+                after[1] - before[1],
+                reply.set_cookie_bytes,
+                reply.cookie_bytes,
+                reply.status,
+                0 if right else 1,
             )
+        )
 
-        for number in range(count):
-            if kind == "anonymous":
-                timed(kind, lambda: client.request("GET", "/untouched/"))
-            elif kind == "read":
-                timed(kind, lambda: client.request("GET", "/session/n/"), self.holds[key])
-            elif kind == "write":
-                value = {"value": f"{key}:{number}"}
-                send = functools.partial(client.request, "POST", "/session/n/", value)
-                timed(kind, send, value["value"])
-                self.holds[key] = value["value"]
-            elif kind == "auth":
-                # An anonymous visitor holding `size` bytes logs in, then out (which flushes
-                # the session): the data is stored again, untimed, before the next login.
-                self.store_directly(client, size)
-                timed("login", lambda: client.request("POST", "/login/", CREDENTIALS))
-                timed("logout", lambda: client.request("POST", "/logout/"))
-            else:
-                msg = f"unknown request kind {kind!r}"
-                raise ValueError(msg)
-        return out
+    for number in range(count):
+        if kind == "anonymous":
+            timed(kind, lambda: client.request("GET", "/untouched/"))
+        elif kind == "read":
+            timed(kind, lambda: client.request("GET", "/session/n/"), worker.holds[key])
+        elif kind == "write":
+            value = {"value": f"{key}:{number}"}
+            send = functools.partial(client.request, "POST", "/session/n/", value)
+            timed(kind, send, value["value"])
+            worker.holds[key] = value["value"]
+        elif kind == "auth":
+            # An anonymous visitor holding `size` bytes logs in, then out (which flushes
+            # the session): the data is stored again, untimed, before the next login.
+            store_directly(worker, client, size)
+            timed("login", lambda: client.request("POST", "/login/", CREDENTIALS))
+            timed("logout", lambda: client.request("POST", "/logout/"))
+        else:
+            msg = f"unknown request kind {kind!r}"
+            raise ValueError(msg)
+    return out
 
-    def store_directly(self, client: Client, size: int) -> None:
-        """What ``/token/<size>/`` does for a new visitor, through the engine's
-        ``SessionStore`` without a request (untimed set-up, cheaper than a request)."""
-        store = new_store()
-        store["token"] = payload(size)
-        store.save()
-        client.jar[self.site.session_cookie] = str(store.session_key)
+
+def store_directly(worker: Visitors, client: Client, size: int) -> None:
+    """What ``/token/<size>/`` does for a new visitor, through the engine's
+    ``SessionStore`` without a request (untimed set-up, cheaper than a request)."""
+    store = new_store()
+    store["token"] = payload(size)
+    store.save()
+    client.jar[worker.site.session_cookie] = str(store.session_key)
 
 
 def answered(name: str, reply: Reply, expect: str) -> bool:
@@ -117,22 +121,22 @@ Command = Callable[..., dict[str, Any]]
 
 # Every command the coordinator may send, by name: nothing else of the worker is reachable.
 COMMANDS: dict[str, Command] = {
-    "block": Worker.block,
-    "replay": Worker.replay,
-    "largest": Worker.largest,
-    "canary_write": Worker.canary_write,
-    "canary_read": Worker.canary_read,
-    "cache_clear": Worker.cache_clear,
-    "expiring": Worker.expiring,
-    "clearsessions": Worker.clearsessions,
-    "storage": Worker.storage,
-    "live": Worker.live,
-    "flood": Worker.flood,
-    "live_check": Worker.live_check,
+    "block": block,
+    "replay": guarantees.replay,
+    "largest": guarantees.largest,
+    "canary_write": guarantees.canary_write,
+    "canary_read": guarantees.canary_read,
+    "cache_clear": guarantees.cache_clear,
+    "expiring": guarantees.expiring,
+    "clearsessions": guarantees.clearsessions,
+    "storage": storage.storage,
+    "live": storage.live,
+    "flood": storage.flood,
+    "live_check": storage.live_check,
 }
 
 
-def answer(worker: Worker, command: dict[str, Any]) -> dict[str, Any]:
+def answer(worker: Visitors, command: dict[str, Any]) -> dict[str, Any]:
     """One command's answer: the command's own, or an error naming what went wrong (an
     unknown command is refused, never looked up on the worker)."""
     op = command.pop("op", None)
@@ -161,7 +165,7 @@ def main() -> int:
         protocol.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
         protocol.flush()
         raise
-    worker = Worker(wsgi_transport(), Site.from_json(info["site"]))
+    worker = Visitors(wsgi_transport(), Site.from_json(info["site"]))
     protocol.write(json.dumps(info | {"store": describe()}) + "\n")
     protocol.flush()
     for line in sys.stdin:

@@ -1,6 +1,6 @@
-"""The worker's visitors: clients of the project in process, and those it keeps between
-commands (a canary's, the live sessions', the expiring ones'). Every group of the worker's
-commands (``worker``, ``worker_guarantees``, ``worker_storage``) builds on ``Visitors``."""
+"""The worker's state, ``Visitors``: clients of the project in process, and those it keeps
+between commands (a canary's, the live sessions', the expiring ones'). Every command
+(``commands``, ``guarantees``, ``storage``) is a function of a ``Visitors``."""
 
 from __future__ import annotations
 
