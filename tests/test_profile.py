@@ -30,6 +30,7 @@ from session_matrix.profile import GUARANTEE_TITLES as GUARANTEES
 from session_matrix.profile import guarantee_cell, picks, readme_summary, section
 from session_matrix.profile.client import Site, parse_set_cookie
 from session_matrix.profile.measures import FIGURES
+from session_matrix.profile.model.published import CostFigure
 from session_matrix.profile.running import orchestrate
 from session_matrix.profile.running.cost import NOISE_BOUND, figure_of
 from session_matrix.profile.running.guarantees_served import lost_updates
@@ -395,11 +396,11 @@ def test_a_figure_whose_rounds_disagree_is_flagged_noisy():
         return [[[int(m * 1000), 0, 0, 0, 42, 200] for _ in range(5)] for m in medians_us]
 
     steady = figure_of(rounds(100, 104, 98, 101))
-    assert not steady["noisy"]
-    assert steady["spread"] < NOISE_BOUND
+    assert not steady.noisy
+    assert steady.spread < NOISE_BOUND
     drifting = figure_of(rounds(100, 100, 100, 100 * (1 + NOISE_BOUND) + 20))
-    assert drifting["noisy"]
-    assert drifting["spread"] > NOISE_BOUND
+    assert drifting.noisy
+    assert drifting.spread > NOISE_BOUND
 
 
 def test_the_readme_table_marks_a_noisy_figure_as_the_page_does():
@@ -481,12 +482,18 @@ def test_a_figure_whose_requests_failed_cannot_be_the_fastest():
 
 
 def test_ratios_are_to_the_fastest_that_succeeded():
-    good, failing, slow = figure(200.0), figure(10.0, errors=5), figure(400.0)
-    compare([good, failing, slow], "median_us", "p99_us")
-    assert (good["ratio"], slow["ratio"], failing["ratio"]) == (1.0, 2.0, 0.05)
-    everything_failed = [figure(200.0, errors=1), figure(100.0, errors=1)]
-    compare(everything_failed, "median_us", "p99_us")
-    assert [f["ratio"] for f in everything_failed] == [2.0, 1.0]
+    def typed(median, **extra):
+        return CostFigure.from_json(figure(median, **extra))
+
+    def alike(figures):
+        compare(figures, lambda f: f.median_us, lambda f: f.p99_us)
+
+    good, failing, slow = typed(200.0), typed(10.0, errors=5), typed(400.0)
+    alike([good, failing, slow])
+    assert (good.ratio, slow.ratio, failing.ratio) == (1.0, 2.0, 0.05)
+    everything_failed = [typed(200.0, errors=1), typed(100.0, errors=1)]
+    alike(everything_failed)
+    assert [f.ratio for f in everything_failed] == [2.0, 1.0]
 
 
 class _Store(http.server.BaseHTTPRequestHandler):

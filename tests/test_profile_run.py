@@ -434,11 +434,11 @@ def test_the_load_generator_checks_every_answer(forget, tmp_path):
     assert unchecked_reason([result]) == ""
     figure = figure_of([result])
     if forget:  # answered 200 every time, and wrong: reads after a forgotten write are stale
-        assert figure["stale"] > 0
-        assert figure["wrong"] == figure["stale"] + figure["absent"] + figure["new_session"]
-        assert figure["errors"] == 0
+        assert figure.stale > 0
+        assert figure.wrong == figure.stale + figure.absent + figure.new_session
+        assert figure.errors == 0
     else:  # a store that keeps every write: not one answer counted wrong
-        assert figure["wrong"] == 0
+        assert figure.wrong == 0
 
 
 def test_answers_that_cannot_be_checked_make_the_throughput_an_error(tmp_path):
@@ -466,10 +466,10 @@ def test_a_per_process_store_answers_wrong_through_two_processes(tmp_path):
         if wrk.binary:
             throughput.measure(wrk, served, 1, 1)
             for mix in MIXES:
-                assert local.throughput[mix]["1"]["wrong"] == 0
-                assert database.throughput[mix]["1"]["wrong"] == 0
-                assert database.throughput[mix]["2"]["wrong"] == 0
-            assert local.throughput["read_heavy"]["2"]["wrong"] > 0
+                assert local.throughput.mixes[mix]["1"].wrong == 0
+                assert database.throughput.mixes[mix]["1"].wrong == 0
+                assert database.throughput.mixes[mix]["2"].wrong == 0
+            assert local.throughput.mixes["read_heavy"]["2"].wrong > 0
         guarantees_served.across_processes_on(served)
         serving.stop(served)
     across = local.guarantees["across_processes"]

@@ -42,16 +42,22 @@ def _known(cls: type[_T], data: Json, **nested: Any) -> _T:
 
 def as_json(item: Any) -> Json:
     """A model object as the document holds it: its fields, without those left unset
-    (None) unless the class names them in ``NULLABLE`` (written even when null)."""
-    keep: frozenset[str] = getattr(item, "NULLABLE", frozenset())
+    (None)."""
     out: Json = {}
     for f in dataclasses.fields(item):
-        value = getattr(item, f.name)
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            value = as_json(value)
-        if value is not None or f.name in keep:
+        value = _plain(getattr(item, f.name))
+        if value is not None:
             out[f.name] = value
     return out
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as JSON holds it (model objects within it as objects)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return as_json(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 @dataclass(kw_only=True)
@@ -141,6 +147,19 @@ class Throughput:
             status=ProfileStatus(data.get("status", ProfileStatus.NOT_RUN)),
             reason=str(data.get("reason", "")),
             mixes=mixes,
+        )
+
+    def to_json(self) -> Json:
+        """As ``profile.json`` holds it: the status, the reason when there is one, and the
+        figures by mix and worker count."""
+        mixes = {
+            mix: {workers: as_json(f) for workers, f in by_workers.items()}
+            for mix, by_workers in self.mixes.items()
+        }
+        return (
+            {"status": self.status.value}
+            | ({"reason": self.reason} if self.reason else {})
+            | mixes
         )
 
     def most_workers(self, mix: str) -> tuple[str, LoadFigure] | None:

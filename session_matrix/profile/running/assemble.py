@@ -14,6 +14,7 @@ from typing import Any
 from session_matrix.core import records
 from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.measures import FIGURES, MIXES, SIZES, WORKERS
+from session_matrix.profile.model.published import Throughput, as_json
 from session_matrix.profile.running import cost, throughput
 from session_matrix.profile.running.targets import Target
 from session_matrix.profile.servers import serving
@@ -94,11 +95,11 @@ def configuration(target: Target) -> dict[str, Any]:
         "vendor": database.get("vendor", ""),
         "connect_us": database.get("connect_us"),
     }
-    entry["request"] = target.info.get("request", {})
-    entry["throughput"] = target.throughput or {
-        "status": ProfileStatus.NOT_RUN,
-        "reason": "not run: no server",
-    }
+    entry["request"] = {kind: as_json(figure) for kind, figure in target.request.items()}
+    served = target.throughput or Throughput(
+        status=ProfileStatus.NOT_RUN, reason="not run: no server"
+    )
+    entry["throughput"] = served.to_json()
     entry["guarantees"] = target.guarantees
     entry["counting"] = {
         "queries": "Django cursor execute_wrapper",

@@ -7,12 +7,13 @@ commands, cookie bytes, the spread of the rounds' medians) and its ratio to the 
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import time
-from typing import Any
 
 from session_matrix.profile.measures import FIGURES, KINDS, SIZES
 from session_matrix.profile.model import Sample
+from session_matrix.profile.model.published import CostFigure, KindFigure
 from session_matrix.profile.running.targets import Target, log, ready, rotated
 from session_matrix.profile.stats import compare, percentile, spread
 from session_matrix.profile.worker.process import WorkerFailed
@@ -58,7 +59,7 @@ def phase_cost(targets: list[Target], requests: int, warmup: int, rounds: int) -
     )
 
 
-def figure_of(blocks: list[list[Sample]]) -> dict[str, Any]:
+def figure_of(blocks: list[list[Sample]]) -> CostFigure:
     """One kind and size: the figures from its rounds' blocks of samples, flagged noisy when
     the rounds' medians spread beyond ``NOISE_BOUND``."""
     samples = [Sample.of(sample) for block in blocks for sample in block]
@@ -67,54 +68,50 @@ def figure_of(blocks: list[list[Sample]]) -> dict[str, Any]:
         statistics.median(Sample.of(s).ns / 1000 for s in block) for block in blocks if block
     ]
     errors = [sample.status for sample in samples if sample.status >= 400]
-    wrong = sum(sample.wrong for sample in samples)
-    figure: dict[str, Any] = {
-        "median_us": round(statistics.median(times), 1),
-        "p99_us": round(percentile(times, 99), 1),
-        "min_us": round(min(times), 1),
-        "max_us": round(max(times), 1),
-        "queries": statistics.median_low([s.queries for s in samples]),
-        "queries_max": max(s.queries for s in samples),
-        "cache_commands": statistics.median_low([s.cache_commands for s in samples]),
-        "cache_commands_max": max(s.cache_commands for s in samples),
-        "set_cookie_bytes": statistics.median_low([s.set_cookie_bytes for s in samples]),
-        "cookie_bytes": statistics.median_low([s.cookie_bytes for s in samples]),
-        "requests": len(samples),
-        "errors": len(errors),
-        "wrong": wrong,
-        "rounds_us": [round(median, 1) for median in medians],
-        "spread": round(spread(medians), 3),
-    }
-    figure["noisy"] = figure["spread"] > NOISE_BOUND
-    if errors:
-        figure["error_statuses"] = sorted(set(errors))
-    return figure
+    spread_of = round(spread(medians), 3)
+    return CostFigure(
+        median_us=round(statistics.median(times), 1),
+        p99_us=round(percentile(times, 99), 1),
+        min_us=round(min(times), 1),
+        max_us=round(max(times), 1),
+        queries=statistics.median_low([s.queries for s in samples]),
+        queries_max=max(s.queries for s in samples),
+        cache_commands=statistics.median_low([s.cache_commands for s in samples]),
+        cache_commands_max=max(s.cache_commands for s in samples),
+        set_cookie_bytes=statistics.median_low([s.set_cookie_bytes for s in samples]),
+        cookie_bytes=statistics.median_low([s.cookie_bytes for s in samples]),
+        requests=len(samples),
+        errors=len(errors),
+        wrong=sum(sample.wrong for sample in samples),
+        rounds_us=[round(median, 1) for median in medians],
+        spread=spread_of,
+        noisy=spread_of > NOISE_BOUND,
+        error_statuses=sorted(set(errors)) if errors else None,
+    )
 
 
 def request_figures(targets: list[Target]) -> None:
     """Every configuration's figures, and each as a ratio to the fastest in this run."""
+    by_size: dict[tuple[Target, str], dict[str, CostFigure]] = {}
     for target in ready(targets):
-        request: dict[str, Any] = {}
         for name in FIGURES:
-            by_size = {
+            figures = {
                 str(size): figure_of(target.samples[(name, size)])
                 for size in SIZES
                 if (name, size) in target.samples
             }
-            if by_size:
-                smallest = by_size[str(SIZES[0])]
-                request[name] = {**smallest, "session_bytes": SIZES[0], "by_size": by_size}
-        target.info["request"] = request
-    for name in FIGURES:
-        measured = [t for t in ready(targets) if name in t.info.get("request", {})]
-        for size in SIZES:
-            figures = [t.info["request"][name]["by_size"][str(size)] for t in measured]
             if figures:
-                compare(figures, "median_us", "p99_us")
-        for target in measured:
-            entry = target.info["request"][name]
-            entry["ratio"] = entry["by_size"][str(SIZES[0])]["ratio"]
-            entry["p99_ratio"] = entry["by_size"][str(SIZES[0])]["p99_ratio"]
+                by_size[(target, name)] = figures
+    for name in FIGURES:
+        for size in SIZES:
+            alike = [f[str(size)] for (_, n), f in by_size.items() if n == name and str(size) in f]
+            if alike:
+                compare(alike, lambda f: f.median_us, lambda f: f.p99_us)
+    for (target, name), figures in by_size.items():
+        smallest = figures[str(SIZES[0])]
+        target.request[name] = KindFigure(
+            **dataclasses.asdict(smallest), session_bytes=SIZES[0], by_size=figures
+        )
 
 
 def __dir__() -> list[str]:

@@ -20,6 +20,7 @@ from session_matrix.core import overlay, records, services
 from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.client import Site
 from session_matrix.profile.model import PlannedConfiguration, Sample
+from session_matrix.profile.model.published import KindFigure, Throughput
 from session_matrix.profile.servers import djangoproc
 from session_matrix.profile.worker.process import WorkerFailed, WorkerProcess
 
@@ -51,7 +52,8 @@ class Target:
     worker: WorkerProcess | None = None
     info: dict[str, Any] = field(default_factory=dict)
     samples: dict[tuple[str, int], list[list[Sample]]] = field(default_factory=dict)
-    throughput: dict[str, Any] = field(default_factory=dict)
+    request: dict[str, KindFigure] = field(default_factory=dict)  # kind -> its figure
+    throughput: Throughput | None = None
     guarantees: dict[str, Any] = field(default_factory=dict)
     spent: float = 0.0  # seconds its timed blocks took, warm-up included
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.measures import MIXES, WORKERS
-from session_matrix.profile.running.targets import each, log, rotated
+from session_matrix.profile.model.published import LoadFigure, Throughput
+from session_matrix.profile.running.targets import Target, each, log, rotated
 from session_matrix.profile.servers.load_generator import Wrk
 from session_matrix.profile.servers.serving import Served
 from session_matrix.profile.stats import compare, spread
@@ -34,10 +35,10 @@ NOISE_BOUND = 0.25  # the rounds' spread above this: flagged noisy
 def measure(wrk: Wrk, served: list[Served], seconds: float, rounds: int) -> None:
     if not wrk.binary:
         for entry in served:
-            entry.target.throughput = {
-                "status": ProfileStatus.NOT_RUN,
-                "reason": "not run: no wrk on the PATH (apt-get install wrk)",
-            }
+            entry.target.throughput = Throughput(
+                status=ProfileStatus.NOT_RUN,
+                reason="not run: no wrk on the PATH (apt-get install wrk)",
+            )
         return
     log(
         f"throughput: a warm-up run per server, then {rounds} rounds x {len(MIXES)} "
@@ -57,7 +58,7 @@ def measure(wrk: Wrk, served: list[Served], seconds: float, rounds: int) -> None
                     try:
                         result = wrk.run(entry.server.port, script, seconds, CONNECTIONS)
                     except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                        target.throughput = {"status": ProfileStatus.ERROR, "reason": str(exc)}
+                        target.throughput = Throughput(status=ProfileStatus.ERROR, reason=str(exc))
                         continue
                     entry.rounds.setdefault(mix, []).append(result)
         log(f"  round {turn + 1}/{rounds} done")
@@ -82,58 +83,68 @@ def unchecked_reason(results: list[dict[str, Any]]) -> str:
     return ""
 
 
-def figure_of(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """One mix and worker count's figure from its rounds: requests/s, latency, errors and
-    the wrong answers (HTTP 200 with the wrong content), counted apart."""
+def figure_of(results: list[dict[str, Any]]) -> LoadFigure:
+    """One mix and worker count's figure from its rounds (what wrk's script reported):
+    requests/s, latency, errors and the wrong answers (HTTP 200 with the wrong content),
+    counted apart."""
     rates = [r["requests"] / (r["duration_us"] / 1e6) for r in results if r["duration_us"]]
     errors = sum(
         r["status"] + r["connect"] + r["read"] + r["write"] + r["timeout"] for r in results
     )
-    wrong = {kind: sum(r.get(kind, 0) for r in results) for kind in WRONG}
+    absent, stale, new_session = (sum(r.get(kind, 0) for r in results) for kind in WRONG)
+    wrong = absent + stale + new_session
     checked = sum(r.get("checked", 0) for r in results)
-    figure: dict[str, Any] = {
-        "rps": round(statistics.mean(rates), 1) if rates else 0.0,
-        "p99_ms": round(max(r["p99_us"] for r in results) / 1000, 2),
-        "p50_ms": round(statistics.median(r["p50_us"] for r in results) / 1000, 2),
-        "requests": sum(r["requests"] for r in results),
-        "errors": errors,
-        "checked": checked,
-        "wrong": sum(wrong.values()),
-        **wrong,
-        "wrong_share": round(sum(wrong.values()) / checked, 4) if checked else 0.0,
-        "rounds_rps": [round(rate, 1) for rate in rates],
-        "spread": round(spread(rates), 3),
-    }
-    figure["noisy"] = figure["spread"] > NOISE_BOUND
-    return figure
+    spread_of = round(spread(rates), 3)
+    return LoadFigure(
+        rps=round(statistics.mean(rates), 1) if rates else 0.0,
+        p99_ms=round(max(r["p99_us"] for r in results) / 1000, 2),
+        p50_ms=round(statistics.median(r["p50_us"] for r in results) / 1000, 2),
+        requests=sum(r["requests"] for r in results),
+        errors=errors,
+        checked=checked,
+        wrong=wrong,
+        absent=absent,
+        stale=stale,
+        new_session=new_session,
+        wrong_share=round(wrong / checked, 4) if checked else 0.0,
+        rounds_rps=[round(rate, 1) for rate in rates],
+        spread=spread_of,
+        noisy=spread_of > NOISE_BOUND,
+    )
+
+
+def _broken(target: Target) -> bool:
+    return target.throughput is not None and target.throughput.status == ProfileStatus.ERROR
 
 
 def throughput_figures(served: list[Served]) -> None:
     for entry in served:
-        target = entry.target
-        if target.throughput.get("status") == ProfileStatus.ERROR:
+        if _broken(entry.target):
             continue
         for results in entry.rounds.values():
             reason = unchecked_reason(results)
             if reason:
-                target.throughput = {"status": ProfileStatus.ERROR, "reason": reason}
+                entry.target.throughput = Throughput(status=ProfileStatus.ERROR, reason=reason)
                 break
     for entry in served:
         target = entry.target
-        if target.throughput.get("status") == ProfileStatus.ERROR:
+        if _broken(target):
             continue
-        target.throughput.setdefault("status", ProfileStatus.OK)
+        if target.throughput is None:
+            target.throughput = Throughput(status=ProfileStatus.OK)
         for mix, results in entry.rounds.items():
-            target.throughput.setdefault(mix, {})[str(entry.workers)] = figure_of(results)
+            target.throughput.mixes.setdefault(mix, {})[str(entry.workers)] = figure_of(results)
     for mix in MIXES:
         for workers in WORKERS:
             figures = [
-                e.target.throughput[mix][str(workers)]
+                e.target.throughput.mixes[mix][str(workers)]
                 for e in served
-                if e.workers == workers and mix in e.target.throughput
+                if e.workers == workers
+                and e.target.throughput is not None
+                and str(workers) in e.target.throughput.mixes.get(mix, {})
             ]
             if figures:
-                compare(figures, "rps", "p99_ms", higher_is_better=True)
+                compare(figures, lambda f: f.rps, lambda f: f.p99_ms, higher_is_better=True)
 
 
 def __dir__() -> list[str]:

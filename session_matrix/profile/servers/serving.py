@@ -18,6 +18,7 @@ from typing import Any
 from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.client import Client, Site, http_transport
 from session_matrix.profile.measures import MIXES, OVERLAP_DIR_VAR, SIZES, WORKERS
+from session_matrix.profile.model.published import Throughput
 from session_matrix.profile.running.targets import Target, log, ready
 from session_matrix.profile.servers.app_server import Gunicorn, gunicorn_options
 from session_matrix.profile.servers.load_generator import Pool, Wrk
@@ -120,10 +121,9 @@ def start(
     served: list[Served] = []
     for target in ok:
         if not versions[target.python]:
-            target.throughput = {
-                "status": ProfileStatus.NOT_RUN,
-                "reason": "not run: gunicorn is not installed",
-            }
+            target.throughput = Throughput(
+                status=ProfileStatus.NOT_RUN, reason="not run: gunicorn is not installed"
+            )
             target.unmeasured("lost_updates", "gunicorn is not installed")
             continue
         for workers in WORKERS:
@@ -152,10 +152,9 @@ def start(
                 if reply.status == 200:
                     entry.canary = client
         except (RuntimeError, OSError) as exc:
-            target.throughput = {
-                "status": ProfileStatus.ERROR,
-                "reason": f"{exc}: {entry.server.tail()}",
-            }
+            target.throughput = Throughput(
+                status=ProfileStatus.ERROR, reason=f"{exc}: {entry.server.tail()}"
+            )
             served = [s for s in served if s.target is not target]
     return wrk, served
 
