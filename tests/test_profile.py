@@ -30,7 +30,7 @@ from session_matrix.profile import GUARANTEE_TITLES as GUARANTEES
 from session_matrix.profile import guarantee_cell, picks, readme_summary, section
 from session_matrix.profile.client import Site, parse_set_cookie
 from session_matrix.profile.measures import FIGURES
-from session_matrix.profile.model.published import CostFigure
+from session_matrix.profile.model.published import CostFigure, Sequential
 from session_matrix.profile.running import orchestrate
 from session_matrix.profile.running.cost import NOISE_BOUND, figure_of
 from session_matrix.profile.running.guarantees_served import lost_updates
@@ -558,15 +558,15 @@ def test_lost_updates_count_acknowledged_writes_only(refused):
         server.shutdown()
         server.server_close()
     if refused:  # one write of each round refused: told, not lost; the other one kept
-        assert (found["lost"], found["of"], found["failed_writes"]) == (0, 4, 4)
-        assert found["mechanism"] == "none"
+        assert (found.lost, found.of, found.failed_writes) == (0, 4, 4)
+        assert found.mechanism == "none"
     else:  # both acknowledged, the later save erased the earlier one's key
-        assert (found["lost"], found["of"], found["failed_writes"]) == (4, 8, 0)
-        assert (found["pairs"], found["mechanism"]) == (4, "server_session")
+        assert (found.lost, found.of, found.failed_writes) == (4, 8, 0)
+        assert (found.pairs, found.mechanism) == (4, "server_session")
     # one after the other, the second write loads what the first saved: nothing lost
-    assert found["sequential"]["lost"] == 0
-    assert found["structural"] is False
-    assert found["writes"] == 8
+    assert found.sequential.lost == 0
+    assert found.structural is False
+    assert found.writes == 8
 
 
 class _CookieStore(http.server.BaseHTTPRequestHandler):
@@ -606,9 +606,9 @@ def test_a_cookie_store_loses_one_write_per_pair_by_design_even_without_overlap(
     finally:
         server.shutdown()
         server.server_close()
-    assert (found["lost"], found["pairs"]) == (4, 4)
-    assert found["sequential"] == {"lost": 4, "of": 8, "pairs": 4, "errors": 0}
-    assert (found["mechanism"], found["structural"]) == ("client_cookie", True)
+    assert (found.lost, found.pairs) == (4, 4)
+    assert found.sequential == Sequential(lost=4, of=8, pairs=4, errors=0)
+    assert (found.mechanism, found.structural) == ("client_cookie", True)
     cell = guarantee_cell("lost_updates", found)
     assert cell["text"] == "one per pair, by design"
     assert cell["title"].startswith("every overlapping pair loses one write, by design")

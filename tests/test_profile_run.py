@@ -174,7 +174,7 @@ def test_storage_is_measured_in_the_table_the_engine_writes(record, tmp_path):
     assert answer["server_side"] is True
     assert answer["kept"] == 300
     assert answer["database_bytes"] > 0
-    assert storage_guarantee(answer, None)["value"] >= answer["database_bytes"]
+    assert storage_guarantee(answer, None).value >= answer["database_bytes"]
 
 
 def test_a_cookie_store_holds_nothing_server_side(tmp_path):
@@ -182,8 +182,8 @@ def test_a_cookie_store_holds_nothing_server_side(tmp_path):
     assert answer["server_side"] is False
     assert answer["kept"] is None
     found = storage_guarantee(answer, None)
-    assert found["value"] == 0
-    assert found["cookie_bytes_each"] > 100
+    assert found.value == 0
+    assert found.cookie_bytes_each > 100
 
 
 def test_storage_nobody_saw_grow_is_unknown_not_zero():
@@ -196,10 +196,10 @@ def test_storage_nobody_saw_grow_is_unknown_not_zero():
         "kept": 10000,
     }
     found = storage_guarantee(answer, None)
-    assert found["value"] is None
-    assert found["error"].endswith("(measured: nothing)")
-    assert storage_guarantee(answer | {"database_bytes": 0}, None)["value"] is None
-    assert storage_guarantee(answer | {"database_bytes": 4096}, 100)["value"] == 4196
+    assert found.value is None
+    assert found.error.endswith("(measured: nothing)")
+    assert storage_guarantee(answer | {"database_bytes": 0}, None).value is None
+    assert storage_guarantee(answer | {"database_bytes": 4096}, 100).value == 4196
 
 
 # ----------------------------------------------------------------------------- whole runs
@@ -473,7 +473,7 @@ def test_a_per_process_store_answers_wrong_through_two_processes(tmp_path):
         guarantees_served.across_processes_on(served)
         serving.stop(served)
     across = local.guarantees["across_processes"]
-    assert across["value"] is False
-    assert across["absent"] > 0
-    assert database.guarantees["across_processes"]["value"] is True
-    assert database.guarantees["across_processes"]["reads"] > 0
+    assert across.value is False
+    assert across.absent > 0
+    assert database.guarantees["across_processes"].value is True
+    assert database.guarantees["across_processes"].reads > 0

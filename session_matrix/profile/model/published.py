@@ -189,6 +189,20 @@ class Failure:
     how: str = ""
 
 
+# The fields a measured guarantee writes even when null (the schema says what null means).
+_WRITTEN_NULL = {
+    "storage_per_10000": (
+        "database_bytes",
+        "files_bytes",
+        "files_allocated_bytes",
+        "cache_bytes",
+        "kept",
+        "kept_newest",
+    ),
+    "largest_browser_keeps": ("cookie_bytes",),
+}
+
+
 @dataclass(kw_only=True)
 class Found:
     """One guarantee as measured (``$defs/guarantees``): ``value`` is its headline, None when
@@ -255,6 +269,14 @@ class Found:
     def measured(self) -> bool:
         """Measured (it may still not apply: value None with a reason)."""
         return self.error is None
+
+    def to_json(self, key: str) -> Json:
+        """As ``profile.json`` holds it under ``guarantees.<key>``: the headline ``value``
+        (null too), the fields set, and the fields that guarantee writes even when null."""
+        written = as_json(self) | {"value": self.value}
+        if self.error is None:
+            written |= {name: getattr(self, name) for name in _WRITTEN_NULL.get(key, ())}
+        return written
 
 
 @dataclass(kw_only=True)

@@ -100,7 +100,7 @@ def configuration(target: Target) -> dict[str, Any]:
         status=ProfileStatus.NOT_RUN, reason="not run: no server"
     )
     entry["throughput"] = served.to_json()
-    entry["guarantees"] = target.guarantees
+    entry["guarantees"] = {key: found.to_json(key) for key, found in target.guarantees.items()}
     entry["counting"] = {
         "queries": "Django cursor execute_wrapper",
         "cache_commands": "redis-py and pymemcache commands on the wire; Django's own "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from session_matrix.profile.measures import SIZES, STORAGE_SESSIONS
+from session_matrix.profile.model.published import Found
 from session_matrix.profile.running.targets import Target, each, log, ready
 from session_matrix.profile.servers.cache_servers import (
     PrivateMemcached,
@@ -93,7 +94,7 @@ def phase_private_guarantees(targets: list[Target], rundir: Path) -> None:
                 _full(target, twin, servers)
         except (WorkerFailed, RuntimeError, OSError) as exc:
             for name in GUARANTEES:
-                target.guarantees.setdefault(name, {"value": None, "error": str(exc)})
+                target.guarantees.setdefault(name, Found(error=str(exc)))
         log(f"  {target.name}: done")
 
     each(ready(targets), measure)
@@ -115,7 +116,7 @@ def _storage(target: Target, twin: Target, servers: list[PrivateServer]) -> None
     target.guarantees["storage_per_10000"] = storage_guarantee(answer, cache)
 
 
-def storage_guarantee(answer: dict[str, Any], cache: int | None) -> dict[str, Any]:
+def storage_guarantee(answer: dict[str, Any], cache: int | None) -> Found:
     """The guarantee from the worker's ``storage`` answer and what the cache grew by (None:
     not measured). A store that holds the sessions (``server_side``) while nothing measured
     grew kept them where the run did not look: its storage is unknown, never 0 B."""
@@ -127,24 +128,23 @@ def storage_guarantee(answer: dict[str, Any], cache: int | None) -> dict[str, An
     grown = sum(part for part in parts.values() if part is not None and part > 0)
     if answer["server_side"] and not grown:
         looked = ", ".join(name for name, part in parts.items() if part is not None)
-        return {
-            "value": None,
-            "error": "the store holds the sessions, but nothing measured grew "
-            f"(measured: {looked or 'nothing'})",
-        }
-    return {
-        "value": grown,
-        "server_side": answer["server_side"],
-        "database_bytes": answer["database_bytes"],
-        "files_bytes": answer["files_bytes"],
-        "files_allocated_bytes": answer["files_allocated_bytes"],
-        "cache_bytes": cache,
-        "cookie_bytes_each": answer["cookie_bytes"],
-        "session_bytes": SIZES[0],
-        "sessions": STORAGE_SESSIONS,
-        "kept": answer.get("kept"),
-        "kept_newest": answer.get("kept_newest"),
-    }
+        return Found(
+            error="the store holds the sessions, but nothing measured grew "
+            f"(measured: {looked or 'nothing'})"
+        )
+    return Found(
+        value=grown,
+        server_side=answer["server_side"],
+        database_bytes=answer["database_bytes"],
+        files_bytes=answer["files_bytes"],
+        files_allocated_bytes=answer["files_allocated_bytes"],
+        cache_bytes=cache,
+        cookie_bytes_each=answer["cookie_bytes"],
+        session_bytes=SIZES[0],
+        sessions=STORAGE_SESSIONS,
+        kept=answer.get("kept"),
+        kept_newest=answer.get("kept_newest"),
+    )
 
 
 def _flush_and_restart(target: Target, twin: Target, servers: list[PrivateServer]) -> None:
@@ -157,22 +157,21 @@ def _flush_and_restart(target: Target, twin: Target, servers: list[PrivateServer
         cleared = twin.call("cache_clear")
         how = "cache.clear() in the app" + (f" ({cleared['error']})" if "error" in cleared else "")
     answer = twin.call("canary_read", name="flush")
-    target.guarantees["survives_cache_flush"] = {"value": answer["present"], "how": how}
+    target.guarantees["survives_cache_flush"] = Found(value=answer["present"], how=how)
     if not servers:
-        target.guarantees["survives_cache_restart"] = {
-            "value": None,
-            "reason": "no cache server: the configuration needs none",
-        }
+        target.guarantees["survives_cache_restart"] = Found(
+            reason="no cache server: the configuration needs none"
+        )
         return
     twin.call("canary_write", name="restart")
     for server in servers:
         server.restart()
     answer = twin.call("canary_read", name="restart")
-    target.guarantees["survives_cache_restart"] = {
-        "value": answer["present"],
-        "how": "the cache server stopped and started again (no persistence, as a cache runs)",
-        "errors": answer["errors"],
-    }
+    target.guarantees["survives_cache_restart"] = Found(
+        value=answer["present"],
+        how="the cache server stopped and started again (no persistence, as a cache runs)",
+        errors=answer["errors"],
+    )
 
 
 def _full(target: Target, twin: Target, servers: list[PrivateServer]) -> None:
@@ -194,17 +193,18 @@ def _full(target: Target, twin: Target, servers: list[PrivateServer]) -> None:
     flooded = twin.call("flood", count=flood, size=FULL_SESSION_BYTES)
     checked = twin.call("live_check", size=FULL_SESSION_BYTES)
     lost = checked["lost"]
-    target.guarantees["eviction_when_full"] = {
-        "value": lost,
-        "lost": lost,
-        "of": checked["live"],
-        "errors": checked["errors"] + flooded.get("errors", 0),
-        "silent": lost > 0 and checked["errors"] + flooded.get("errors", 0) == 0,
-        "flood_sessions": flood,
-        "session_bytes": FULL_SESSION_BYTES,
-        "limit": limit,
-        **({"first_error": flooded["first_error"]} if flooded.get("first_error") else {}),
-    }
+    errors = checked["errors"] + flooded.get("errors", 0)
+    target.guarantees["eviction_when_full"] = Found(
+        value=lost,
+        lost=lost,
+        of=checked["live"],
+        errors=errors,
+        silent=lost > 0 and errors == 0,
+        flood_sessions=flood,
+        session_bytes=FULL_SESSION_BYTES,
+        limit=limit,
+        first_error=flooded.get("first_error") or None,
+    )
 
 
 def __dir__() -> list[str]:

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from session_matrix.profile.measures import BROWSER_COOKIE_LIMIT
+from session_matrix.profile.model.published import Failure, Found
 from session_matrix.profile.running.targets import Target, each, log, ready
 from session_matrix.profile.worker.process import WorkerFailed
 
@@ -22,7 +23,9 @@ def _replay(target: Target) -> None:
     if "error" in answer:
         target.unmeasured("replay_after_logout", answer["error"])
     else:
-        target.guarantees["replay_after_logout"] = {"value": answer["authenticated_after_logout"]}
+        target.guarantees["replay_after_logout"] = Found(
+            value=answer["authenticated_after_logout"]
+        )
 
 
 def _largest(target: Target) -> None:
@@ -31,19 +34,20 @@ def _largest(target: Target) -> None:
         target.unmeasured("largest_round_trip", answer["error"])
         target.unmeasured("largest_browser_keeps", answer["error"])
         return
-    target.guarantees["largest_round_trip"] = {
-        "value": answer["largest_round_trip_bytes"],
-        "capped": answer["capped"],
-        "cap": LARGEST_CAP,
-        **({"failure": answer["failure"]} if "failure" in answer else {}),
-    }
-    target.guarantees["largest_browser_keeps"] = {
-        "value": answer["largest_browser_keeps_bytes"],
-        "capped": answer["browser_capped"],
-        "cap": LARGEST_CAP,
-        "cookie_bytes": answer["cookie_bytes_at_largest_browser"],
-        "limit": BROWSER_COOKIE_LIMIT,
-    }
+    failure = answer.get("failure")
+    target.guarantees["largest_round_trip"] = Found(
+        value=answer["largest_round_trip_bytes"],
+        capped=answer["capped"],
+        cap=LARGEST_CAP,
+        failure=Failure(bytes=failure["bytes"], how=failure["how"]) if failure else None,
+    )
+    target.guarantees["largest_browser_keeps"] = Found(
+        value=answer["largest_browser_keeps_bytes"],
+        capped=answer["browser_capped"],
+        cap=LARGEST_CAP,
+        cookie_bytes=answer["cookie_bytes_at_largest_browser"],
+        limit=BROWSER_COOKIE_LIMIT,
+    )
 
 
 def _clearsessions(target: Target) -> None:
@@ -59,7 +63,14 @@ def _clearsessions(target: Target) -> None:
     if "error" in answer:
         target.unmeasured("clearsessions", answer["error"])
     else:
-        target.guarantees["clearsessions"] = {"value": answer["stored_after"], **answer}
+        target.guarantees["clearsessions"] = Found(
+            value=answer["stored_after"],
+            expired=answer["expired"],
+            server_side=answer["server_side"],
+            stored_before=answer["stored_before"],
+            stored_after=answer["stored_after"],
+            command_error=answer["command_error"],
+        )
 
 
 def _before_expiry(target: Target) -> None:

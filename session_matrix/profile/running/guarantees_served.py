@@ -11,11 +11,11 @@ import json
 import secrets
 import threading
 import time
-from typing import Any
 
 from session_matrix.core.vocabulary import Guarantee, LostWrites
 from session_matrix.profile.client import Client, Site, http_transport
 from session_matrix.profile.measures import SIZES, WORKERS
+from session_matrix.profile.model.published import Found, Sequential
 from session_matrix.profile.running.targets import log
 from session_matrix.profile.servers.app_server import Gunicorn
 from session_matrix.profile.servers.serving import (
@@ -50,7 +50,7 @@ ACROSS_HOW = (
 )
 
 
-def across_processes(first: int, second: int, site: Site, rounds: int) -> dict[str, Any]:
+def across_processes(first: int, second: int, site: Site, rounds: int) -> Found:
     """One session through two app-server processes: each visitor writes through one and
     reads back through the other, three times (first -> second twice, then second ->
     first), so a per-process copy of the session shows as a read that is absent (the other
@@ -77,14 +77,15 @@ def across_processes(first: int, second: int, site: Site, rounds: int) -> dict[s
                 absent += 1
             elif answer.get("value") != value:
                 stale += 1
-    return {
-        "value": absent + stale == 0 if reads else None,
-        "reads": reads,
-        "absent": absent,
-        "stale": stale,
-        "errors": errors,
-        "how": ACROSS_HOW,
-    } | ({} if reads else {"error": f"no read answered ({errors} requests failed)"})
+    return Found(
+        value=absent + stale == 0 if reads else None,
+        reads=reads,
+        absent=absent,
+        stale=stale,
+        errors=errors,
+        how=ACROSS_HOW,
+        error=None if reads else f"no read answered ({errors} requests failed)",
+    )
 
 
 def across_processes_on(served: list[Served]) -> None:
@@ -187,7 +188,7 @@ def _pairs(base: Client, numbers: range, overlapped: bool) -> dict[str, int]:
     }
 
 
-def lost_updates(port: int, site: Site, rounds: int, cookie_store: bool) -> dict[str, Any]:
+def lost_updates(port: int, site: Site, rounds: int, cookie_store: bool) -> Found:
     """Pairs of writes on one session, each request writing its own key: overlapped (both
     in flight before either answers), then the control, one after the other with the same
     stale cookie. Which mechanism loses the writes follows from the two: the control loses
@@ -205,14 +206,25 @@ def lost_updates(port: int, site: Site, rounds: int, cookie_store: bool) -> dict
         mechanism = LostWrites.SERVER_SESSION
     else:
         mechanism = LostWrites.NONE
-    return overlapped | {
-        "value": overlapped["lost"],
-        "mechanism": mechanism.value,
-        "structural": mechanism == LostWrites.CLIENT_COOKIE
+    return Found(
+        value=overlapped["lost"],
+        lost=overlapped["lost"],
+        of=overlapped["of"],
+        pairs=overlapped["pairs"],
+        writes=overlapped["writes"],
+        failed_writes=overlapped["failed_writes"],
+        errors=overlapped["errors"],
+        mechanism=mechanism,
+        structural=mechanism == LostWrites.CLIENT_COOKIE
         and control["lost"] >= control["pairs"] > 0,
-        "sequential": {key: control[key] for key in ("lost", "of", "pairs", "errors")},
-        "how": LOST_HOW,
-    }
+        sequential=Sequential(
+            lost=control["lost"],
+            of=control["of"],
+            pairs=control["pairs"],
+            errors=control["errors"],
+        ),
+        how=LOST_HOW,
+    )
 
 
 def lost_updates_on(served: list[Served]) -> None:
@@ -221,12 +233,14 @@ def lost_updates_on(served: list[Served]) -> None:
         if entry.workers == WORKERS[-1]:
             log(f"  {entry.target.name}: pairs of writers on one session, overlapped and not")
             try:
-                entry.target.guarantees[Guarantee.LOST_UPDATES] = lost_updates(
+                found = lost_updates(
                     entry.server.port,
                     entry.target.site(),
                     LOST_UPDATE_ROUNDS,
                     cookie_store(entry.target),
-                ) | {"workers": entry.workers}
+                )
+                found.workers = entry.workers
+                entry.target.guarantees[Guarantee.LOST_UPDATES] = found
             except OSError as exc:
                 entry.target.unmeasured(Guarantee.LOST_UPDATES, str(exc))
 
@@ -249,10 +263,9 @@ def app_restart(served: list[Served], stack: contextlib.ExitStack) -> None:
             until_ready(Client(http_transport(again.port), target.site()))
             reply = client.request("GET", "/session/canary/")
             present = reply.status == 200 and json.loads(reply.body).get("value") == CANARY
-            target.guarantees[Guarantee.SURVIVES_APP_RESTART] = {
-                "value": present,
-                "how": "gunicorn stopped (SIGTERM) and started again",
-            }
+            target.guarantees[Guarantee.SURVIVES_APP_RESTART] = Found(
+                value=present, how="gunicorn stopped (SIGTERM) and started again"
+            )
         except (RuntimeError, OSError) as exc:
             target.unmeasured(Guarantee.SURVIVES_APP_RESTART, str(exc))
     stop_all([again for _, again in restarted])

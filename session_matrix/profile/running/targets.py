@@ -20,7 +20,7 @@ from session_matrix.core import overlay, records, services
 from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.client import Site
 from session_matrix.profile.model import PlannedConfiguration, Sample
-from session_matrix.profile.model.published import KindFigure, Throughput
+from session_matrix.profile.model.published import Found, KindFigure, Throughput
 from session_matrix.profile.servers import djangoproc
 from session_matrix.profile.worker.process import WorkerFailed, WorkerProcess
 
@@ -54,7 +54,7 @@ class Target:
     samples: dict[tuple[str, int], list[list[Sample]]] = field(default_factory=dict)
     request: dict[str, KindFigure] = field(default_factory=dict)  # kind -> its figure
     throughput: Throughput | None = None
-    guarantees: dict[str, Any] = field(default_factory=dict)
+    guarantees: dict[str, Found] = field(default_factory=dict)  # key -> as measured
     spent: float = 0.0  # seconds its timed blocks took, warm-up included
 
     @property
@@ -79,7 +79,7 @@ class Target:
             self.worker = None
 
     def unmeasured(self, guarantee: str, error: str) -> None:
-        self.guarantees[guarantee] = {"value": None, "error": error}
+        self.guarantees[guarantee] = Found(error=error)
 
     def env(
         self, database: dict[str, Any], provided: overlay.Provided | None = None
