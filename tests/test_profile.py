@@ -609,7 +609,7 @@ def test_a_cookie_store_loses_one_write_per_pair_by_design_even_without_overlap(
     assert (found.lost, found.pairs) == (4, 4)
     assert found.sequential == Sequential(lost=4, of=8, pairs=4, errors=0)
     assert (found.mechanism, found.structural) == ("client_cookie", True)
-    cell = guarantee_cell("lost_updates", found)
+    cell = guarantee_cell("lost_updates", found.to_json("lost_updates"))
     assert cell["text"] == "one per pair, by design"
     assert cell["title"].startswith("every overlapping pair loses one write, by design")
 
