@@ -30,12 +30,14 @@ from session_matrix.profile import GUARANTEE_TITLES as GUARANTEES
 from session_matrix.profile import guarantee_cell, picks, readme_summary, section
 from session_matrix.profile.client import Site, parse_set_cookie
 from session_matrix.profile.measures import FIGURES
-from session_matrix.profile.model.published import CostFigure, Sequential
+from session_matrix.profile.model.figures import CostFigure
+from session_matrix.profile.model.guarantees import Sequential
 from session_matrix.profile.running import orchestrate
 from session_matrix.profile.running.cost import NOISE_BOUND, figure_of
 from session_matrix.profile.running.guarantees_served import lost_updates
 from session_matrix.profile.stats import compare, percentile, ratio, spread
 from session_matrix.profile.views.advice_measured import leaders
+from session_matrix.profile.views.summary import summary_lines
 from tests.helpers import undocumented
 
 NAMES = [record.name for record in records.load_all() if record.default][:3]
@@ -639,7 +641,7 @@ def test_a_count_the_run_cannot_use_is_one_line_before_anything_is_built(
 
 def test_the_printed_summary_says_why_a_configuration_was_not_run_once():
     document = profile_with_one_not_run()
-    lines = orchestrate.summary_lines(document)
+    lines = summary_lines(document)
     row = next(line for line in lines if line.startswith(NAMES[1]))
     assert row.split(None, 1)[1] == "not run: no Redis at redis://127.0.0.1:1/0"
 
@@ -730,6 +732,6 @@ def test_the_printed_summary_keeps_a_space_before_a_figure_with_wrong_answers():
     for workers in document["configurations"][NAMES[0]]["throughput"]["read_heavy"].values():
         if isinstance(workers, dict):
             workers.update(rps=26666.0, wrong=300, wrong_share=0.48)
-    row = next(line for line in orchestrate.summary_lines(document) if line.startswith(NAMES[0]))
+    row = next(line for line in summary_lines(document) if line.startswith(NAMES[0]))
     assert " 26666/s x" in row
     assert row.endswith("48% wrong")

@@ -17,10 +17,10 @@ profile shows and judges it), ``GUARANTEE_TITLES``, ``HEADLINE``, ``LARGE_SESSIO
 
 The subpackages, by phase:
 
-- shared: ``model`` (the plan, the samples, ``profile.json`` typed, the files read and
-  written there only), ``measures`` (what is measured, named once), ``stats``
-  (percentiles, spreads, ratios), ``client`` (a browser's cookies and CSRF token, in process
-  or over HTTP);
+- shared: ``model`` (the plan, the samples, ``profile.json`` typed: ``published``,
+  ``figures``, ``guarantees``; the files read and written there only: ``files``),
+  ``measures`` (what is measured, named once), ``stats`` (percentiles, spreads, ratios),
+  ``client`` (a browser's cookies and CSRF token, in process or over HTTP);
 - ``running``: ``options`` and ``orchestrate`` (``session-matrix profile``: environments, a
   run per Django version, publishing), ``nox_session``; one run, ``coordinator``, with
   ``targets`` (the configurations, their services and workers), ``cost`` (phase 1),
@@ -36,7 +36,8 @@ The subpackages, by phase:
   (the session engine without a request); ``process`` (the coordinator's end);
 - ``views``: ``advice`` (the "which engine" needs) with ``advice_measured``,
   ``advice_matrix`` and ``pick``; ``page`` (the section) with ``guarantee_cells`` and
-  ``charts``; ``readme_block`` (the README's summary). They read ``model.published``.
+  ``charts``; ``readme_block`` (the README's summary); ``summary`` (the lines a run
+  prints). They read the typed model.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def readme_summary(
 def guarantee_cell(key: str, found: Document | None) -> dict[str, str]:
     """A guarantee (as ``profile.json`` holds it) as the profile's table shows it: text,
     tone, title."""
-    from session_matrix.profile.model.published import Found
+    from session_matrix.profile.model.guarantees import Found
     from session_matrix.profile.views import guarantee_cells
 
     return guarantee_cells.guarantee_cell(key, None if found is None else Found.from_json(found))
@@ -130,7 +131,7 @@ def guarantee_cell(key: str, found: Document | None) -> dict[str, str]:
 
 def judges() -> dict[str, Callable[[Document], bool | None]]:
     """The advice's judgment of each guarantee it knows: met, not met, or not known."""
-    from session_matrix.profile.model.published import Found
+    from session_matrix.profile.model.guarantees import Found
     from session_matrix.profile.views import advice
 
     def judge(good: Callable[[Found], bool | None]) -> Callable[[Document], bool | None]:

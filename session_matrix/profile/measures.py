@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from session_matrix.core.vocabulary import LostWrites
 
 if TYPE_CHECKING:
-    from session_matrix.profile.model.published import Found
+    from session_matrix.profile.model.guarantees import Found
 
 __all__ = [
     "BROWSER_COOKIE_LIMIT",

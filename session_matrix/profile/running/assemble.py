@@ -14,7 +14,8 @@ from typing import Any
 from session_matrix.core import records
 from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.measures import FIGURES, MIXES, SIZES, WORKERS
-from session_matrix.profile.model.published import Throughput, as_json
+from session_matrix.profile.model.figures import Throughput
+from session_matrix.profile.model.shape import as_json
 from session_matrix.profile.running import cost, throughput
 from session_matrix.profile.running.targets import Target
 from session_matrix.profile.servers import serving

@@ -13,7 +13,7 @@ import time
 
 from session_matrix.profile.measures import FIGURES, KINDS, SIZES
 from session_matrix.profile.model import Sample
-from session_matrix.profile.model.published import CostFigure, KindFigure
+from session_matrix.profile.model.figures import CostFigure, KindFigure
 from session_matrix.profile.running.targets import Target, log, ready, rotated
 from session_matrix.profile.stats import compare, percentile, spread
 from session_matrix.profile.worker.process import WorkerFailed

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from session_matrix.profile.measures import SIZES, STORAGE_SESSIONS
-from session_matrix.profile.model.published import Found
+from session_matrix.profile.model.guarantees import Found
 from session_matrix.profile.running.targets import Target, each, log, ready
 from session_matrix.profile.servers.cache_servers import (
     PrivateMemcached,

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from session_matrix.profile.measures import BROWSER_COOKIE_LIMIT
-from session_matrix.profile.model.published import Failure, Found
+from session_matrix.profile.model.guarantees import Failure, Found
 from session_matrix.profile.running.targets import Target, each, log, ready
 from session_matrix.profile.worker.process import WorkerFailed
 

@@ -15,7 +15,7 @@ import time
 from session_matrix.core.vocabulary import Guarantee, LostWrites
 from session_matrix.profile.client import Client, Site, http_transport
 from session_matrix.profile.measures import SIZES, WORKERS
-from session_matrix.profile.model.published import Found, Sequential
+from session_matrix.profile.model.guarantees import Found, Sequential
 from session_matrix.profile.running.targets import log
 from session_matrix.profile.servers.app_server import Gunicorn
 from session_matrix.profile.servers.serving import (

@@ -24,7 +24,6 @@ from typing import Any
 from session_matrix import __version__
 from session_matrix.core import column_env, config, envs, paths, records, schemas
 from session_matrix.core.vocabulary import ProfileStatus
-from session_matrix.profile.measures import HEADLINE
 from session_matrix.profile.model import (
     Options,
     Plan,
@@ -36,6 +35,7 @@ from session_matrix.profile.model import (
 from session_matrix.profile.running import options
 from session_matrix.profile.running.assemble import described
 from session_matrix.profile.servers.processes import harness_env, spawn, stop
+from session_matrix.profile.views.summary import summary_lines
 
 __all__ = [
     "Failed",
@@ -45,7 +45,6 @@ __all__ = [
     "main",
     "publish",
     "run",
-    "summary_lines",
 ]
 
 FORMAT = 1
@@ -176,45 +175,6 @@ def build(parts: list[dict[str, Any]]) -> dict[str, Any]:
             for part in older
         }
     return document
-
-
-def summary_lines(document: dict[str, Any]) -> list[str]:
-    """What the run prints at the end: per configuration, the headline figures and ratios."""
-    profile = Profile.from_json(document)
-    machine = profile.machine
-    lines = [
-        f"Django {profile.django or profile.django_series} on "
-        f"{machine.cores} cores ({machine.cpu or 'unknown CPU'}); "
-        f"x = ratio to the fastest configuration in this run"
-    ]
-    header = f"{'configuration':<24}{'read':>16}{'write':>16}{'login':>16}{'rps read-heavy':>20}"
-    lines.append(header)
-    for name, entry in profile.configurations.items():
-        if not entry.ok:
-            word = entry.status.replace("_", " ")  # the reason says it in words: "not run: ..."
-            said = entry.reason if entry.reason.startswith(word) else f"{word}: {entry.reason}"
-            lines.append(f"{name:<24}{said}")
-            continue
-        cells = []
-        for kind in HEADLINE:
-            figure = entry.request.get(kind)
-            if figure:
-                flag = "~" if figure.noisy else ""
-                cells.append(f"{figure.median_us:.0f}us x{figure.ratio or 0:.2f}{flag}")
-            else:
-                cells.append("-")
-        most = entry.throughput.most_workers("read_heavy") if entry.throughput else None
-        if most:
-            rps = most[1]
-            wrong = f" {rps.wrong_share or 0:.0%} wrong" if rps.wrong else ""
-            cells.append(f"{rps.rps:.0f}/s x{rps.ratio or 0:.2f}{wrong}")
-        else:
-            cells.append("-")
-        lines.append(
-            f"{name:<24}" + "".join(f"{cell:>16}" for cell in cells[:3]) + f" {cells[3]:>19}"
-        )
-    lines.append("~ = noisy (spread of the rounds' medians above the stated bound)")
-    return lines
 
 
 def publish(text: str, target: Path, *, alone: bool = False) -> None:

@@ -20,7 +20,8 @@ from session_matrix.core import overlay, records, services
 from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.client import Site
 from session_matrix.profile.model import PlannedConfiguration, Sample
-from session_matrix.profile.model.published import Found, KindFigure, Throughput
+from session_matrix.profile.model.figures import KindFigure, Throughput
+from session_matrix.profile.model.guarantees import Found
 from session_matrix.profile.servers import djangoproc
 from session_matrix.profile.worker.process import WorkerFailed, WorkerProcess
 

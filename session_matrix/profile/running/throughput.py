@@ -12,7 +12,7 @@ from typing import Any
 
 from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.measures import MIXES, WORKERS
-from session_matrix.profile.model.published import LoadFigure, Throughput
+from session_matrix.profile.model.figures import LoadFigure, Throughput
 from session_matrix.profile.running.targets import Target, each, log, rotated
 from session_matrix.profile.servers.load_generator import Wrk
 from session_matrix.profile.servers.serving import Served

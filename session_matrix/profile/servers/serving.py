@@ -18,7 +18,7 @@ from typing import Any
 from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.client import Client, Site, http_transport
 from session_matrix.profile.measures import MIXES, OVERLAP_DIR_VAR, SIZES, WORKERS
-from session_matrix.profile.model.published import Throughput
+from session_matrix.profile.model.figures import Throughput
 from session_matrix.profile.running.targets import Target, log, ready
 from session_matrix.profile.servers.app_server import Gunicorn, gunicorn_options
 from session_matrix.profile.servers.load_generator import Pool, Wrk

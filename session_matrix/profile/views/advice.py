@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from session_matrix.core.model import Matrix
 from session_matrix.profile.measures import LARGE_SESSION, human_bytes, lost_writes
-from session_matrix.profile.model.published import Found, Profile
+from session_matrix.profile.model.guarantees import Found
+from session_matrix.profile.model.published import Profile
 from session_matrix.profile.views import advice_matrix
 from session_matrix.profile.views.advice_matrix import matrix_pick, most_idioms
 from session_matrix.profile.views.advice_measured import (

@@ -12,13 +12,9 @@ from typing import TypeVar
 from session_matrix.core.vocabulary import Guarantee
 from session_matrix.profile.measures import STORAGE_SESSIONS, human_bytes
 from session_matrix.profile.measures import culled as culled_said
-from session_matrix.profile.model.published import (
-    Configuration,
-    CostFigure,
-    Found,
-    KindFigure,
-    LoadFigure,
-)
+from session_matrix.profile.model.figures import CostFigure, KindFigure, LoadFigure
+from session_matrix.profile.model.guarantees import Found
+from session_matrix.profile.model.published import Configuration
 from session_matrix.profile.views.pick import Evidence, Pick, counted
 
 __all__ = [

@@ -10,7 +10,7 @@ from session_matrix.profile.measures import (
     human_bytes,
     lost_writes,
 )
-from session_matrix.profile.model.published import Failure, Found
+from session_matrix.profile.model.guarantees import Failure, Found
 
 __all__ = ["GUARANTEES", "guarantee_cell"]
 

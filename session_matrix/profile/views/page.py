@@ -21,14 +21,9 @@ from session_matrix.profile.measures import (
     MIX_LABELS,
     human_bytes,
 )
-from session_matrix.profile.model.published import (
-    Configuration,
-    CostFigure,
-    LoadFigure,
-    Profile,
-    Throughput,
-    as_json,
-)
+from session_matrix.profile.model.figures import CostFigure, LoadFigure, Throughput
+from session_matrix.profile.model.published import Configuration, Profile
+from session_matrix.profile.model.shape import as_json
 from session_matrix.profile.views.advice import picks
 from session_matrix.profile.views.charts import bars
 from session_matrix.profile.views.guarantee_cells import GUARANTEES, guarantee_cell

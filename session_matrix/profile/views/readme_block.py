@@ -6,7 +6,8 @@ from __future__ import annotations
 from session_matrix.core import markdown_escape as md
 from session_matrix.core.model import Matrix
 from session_matrix.profile.measures import HEADLINE
-from session_matrix.profile.model.published import Configuration, CostFigure, LoadFigure, Profile
+from session_matrix.profile.model.figures import CostFigure, LoadFigure
+from session_matrix.profile.model.published import Configuration, Profile
 from session_matrix.profile.views.advice import picks
 from session_matrix.profile.views.pick import NONE_MEETS, Pick
 
