@@ -14,7 +14,7 @@ import time
 from session_matrix.profile.measures import FIGURES, KINDS, SIZES
 from session_matrix.profile.model import Sample
 from session_matrix.profile.model.figures import CostFigure, KindFigure
-from session_matrix.profile.running.targets import Target, log, ready, rotated
+from session_matrix.profile.running.targets import Target, each, log, ready, rotated
 from session_matrix.profile.stats import compare, percentile, spread
 from session_matrix.profile.worker.process import WorkerFailed
 
@@ -23,7 +23,23 @@ __all__ = ["NOISE_BOUND", "figure_of", "phase_cost", "request_figures"]
 NOISE_BOUND = 0.5  # (max - min) / median of the rounds' medians above this: flagged noisy
 
 
+def _block(target: Target, kind: str, size: int, count: int) -> dict[str, list[Sample]] | None:
+    """One block of ``count`` requests on ``target``'s worker; None when it failed (the
+    target then says why)."""
+    try:
+        answer = target.call("block", kind=kind, size=size, count=count)
+    except WorkerFailed as exc:
+        target.fail(str(exc))
+        return None
+    if "error" in answer:
+        target.fail(f"{kind} requests on a {size}-byte session: {answer['error']}")
+        return None
+    return {name: [Sample.of(row) for row in rows] for name, rows in answer.items()}
+
+
 def phase_cost(targets: list[Target], requests: int, warmup: int, rounds: int) -> None:
+    """The warm-up (not recorded: two configurations at a time), then ``rounds`` rounds in
+    which every configuration takes its turn alone, the order rotating."""
     block = -(-requests // rounds)
     plan = [(kind, size) for size in SIZES for kind in KINDS]
     log(
@@ -31,27 +47,25 @@ def phase_cost(targets: list[Target], requests: int, warmup: int, rounds: int) -
         f"{warmup} of warm-up, in {rounds} rounds over {len(targets)} configurations"
     )
     started = time.monotonic()
-    for turn in range(-1, rounds):  # turn -1: the warm-up, not recorded
+
+    def warm(target: Target) -> None:
         for kind, size in plan:
-            for target in rotated(ready(targets), turn + 1):
-                count = warmup if turn < 0 else block
+            if target.ok:
+                _block(target, kind, size, warmup)
+
+    each(ready(targets), warm)
+    log(f"  warm-up done, {time.monotonic() - started:.0f} s")
+    for turn in range(rounds):
+        for kind, size in plan:
+            for target in rotated(ready(targets), turn + 1):  # as when the warm-up was turn 0
                 began = time.monotonic()
-                try:
-                    answer = target.call("block", kind=kind, size=size, count=count)
-                except WorkerFailed as exc:
-                    target.fail(str(exc))
-                    continue
-                if "error" in answer:
-                    target.fail(f"{kind} requests on a {size}-byte session: {answer['error']}")
+                answer = _block(target, kind, size, block)
+                if answer is None:
                     continue
                 target.spent += time.monotonic() - began
-                if turn < 0:
-                    continue
-                for name, rows in answer.items():
-                    block_samples = [Sample.of(row) for row in rows]
-                    target.samples.setdefault((name, size), []).append(block_samples)
-        label = "warm-up" if turn < 0 else f"round {turn + 1}/{rounds}"
-        log(f"  {label} done, {time.monotonic() - started:.0f} s")
+                for name, samples in answer.items():
+                    target.samples.setdefault((name, size), []).append(samples)
+        log(f"  round {turn + 1}/{rounds} done, {time.monotonic() - started:.0f} s")
     slowest = sorted(ready(targets), key=lambda t: -t.spent)
     log(
         "  time spent per configuration: "

@@ -56,7 +56,7 @@ class Target:
     request: dict[str, KindFigure] = field(default_factory=dict)  # kind -> its figure
     throughput: Throughput | None = None
     guarantees: dict[str, Found] = field(default_factory=dict)  # key -> as measured
-    spent: float = 0.0  # seconds its timed blocks took, warm-up included
+    spent: float = 0.0  # seconds its timed blocks took (the warm-up not counted)
 
     @property
     def name(self) -> str:
