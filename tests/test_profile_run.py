@@ -24,6 +24,7 @@ import pytest
 from session_matrix.core import config, overlay, records, schemas, services
 from session_matrix.profile.measures import MIXES
 from session_matrix.profile.model import PlannedConfiguration
+from session_matrix.profile.model.published import Method
 from session_matrix.profile.running import guarantees_served, orchestrate, targets, throughput
 from session_matrix.profile.running.guarantees_cache import storage_guarantee
 from session_matrix.profile.running.throughput import figure_of, unchecked_reason
@@ -461,7 +462,7 @@ def test_a_per_process_store_answers_wrong_through_two_processes(tmp_path):
         local, database = targets.start(plan, tmp_path, stack)
         assert local.ok, local.reason
         assert database.ok, database.reason
-        wrk, served = serving.start([local, database], tmp_path, stack, {"throughput": {}})
+        wrk, served = serving.start([local, database], tmp_path, stack, Method())
         assert len(served) == 4, (local.throughput, database.throughput)
         if wrk.binary:
             throughput.measure(wrk, served, 1, 1)

@@ -41,9 +41,9 @@ def profile_text(document: dict[str, Any], target: Path) -> str:
     return dumps(document)
 
 
-def write_part(path: Path, part: dict[str, Any]) -> None:
+def write_part(path: Path, part: Profile) -> None:
     """The part one coordinator run measured (checked when the document is built)."""
-    paths.write_atomic(path, dumps(part))
+    paths.write_atomic(path, dumps(part.to_json()))
 
 
 def read_part(path: Path) -> dict[str, Any]:

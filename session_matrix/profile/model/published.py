@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.model.figures import KindFigure, Throughput
 from session_matrix.profile.model.guarantees import Found
-from session_matrix.profile.model.shape import Json, known
+from session_matrix.profile.model.shape import Json, as_json, known
 
 __all__ = [
     "Configuration",
@@ -70,6 +70,30 @@ class Configuration:
         """A guarantee that was measured (None: not measured, or its measurement broke)."""
         found = self.guarantees.get(key)
         return found if found is not None and found.measured else None
+
+    def to_json(self) -> Json:
+        """The entry under ``configurations.<name>``: its record's words and status, the
+        reason when it was not measured, else every figure."""
+        entry: Json = {
+            "status": self.status.value,
+            "engine": self.engine,
+            "label": self.label,
+            "description": self.description,
+            "default": self.default,
+        }
+        if not self.ok:
+            return entry | {"reason": self.reason}
+        served = self.throughput or Throughput(
+            status=ProfileStatus.NOT_RUN, reason="not run: no server"
+        )
+        return entry | {
+            "services": self.services,
+            "database": as_json(self.database, null=("connect_us",)),
+            "request": {kind: as_json(figure) for kind, figure in self.request.items()},
+            "throughput": served.to_json(),
+            "guarantees": {key: found.to_json(key) for key, found in self.guarantees.items()},
+            "counting": self.counting,
+        }
 
 
 @dataclass(kw_only=True)
@@ -135,6 +159,25 @@ class Profile:
     method: Method = field(default_factory=Method)
     configurations: dict[str, Configuration] = field(default_factory=dict)
     versions: dict[str, Version] = field(default_factory=dict)
+
+    def to_json(self) -> Json:
+        """The document (or the part one run writes), as ``profile.json`` holds it."""
+        method = as_json(self.method) | {
+            "throughput": as_json(self.method.throughput, null=("server", "load_generator"))
+        }
+        document: Json = {
+            "django": self.django,
+            "django_series": self.django_series,
+            "machine": as_json(self.machine),
+            "method": method,
+            "configurations": {name: c.to_json() for name, c in self.configurations.items()},
+        }
+        optional = {
+            "generated_by": self.generated_by,
+            "finished": self.finished,
+            "duration_s": self.duration_s,
+        }
+        return document | {k: v for k, v in optional.items() if v is not None and v != ""}
 
     @classmethod
     def from_json(cls, document: Json) -> Profile:

@@ -5,6 +5,7 @@ library only."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 __all__ = ["Json", "as_json", "known"]
@@ -19,13 +20,13 @@ def known(cls: type[_T], data: Json, **nested: Any) -> _T:
     return cls(**{k: v for k, v in data.items() if k in names} | nested)
 
 
-def as_json(item: Any) -> Json:
+def as_json(item: Any, *, null: Collection[str] = ()) -> Json:
     """A model object as the document holds it: its fields, without those left unset
-    (None)."""
+    (None) but for those named in ``null`` (the document writes them as null)."""
     out: Json = {}
     for f in dataclasses.fields(item):
         value = _plain(getattr(item, f.name))
-        if value is not None:
+        if value is not None or f.name in null:
             out[f.name] = value
     return out
 

@@ -37,10 +37,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from session_matrix.core.model import now
 from session_matrix.profile.model import Plan, write_part
+from session_matrix.profile.model.published import Profile
 from session_matrix.profile.running import assemble, guarantees_served, targets, throughput
 from session_matrix.profile.running.cost import phase_cost, request_figures
 from session_matrix.profile.running.guarantees_cache import phase_private_guarantees
@@ -78,7 +78,7 @@ def timed(phase: str) -> Iterator[None]:
     targets.log(f"{phase}: {time.monotonic() - began:.0f} s")
 
 
-def run(plan: Plan) -> dict[str, Any]:
+def run(plan: Plan) -> Profile:
     options = plan.options
     started = time.monotonic()
     method = assemble.method(
@@ -88,13 +88,13 @@ def run(plan: Plan) -> dict[str, Any]:
         options.seconds,
         options.throughput_rounds,
     )
-    result: dict[str, Any] = {"machine": assemble.machine(), "method": method}
+    result = Profile(django_series=plan.django, machine=assemble.machine(), method=method)
     with contextlib.ExitStack() as stack:
         rundir = _rundir()
         stack.callback(shutil.rmtree, rundir, ignore_errors=True)
-        method["database_directory"] = "tmpfs" if str(rundir).startswith("/dev/shm") else "disk"
+        method.database_directory = "tmpfs" if str(rundir).startswith("/dev/shm") else "disk"
         measured = targets.start(list(plan.configurations), rundir, stack)
-        result["django"] = next((t.info["django"] for t in targets.ready(measured)), "")
+        result.django = next((t.info["django"] for t in targets.ready(measured)), "")
         with timed("cost per request"):
             phase_cost(measured, options.requests, options.warmup, options.rounds)
             request_figures(measured)
@@ -111,9 +111,9 @@ def run(plan: Plan) -> dict[str, Any]:
             phase_in_process_guarantees(measured)
         with timed("guarantees with private cache servers"):
             phase_private_guarantees(measured, rundir)
-        result["configurations"] = {t.name: assemble.configuration(t) for t in measured}
-    result["duration_s"] = round(time.monotonic() - started, 1)
-    result["finished"] = now()
+        result.configurations = {t.name: assemble.configuration(t) for t in measured}
+    result.duration_s = round(time.monotonic() - started, 1)
+    result.finished = now()
     return result
 
 
@@ -136,7 +136,6 @@ def main(argv: list[str] | None = None) -> int:
             "interrupted: every server, load generator and worker stopped; nothing written"
         )
         return 130
-    result["django_series"] = plan.django
     write_part(args.out, result)
     return 0
 

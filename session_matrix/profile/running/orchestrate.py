@@ -151,9 +151,9 @@ def _not_run_part(django: str, plan: list[PlannedConfiguration]) -> dict[str, An
     configurations: dict[str, Any] = {}
     for entry in plan:
         record = records.load(entry.name)
-        configurations[record.name] = described(record, ProfileStatus.NOT_RUN) | {
-            "reason": entry.reason or "not run: no environment"
-        }
+        configurations[record.name] = described(
+            record, ProfileStatus.NOT_RUN, entry.reason or "not run: no environment"
+        ).to_json()
     return {"django": "", "django_series": django, "configurations": configurations}
 
 

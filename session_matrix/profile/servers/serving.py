@@ -19,6 +19,7 @@ from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.client import Client, Site, http_transport
 from session_matrix.profile.measures import MIXES, OVERLAP_DIR_VAR, SIZES, WORKERS
 from session_matrix.profile.model.figures import Throughput
+from session_matrix.profile.model.published import Method
 from session_matrix.profile.running.targets import Target, log, ready
 from session_matrix.profile.servers.app_server import Gunicorn, gunicorn_options
 from session_matrix.profile.servers.load_generator import Pool, Wrk
@@ -104,16 +105,16 @@ def start(
     targets: list[Target],
     rundir: Path,
     stack: contextlib.ExitStack,
-    method: dict[str, Any],
+    method: Method,
 ) -> tuple[Wrk, list[Served]]:
     """The load generator, and the servers that are ready (a configuration whose servers
-    are not says why in its throughput); ``method["throughput"]`` gets their versions."""
+    are not says why in its throughput); ``method.throughput`` gets their versions."""
     ok = ready(targets)
     wrk = Wrk()
     found = {python: gunicorn_options(python) for python in {t.python for t in ok}}
     versions = {python: version for python, (version, _) in found.items()}
-    method["throughput"] |= {"load_generator": wrk.version() or None}
-    method["throughput"]["server"] = (
+    method.throughput.load_generator = wrk.version() or None
+    method.throughput.server = (
         f"gunicorn {sorted(set(versions.values()))[-1]}, sync workers"
         if any(versions.values())
         else None
