@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from session_matrix.core.vocabulary import LostWrites
+from session_matrix.core.vocabulary import Guarantee, LostWrites
 
 if TYPE_CHECKING:
     from session_matrix.profile.model.guarantees import Found
@@ -65,24 +65,24 @@ def human_bytes(value: int | float) -> str:
 
 # The guarantees the profile shows, in order: key -> what its row says.
 GUARANTEE_TITLES = {
-    "across_processes": (
+    Guarantee.ACROSS_PROCESSES: (
         "One session through two app-server processes (written in one, read in the other)"
     ),
-    "replay_after_logout": "A cookie copied before logout still authenticates",
-    "lost_updates": (
+    Guarantee.REPLAY_AFTER_LOGOUT: "A cookie copied before logout still authenticates",
+    Guarantee.LOST_UPDATES: (
         "Two overlapping requests writing different keys: acknowledged writes lost "
         "(and with no overlap, the same stale cookie)"
     ),
-    "survives_app_restart": "A session survives an app-server restart",
-    "survives_cache_restart": "A session survives a restart of the cache server",
-    "survives_cache_flush": "A session survives a flush of the cache",
-    "eviction_when_full": "Live sessions evicted when the cache is full",
-    "largest_round_trip": "Largest session that round-trips",
-    "largest_browser_keeps": (
+    Guarantee.SURVIVES_APP_RESTART: "A session survives an app-server restart",
+    Guarantee.SURVIVES_CACHE_RESTART: "A session survives a restart of the cache server",
+    Guarantee.SURVIVES_CACHE_FLUSH: "A session survives a flush of the cache",
+    Guarantee.EVICTION_WHEN_FULL: "Live sessions evicted when the cache is full",
+    Guarantee.LARGEST_ROUND_TRIP: "Largest session that round-trips",
+    Guarantee.LARGEST_BROWSER_KEEPS: (
         f"Largest session a browser keeps ({BROWSER_COOKIE_LIMIT}-byte cookie)"
     ),
-    "clearsessions": "Expired sessions left after clearsessions",
-    "storage_per_10000": (
+    Guarantee.CLEARSESSIONS: "Expired sessions left after clearsessions",
+    Guarantee.STORAGE_PER_10000: (
         f"Server-side storage for {STORAGE_SESSIONS:,} sessions ({human_bytes(SIZES[0])} each)"
     ),
 }

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from session_matrix.core.vocabulary import Guarantee
 from session_matrix.profile.measures import SIZES, STORAGE_SESSIONS
 from session_matrix.profile.model.guarantees import Found
 from session_matrix.profile.running.targets import Target, each, log, ready
@@ -29,10 +30,10 @@ from session_matrix.profile.worker.process import WorkerFailed, WorkerProcess
 __all__ = ["CACHE_LIMIT_MB", "GUARANTEES", "phase_private_guarantees", "storage_guarantee"]
 
 GUARANTEES = (
-    "storage_per_10000",
-    "survives_cache_flush",
-    "survives_cache_restart",
-    "eviction_when_full",
+    Guarantee.STORAGE_PER_10000,
+    Guarantee.SURVIVES_CACHE_FLUSH,
+    Guarantee.SURVIVES_CACHE_RESTART,
+    Guarantee.EVICTION_WHEN_FULL,
 )
 LIVE_SESSIONS = 50
 FULL_SESSION_BYTES = 4096
@@ -106,14 +107,14 @@ def _storage(target: Target, twin: Target, servers: list[PrivateServer]) -> None
     before = sum(server.used_memory() for server in servers)
     answer = twin.call("storage", count=STORAGE_SESSIONS, size=SIZES[0])
     if "error" in answer:
-        target.unmeasured("storage_per_10000", answer["error"])
+        target.unmeasured(Guarantee.STORAGE_PER_10000, answer["error"])
         return
     cache: int | None
     if servers:
         cache = sum(server.used_memory() for server in servers) - before
     else:
         cache = answer.get("local_cache_bytes")
-    target.guarantees["storage_per_10000"] = storage_guarantee(answer, cache)
+    target.guarantees[Guarantee.STORAGE_PER_10000] = storage_guarantee(answer, cache)
 
 
 def storage_guarantee(answer: dict[str, Any], cache: int | None) -> Found:
@@ -157,9 +158,9 @@ def _flush_and_restart(target: Target, twin: Target, servers: list[PrivateServer
         cleared = twin.call("cache_clear")
         how = "cache.clear() in the app" + (f" ({cleared['error']})" if "error" in cleared else "")
     answer = twin.call("canary_read", name="flush")
-    target.guarantees["survives_cache_flush"] = Found(value=answer["present"], how=how)
+    target.guarantees[Guarantee.SURVIVES_CACHE_FLUSH] = Found(value=answer["present"], how=how)
     if not servers:
-        target.guarantees["survives_cache_restart"] = Found(
+        target.guarantees[Guarantee.SURVIVES_CACHE_RESTART] = Found(
             reason="no cache server: the configuration needs none"
         )
         return
@@ -167,7 +168,7 @@ def _flush_and_restart(target: Target, twin: Target, servers: list[PrivateServer
     for server in servers:
         server.restart()
     answer = twin.call("canary_read", name="restart")
-    target.guarantees["survives_cache_restart"] = Found(
+    target.guarantees[Guarantee.SURVIVES_CACHE_RESTART] = Found(
         value=answer["present"],
         how="the cache server stopped and started again (no persistence, as a cache runs)",
         errors=answer["errors"],
@@ -188,13 +189,13 @@ def _full(target: Target, twin: Target, servers: list[PrivateServer]) -> None:
         flood = 1000
     made = twin.call("live", count=LIVE_SESSIONS, size=FULL_SESSION_BYTES)
     if "error" in made:
-        target.unmeasured("eviction_when_full", made["error"])
+        target.unmeasured(Guarantee.EVICTION_WHEN_FULL, made["error"])
         return
     flooded = twin.call("flood", count=flood, size=FULL_SESSION_BYTES)
     checked = twin.call("live_check", size=FULL_SESSION_BYTES)
     lost = checked["lost"]
     errors = checked["errors"] + flooded.get("errors", 0)
-    target.guarantees["eviction_when_full"] = Found(
+    target.guarantees[Guarantee.EVICTION_WHEN_FULL] = Found(
         value=lost,
         lost=lost,
         of=checked["live"],

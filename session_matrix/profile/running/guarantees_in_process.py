@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from session_matrix.core.vocabulary import Guarantee
 from session_matrix.profile.measures import BROWSER_COOKIE_LIMIT
 from session_matrix.profile.model.guarantees import Failure, Found
 from session_matrix.profile.running.targets import Target, each, log, ready
@@ -21,9 +22,9 @@ LARGEST_CAP = 2 * 1024 * 1024  # the largest session tried
 def _replay(target: Target) -> None:
     answer = target.call("replay")
     if "error" in answer:
-        target.unmeasured("replay_after_logout", answer["error"])
+        target.unmeasured(Guarantee.REPLAY_AFTER_LOGOUT, answer["error"])
     else:
-        target.guarantees["replay_after_logout"] = Found(
+        target.guarantees[Guarantee.REPLAY_AFTER_LOGOUT] = Found(
             value=answer["authenticated_after_logout"]
         )
 
@@ -31,17 +32,17 @@ def _replay(target: Target) -> None:
 def _largest(target: Target) -> None:
     answer = target.call("largest", cap=LARGEST_CAP)
     if "error" in answer:
-        target.unmeasured("largest_round_trip", answer["error"])
-        target.unmeasured("largest_browser_keeps", answer["error"])
+        target.unmeasured(Guarantee.LARGEST_ROUND_TRIP, answer["error"])
+        target.unmeasured(Guarantee.LARGEST_BROWSER_KEEPS, answer["error"])
         return
     failure = answer.get("failure")
-    target.guarantees["largest_round_trip"] = Found(
+    target.guarantees[Guarantee.LARGEST_ROUND_TRIP] = Found(
         value=answer["largest_round_trip_bytes"],
         capped=answer["capped"],
         cap=LARGEST_CAP,
         failure=Failure(bytes=failure["bytes"], how=failure["how"]) if failure else None,
     )
-    target.guarantees["largest_browser_keeps"] = Found(
+    target.guarantees[Guarantee.LARGEST_BROWSER_KEEPS] = Found(
         value=answer["largest_browser_keeps_bytes"],
         capped=answer["browser_capped"],
         cap=LARGEST_CAP,
@@ -53,17 +54,17 @@ def _largest(target: Target) -> None:
 def _clearsessions(target: Target) -> None:
     made: dict[str, Any] = target.info.get("expiring", {})
     if "error" in made:
-        target.unmeasured("clearsessions", made["error"])
+        target.unmeasured(Guarantee.CLEARSESSIONS, made["error"])
         return
     try:
-        answer = target.call("clearsessions")
+        answer = target.call(Guarantee.CLEARSESSIONS)
     except WorkerFailed as exc:
         target.fail(str(exc))
         return
     if "error" in answer:
-        target.unmeasured("clearsessions", answer["error"])
+        target.unmeasured(Guarantee.CLEARSESSIONS, answer["error"])
     else:
-        target.guarantees["clearsessions"] = Found(
+        target.guarantees[Guarantee.CLEARSESSIONS] = Found(
             value=answer["stored_after"],
             expired=answer["expired"],
             server_side=answer["server_side"],

@@ -30,10 +30,10 @@ __all__ = [
     "ACROSS_HOW",
     "ACROSS_ROUNDS",
     "LOST_UPDATE_ROUNDS",
-    "across_processes",
+    Guarantee.ACROSS_PROCESSES,
     "across_processes_on",
     "app_restart",
-    "lost_updates",
+    Guarantee.LOST_UPDATES,
     "lost_updates_on",
 ]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from session_matrix.core.vocabulary import ProfileStatus
+from session_matrix.core.vocabulary import Guarantee, ProfileStatus
 from session_matrix.profile.client import Client, Site, http_transport
 from session_matrix.profile.measures import MIXES, OVERLAP_DIR_VAR, SIZES, WORKERS
 from session_matrix.profile.model.figures import Throughput
@@ -125,7 +125,7 @@ def start(
             target.throughput = Throughput(
                 status=ProfileStatus.NOT_RUN, reason="not run: gunicorn is not installed"
             )
-            target.unmeasured("lost_updates", "gunicorn is not installed")
+            target.unmeasured(Guarantee.LOST_UPDATES, "gunicorn is not installed")
             continue
         for workers in WORKERS:
             server = Gunicorn(

@@ -10,6 +10,7 @@ in the matrix) gives no line. This module holds the needs, in their words and or
 from __future__ import annotations
 
 from session_matrix.core.model import Matrix
+from session_matrix.core.vocabulary import Guarantee
 from session_matrix.profile.measures import LARGE_SESSION, human_bytes, lost_writes
 from session_matrix.profile.model.guarantees import Found
 from session_matrix.profile.model.published import Profile
@@ -44,7 +45,7 @@ def _or_unknown(count: int | None) -> str:
 
 REVOCABLE = GuaranteeNeed(
     "Sessions must be revocable: logging out ends them",
-    "replay_after_logout",
+    Guarantee.REPLAY_AFTER_LOGOUT,
     lambda g: None if g.value is None else not g.value,
     lambda g: "a copy of the cookie taken before logout still authenticates",
     "a cookie copied before logout no longer authenticates",
@@ -62,28 +63,28 @@ BUSIEST = (
 GUARANTEES = (
     GuaranteeNeed(
         f"Sessions larger than a cookie ({human_bytes(LARGE_SESSION)} of data)",
-        "largest_browser_keeps",
+        Guarantee.LARGEST_BROWSER_KEEPS,
         lambda g: None if g.value is None else g.value >= LARGE_SESSION,
         lambda g: f"a browser keeps sessions up to {human_bytes(g.value or 0)} only",
         f"a browser keeps sessions of {human_bytes(LARGE_SESSION)} and more",
     ),
     GuaranteeNeed(
         "Sessions must survive a flush of the cache",
-        "survives_cache_flush",
+        Guarantee.SURVIVES_CACHE_FLUSH,
         _yes,
         lambda g: "a flush empties every session",
         "a session written before the flush is still there",
     ),
     GuaranteeNeed(  # a configuration without a cache server is neither (its value is null)
         "Sessions must survive a restart of the cache server (configurations that use one)",
-        "survives_cache_restart",
+        Guarantee.SURVIVES_CACHE_RESTART,
         _yes,
         lambda g: "a restart empties every session",
         "a session written before the restart is still there",
     ),
     GuaranteeNeed(
         "No user logged out silently when the cache fills up",
-        "eviction_when_full",
+        Guarantee.EVICTION_WHEN_FULL,
         _none,
         lambda g: (
             f"{g.value} of {_or_unknown(g.of)} live sessions evicted"
@@ -94,14 +95,14 @@ GUARANTEES = (
     ),
     GuaranteeNeed(
         "Concurrent requests must not lose each other's writes",
-        "lost_updates",
+        Guarantee.LOST_UPDATES,
         _none,
         lost_writes,
         "no write lost when two requests write one session at once",
     ),
     GuaranteeNeed(
         "Expired sessions must not pile up",
-        "clearsessions",
+        Guarantee.CLEARSESSIONS,
         _none,
         lambda g: (
             f"{g.value} of {_or_unknown(g.expired)} sessions past their set_expiry(1) "

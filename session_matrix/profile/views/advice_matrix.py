@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from session_matrix.core.model import Matrix, PatternRow, column_id
-from session_matrix.core.vocabulary import CellStatus
+from session_matrix.core.vocabulary import CellStatus, RunStatus
 from session_matrix.profile.views.pick import Evidence, Pick
 
 __all__ = ["evidence", "matrix_pick", "most_idioms", "rows"]
@@ -33,7 +33,11 @@ def _status(matrix: Matrix, row: PatternRow, configuration: str, series: str) ->
     cells = matrix.cells.get(row.id, {})
     cell = cells.get(column_id(configuration, series))
     if cell is None or not cell.status.ran:
-        ran = [c for c in matrix.columns if c.configuration == configuration and c.status == "ok"]
+        ran = [
+            c
+            for c in matrix.columns
+            if c.configuration == configuration and c.status == RunStatus.OK
+        ]
         cell = cells.get(ran[-1].id) if ran else None
     return cell.status if cell is not None and cell.status.ran else None
 

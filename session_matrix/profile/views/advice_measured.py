@@ -102,7 +102,7 @@ def _caveats(ok: Measured, names: list[str]) -> str:
     lost = [
         name
         for name in names
-        if (found := ok[name].guarantee("survives_app_restart")) is not None
+        if (found := ok[name].guarantee(Guarantee.SURVIVES_APP_RESTART)) is not None
         and found.value is False
     ]
     if not lost:
@@ -247,7 +247,7 @@ def least_storage(ok: Measured) -> Pick | None:
     storage: dict[str, int] = {}
     culled: list[tuple[str, str]] = []
     for name, entry in ok.items():
-        found = entry.guarantee("storage_per_10000")
+        found = entry.guarantee(Guarantee.STORAGE_PER_10000)
         if found is None or found.value is None:
             continue
         kept, sessions = found.kept, found.sessions or STORAGE_SESSIONS

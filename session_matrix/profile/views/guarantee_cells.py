@@ -3,6 +3,7 @@ cell (its text, its tone, a title with the details)."""
 
 from __future__ import annotations
 
+from session_matrix.core.vocabulary import Guarantee
 from session_matrix.profile.measures import (
     GUARANTEE_TITLES,
     LARGE_SESSION,
@@ -84,21 +85,25 @@ def guarantee_cell(name: str, found: Found | None) -> dict[str, str]:
         return {"text": "not measured", "tone": "none", "title": found.error}
     value = found.value
     title = str(found.how or found.reason or found.limit or "")
-    if name == "replay_after_logout":
+    if name == Guarantee.REPLAY_AFTER_LOGOUT:
         text, tone = _yes_no(value, False, "yes: still logged in", "no")
-    elif name in ("survives_app_restart", "survives_cache_flush", "survives_cache_restart"):
+    elif name in (
+        Guarantee.SURVIVES_APP_RESTART,
+        Guarantee.SURVIVES_CACHE_FLUSH,
+        Guarantee.SURVIVES_CACHE_RESTART,
+    ):
         if value is None:
             return {"text": "no cache server", "tone": "na", "title": title}
         text, tone = _yes_no(value, True, "yes", "no: lost")
-    elif name == "across_processes":
+    elif name == Guarantee.ACROSS_PROCESSES:
         text, tone = _across(found)
-    elif name == "lost_updates":
+    elif name == Guarantee.LOST_UPDATES:
         text, tone, title = _lost_updates(found, title)
-    elif name == "eviction_when_full":
+    elif name == Guarantee.EVICTION_WHEN_FULL:
         silent = ", silently" if found.silent else ""
         text = "none" if value == 0 else f"{value} of {found.of}{silent}"
         tone = "ok" if value == 0 else "bad"
-    elif name == "largest_round_trip":
+    elif name == Guarantee.LARGEST_ROUND_TRIP:
         if found.capped:
             text, tone = f"≥ {human_bytes(int(value or 0))}", "ok"
         else:
@@ -106,14 +111,14 @@ def guarantee_cell(name: str, found: Found | None) -> dict[str, str]:
             text = f"{human_bytes(int(value or 0))}"
             title = f"{human_bytes(failure.bytes)}: {failure.how}"
             tone = "warn"
-    elif name == "largest_browser_keeps":
+    elif name == Guarantee.LARGEST_BROWSER_KEEPS:
         text = ("≥ " if found.capped else "") + human_bytes(int(value or 0))
         tone = "ok" if (value or 0) >= LARGE_SESSION else "warn"
         title = f"session cookie at that size: {found.cookie_bytes} bytes"
-    elif name == "clearsessions":
+    elif name == Guarantee.CLEARSESSIONS:
         text, tone = _clearsessions(found), "ok" if value == 0 else "bad"
         title = "sessions set to expire with set_expiry(1), then left to expire"
-    elif name == "storage_per_10000":
+    elif name == Guarantee.STORAGE_PER_10000:
         text, tone, title = _storage(found)
     else:
         text, tone = str(value), "na"
