@@ -431,7 +431,7 @@ def _wrk_against(handler, tmp_path):
 def test_the_load_generator_checks_every_answer(forget, tmp_path):
     handler = type("Store", (_Sessions,), {"sessions": {}, "forget": forget, "writes": [0]})
     result = _wrk_against(handler, tmp_path)
-    assert result["checked"] == result["requests"] > 0
+    assert result.checked == result.requests > 0
     assert unchecked_reason([result]) == ""
     figure = figure_of([result])
     if forget:  # answered 200 every time, and wrong: reads after a forgotten write are stale
@@ -445,7 +445,7 @@ def test_the_load_generator_checks_every_answer(forget, tmp_path):
 def test_answers_that_cannot_be_checked_make_the_throughput_an_error(tmp_path):
     handler = type("Store", (_Sessions,), {"sessions": {}, "garbage": True})
     result = _wrk_against(handler, tmp_path)
-    assert result["unchecked"] > 0
+    assert result.unchecked > 0
     reason = unchecked_reason([result])
     assert reason.startswith("answers could not be checked: ")
     assert "fine" in reason

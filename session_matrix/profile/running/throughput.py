@@ -8,20 +8,18 @@ from __future__ import annotations
 import contextlib
 import statistics
 import subprocess
-from typing import Any
 
 from session_matrix.core.vocabulary import ProfileStatus
 from session_matrix.profile.measures import MIXES, WORKERS
 from session_matrix.profile.model.figures import LoadFigure, Throughput
 from session_matrix.profile.running.targets import Target, each, log, rotated
-from session_matrix.profile.servers.load_generator import Wrk
+from session_matrix.profile.servers.load_generator import Wrk, WrkRound
 from session_matrix.profile.servers.serving import Served
 from session_matrix.profile.stats import compare, spread
 
 __all__ = [
     "CONNECTIONS",
     "NOISE_BOUND",
-    "WRONG",
     "figure_of",
     "measure",
     "throughput_figures",
@@ -65,42 +63,40 @@ def measure(wrk: Wrk, served: list[Served], seconds: float, rounds: int) -> None
     throughput_figures(served)
 
 
-WRONG = ("absent", "stale", "new_session")  # the ways an answer with HTTP 200 is wrong
-
-
-def unchecked_reason(results: list[dict[str, Any]]) -> str:
+def unchecked_reason(results: list[WrkRound]) -> str:
     """Why these runs' answers could not be checked ("" when every answer was): a body the
     script could not read, or no answer at all it could."""
-    unreadable = sum(r.get("unchecked", 0) for r in results)
+    unreadable = sum(r.unchecked for r in results)
     if unreadable:
-        first = next((r["first_unchecked"] for r in results if r.get("first_unchecked")), "")
+        first = next((r.first_unchecked for r in results if r.first_unchecked), "")
         return (
             f"answers could not be checked: {unreadable} answered 200 with a body that does "
             f"not say what the session holds (first: {first.strip()})"
         )
-    if not sum(r.get("checked", 0) for r in results):
+    if not sum(r.checked for r in results):
         return "answers could not be checked: no answer said what the session holds"
     return ""
 
 
-def figure_of(results: list[dict[str, Any]]) -> LoadFigure:
+def figure_of(results: list[WrkRound]) -> LoadFigure:
     """One mix and worker count's figure from its rounds (what wrk's script reported):
     requests/s, latency, errors and the wrong answers (HTTP 200 with the wrong content),
     counted apart."""
-    rates = [r["requests"] / (r["duration_us"] / 1e6) for r in results if r["duration_us"]]
-    errors = sum(
-        r["status"] + r["connect"] + r["read"] + r["write"] + r["timeout"] for r in results
+    rates = [r.requests / (r.duration_us / 1e6) for r in results if r.duration_us]
+    absent, stale, new_session = (
+        sum(r.absent for r in results),
+        sum(r.stale for r in results),
+        sum(r.new_session for r in results),
     )
-    absent, stale, new_session = (sum(r.get(kind, 0) for r in results) for kind in WRONG)
     wrong = absent + stale + new_session
-    checked = sum(r.get("checked", 0) for r in results)
+    checked = sum(r.checked for r in results)
     spread_of = round(spread(rates), 3)
     return LoadFigure(
         rps=round(statistics.mean(rates), 1) if rates else 0.0,
-        p99_ms=round(max(r["p99_us"] for r in results) / 1000, 2),
-        p50_ms=round(statistics.median(r["p50_us"] for r in results) / 1000, 2),
-        requests=sum(r["requests"] for r in results),
-        errors=errors,
+        p99_ms=round(max(r.p99_us for r in results) / 1000, 2),
+        p50_ms=round(statistics.median(r.p50_us for r in results) / 1000, 2),
+        requests=sum(r.requests for r in results),
+        errors=sum(r.errors for r in results),
         checked=checked,
         wrong=wrong,
         absent=absent,

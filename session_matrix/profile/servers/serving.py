@@ -13,7 +13,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from session_matrix.core.vocabulary import Guarantee, ProfileStatus
 from session_matrix.profile.client import Client, Site, http_transport
@@ -22,7 +21,7 @@ from session_matrix.profile.model.figures import Throughput
 from session_matrix.profile.model.published import Method
 from session_matrix.profile.running.targets import Target, log, ready
 from session_matrix.profile.servers.app_server import Gunicorn, gunicorn_options
-from session_matrix.profile.servers.load_generator import Pool, Wrk
+from session_matrix.profile.servers.load_generator import Pool, Wrk, WrkRound
 
 __all__ = [
     "CANARY",
@@ -47,7 +46,7 @@ class Served:
     workers: int
     server: Gunicorn
     scripts: dict[str, Path] = field(default_factory=dict)  # mix -> wrk script
-    rounds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # mix -> wrk's
+    rounds: dict[str, list[WrkRound]] = field(default_factory=dict)  # mix -> wrk's
     canary: Client | None = None  # a visitor whose session holds CANARY
 
 
