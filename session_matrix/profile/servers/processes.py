@@ -41,8 +41,9 @@ def spawn(
     stderr: int | IO[Any] | None = subprocess.DEVNULL,
     cwd: Path | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start ``command``; it gets SIGTERM if this process dies first. Call from the main
-    thread only (the signal follows the thread that started it)."""
+    """Start ``command``; it gets SIGTERM if this process dies first. The signal follows
+    the thread that started it: from a thread other than the main one (``targets.each``),
+    stop the process before that job ends, as the jobs that start any do."""
     return subprocess.Popen(
         list(command),
         env=env,
