@@ -103,8 +103,9 @@ class Target:
 def each(items: Iterable[_T], job: Callable[[_T], None], at_once: int = SIDE_BY_SIDE) -> None:
     """``job`` on every item, ``at_once`` at a time, for steps that time nothing. Any
     process a job starts it also stops (``spawn``'s children die with the thread that
-    started them). On Ctrl-C or SIGTERM the jobs not yet begun are dropped and those
-    running end when the run's ExitStack stops their workers and servers."""
+    started them). On Ctrl-C or SIGTERM the jobs not yet begun are dropped; a job already
+    running ends when a call to a worker the run's ExitStack stopped fails, or when it is
+    done (then it stops what it started itself), before the run exits."""
     pool = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="profile")
     try:
         for future in [pool.submit(job, item) for item in items]:
