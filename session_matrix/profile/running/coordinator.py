@@ -19,7 +19,10 @@ same services the matrix gives a column and starts one worker process on the rea
 4. guarantees that need a cache server of the run's own (flush, restart, full memory),
    and the storage 10,000 sessions take (``guarantees_cache``).
 
-The part it writes is assembled by ``assemble``. Every process it starts stops when it ends,
+What is timed (the cost rounds, the throughput rounds) runs one configuration at a time;
+what is not (the warm-ups, phases 3 and 4) runs two at a time (``targets.each``). Each
+phase's duration is logged. The part it writes is a ``model.Profile``, built by
+``assemble``. Every process it starts stops when it ends,
 also on Ctrl-C or SIGTERM (exit 130, nothing written) and, through ``PR_SET_PDEATHSIG``, if
 it is killed.
 """

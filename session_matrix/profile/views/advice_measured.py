@@ -1,6 +1,6 @@
 """Lines from the profile's own measurements: a guarantee met or not, the lowest cost per
 request, the most requests per second, the least storage. Each takes the measured
-configurations (``measures.measured``) and gives a ``Pick``, or None when no configuration
+configurations (``Profile.measured()``) and gives a ``Pick``, or None when no configuration
 has the data."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The coordinator's end of a worker process (``worker``): started with ``spawn``, one JSON
+"""The coordinator's end of a worker process (``commands``): started with ``spawn``, one JSON
 command per line on its stdin, one JSON answer per line from its stdout (read with a
 deadline), its stderr in a log whose last lines explain a failure."""
 
