@@ -8,13 +8,14 @@ import contextlib
 import io
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from session_matrix.profile.measures import BROWSER_COOKIE_LIMIT
 from session_matrix.profile.worker.engine_store import new_store, probe, session_cache
 from session_matrix.profile.worker.visitors import CREDENTIALS, Visitors, payload
 
 __all__ = [
+    "Trial",
     "cache_clear",
     "canary_read",
     "canary_write",
@@ -39,13 +40,22 @@ def replay(worker: Visitors) -> dict[str, Any]:
     return {"authenticated_after_logout": bool(json.loads(after.body)["authenticated"])}
 
 
-def round_trip(worker: Visitors, size: int) -> dict[str, Any]:
+class Trial(NamedTuple):
+    """One size stored and read back: whether it came back intact, how it failed, and the
+    session cookie (name=value) it took, bytes."""
+
+    ok: bool
+    how: str
+    cookie: int
+
+
+def round_trip(worker: Visitors, size: int) -> Trial:
     client = worker.client()
     stored = client.request("GET", f"/token/{size}/")
     cookie = worker.site.session_cookie_bytes(client.session_cookie)
 
-    def failed(how: str) -> dict[str, Any]:
-        return {"ok": False, "how": how, "cookie": cookie}
+    def failed(how: str) -> Trial:
+        return Trial(ok=False, how=how, cookie=cookie)
 
     if stored.status != 200:
         return failed(f"storing it answered HTTP {stored.status}")
@@ -54,21 +64,21 @@ def round_trip(worker: Visitors, size: int) -> dict[str, Any]:
         return failed(f"reading it back answered HTTP {read.status}")
     value = json.loads(read.body).get("value")
     if value == payload(size):
-        return {"ok": True, "how": "", "cookie": cookie}
+        return Trial(ok=True, how="", cookie=cookie)
     return failed("lost silently (read back empty)" if not value else "read back changed")
 
 
 def largest(worker: Visitors, cap: int) -> dict[str, Any]:
     """The largest session that round-trips (doubling from 1 KiB, then bisection), and
     the largest whose cookie a browser keeps (name=value within 4096 bytes)."""
-    seen: dict[int, dict[str, Any]] = {}
+    seen: dict[int, Trial] = {}
 
-    def trial(size: int) -> dict[str, Any]:
+    def trial(size: int) -> Trial:
         if size not in seen:
             seen[size] = round_trip(worker, size)
         return seen[size]
 
-    def search(good: Callable[[dict[str, Any]], bool]) -> tuple[int, int | None]:
+    def search(good: Callable[[Trial], bool]) -> tuple[int, int | None]:
         low, high = 0, None
         size = 1024
         while size <= cap:
@@ -88,19 +98,17 @@ def largest(worker: Visitors, cap: int) -> dict[str, Any]:
                 high = middle
         return low, high
 
-    largest, failed_at = search(lambda r: bool(r["ok"]))
-    browser, browser_failed_at = search(
-        lambda r: bool(r["ok"]) and r["cookie"] <= BROWSER_COOKIE_LIMIT
-    )
+    largest, failed_at = search(lambda r: r.ok)
+    browser, browser_failed_at = search(lambda r: r.ok and r.cookie <= BROWSER_COOKIE_LIMIT)
     result: dict[str, Any] = {
         "largest_round_trip_bytes": largest,
         "capped": failed_at is None,
         "largest_browser_keeps_bytes": browser,
         "browser_capped": browser_failed_at is None,
-        "cookie_bytes_at_largest_browser": trial(browser)["cookie"] if browser else None,
+        "cookie_bytes_at_largest_browser": trial(browser).cookie if browser else None,
     }
     if failed_at is not None:
-        result["failure"] = {"bytes": failed_at, "how": trial(failed_at)["how"]}
+        result["failure"] = {"bytes": failed_at, "how": trial(failed_at).how}
     return result
 
 
