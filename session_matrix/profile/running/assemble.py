@@ -102,11 +102,9 @@ def configuration(target: Target) -> Configuration:
     entry = described(target.record, target.status, target.reason)
     if not target.ok:
         return entry
-    database = target.info.get("database", {})
     entry.services = dict(target.provided.versions) if target.provided else {}
-    entry.database = Database(
-        vendor=database.get("vendor", ""), connect_us=database.get("connect_us")
-    )
+    if target.info is not None:
+        entry.database = Database(vendor=target.info.vendor, connect_us=target.info.connect_us)
     entry.request = target.request
     entry.throughput = target.throughput
     entry.guarantees = target.guarantees

@@ -97,7 +97,7 @@ def run(plan: Plan) -> Profile:
         stack.callback(shutil.rmtree, rundir, ignore_errors=True)
         method.database_directory = "tmpfs" if str(rundir).startswith("/dev/shm") else "disk"
         measured = targets.start(list(plan.configurations), rundir, stack)
-        result.django = next((t.info["django"] for t in targets.ready(measured)), "")
+        result.django = next((t.info.django for t in targets.ready(measured) if t.info), "")
         with timed("cost per request"):
             phase_cost(measured, options.requests, options.warmup, options.rounds)
             request_figures(measured)

@@ -176,14 +176,13 @@ def _flush_and_restart(target: Target, twin: Target, servers: list[PrivateServer
 
 
 def _full(target: Target, twin: Target, servers: list[PrivateServer]) -> None:
-    info = twin.info.get("store", {})
-    cache = info.get("cache")
+    cache = twin.info.cache if twin.info else None
     if servers:
         limit = "; ".join(server.limit(CACHE_LIMIT_MB) for server in servers)
         flood = 3 * CACHE_LIMIT_MB * 1024 * 1024 // FULL_SESSION_BYTES
-    elif cache and cache.get("max_entries"):
-        limit = f"{cache['backend']} MAX_ENTRIES {cache['max_entries']} (Django culls beyond it)"
-        flood = max(1000, 3 * int(cache["max_entries"]))
+    elif cache and cache.max_entries:
+        limit = f"{cache.backend} MAX_ENTRIES {cache.max_entries} (Django culls beyond it)"
+        flood = max(1000, 3 * cache.max_entries)
     else:
         limit = "no cache in the session path"
         flood = 1000

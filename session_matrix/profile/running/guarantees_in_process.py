@@ -5,7 +5,6 @@ sessions ``clearsessions`` leaves."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from session_matrix.core.vocabulary import Guarantee
 from session_matrix.profile.measures import BROWSER_COOKIE_LIMIT
@@ -52,12 +51,11 @@ def _largest(target: Target) -> None:
 
 
 def _clearsessions(target: Target) -> None:
-    made: dict[str, Any] = target.info.get("expiring", {})
-    if "error" in made:
-        target.unmeasured(Guarantee.CLEARSESSIONS, made["error"])
+    if target.expiring_error:
+        target.unmeasured(Guarantee.CLEARSESSIONS, target.expiring_error)
         return
     try:
-        answer = target.call(Guarantee.CLEARSESSIONS)
+        answer = target.call("clearsessions")
     except WorkerFailed as exc:
         target.fail(str(exc))
         return
@@ -78,7 +76,8 @@ def _before_expiry(target: Target) -> None:
     try:
         _replay(target)
         _largest(target)
-        target.info["expiring"] = target.call("expiring", count=EXPIRING, seconds=1)
+        made = target.call("expiring", count=EXPIRING, seconds=1)
+        target.expiring_error = str(made.get("error", ""))
     except WorkerFailed as exc:
         target.fail(str(exc))
 

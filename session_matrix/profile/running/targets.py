@@ -23,7 +23,7 @@ from session_matrix.profile.model import PlannedConfiguration, Sample
 from session_matrix.profile.model.figures import KindFigure, Throughput
 from session_matrix.profile.model.guarantees import Found
 from session_matrix.profile.servers import djangoproc
-from session_matrix.profile.worker.process import WorkerFailed, WorkerProcess
+from session_matrix.profile.worker.process import Hello, WorkerFailed, WorkerProcess
 
 __all__ = ["SIDE_BY_SIDE", "Target", "each", "log", "ready", "rotated", "start"]
 
@@ -51,7 +51,8 @@ class Target:
     reason: str = ""
     provided: overlay.Provided | None = None
     worker: WorkerProcess | None = None
-    info: dict[str, Any] = field(default_factory=dict)
+    info: Hello | None = None  # what its worker said when it started
+    expiring_error: str = ""  # why the sessions left to expire were not made
     samples: dict[tuple[str, int], list[list[Sample]]] = field(default_factory=dict)
     request: dict[str, KindFigure] = field(default_factory=dict)  # kind -> its figure
     throughput: Throughput | None = None
@@ -90,10 +91,12 @@ class Target:
         return djangoproc.environment(self.name, given, database)
 
     def use_database(self) -> dict[str, Any]:
-        return {"mode": "use", "name": self.info["database"]["name"]}
+        assert self.info is not None
+        return {"mode": "use", "name": self.info.database_name}
 
     def site(self) -> Site:
-        return Site.from_json(self.info["site"])
+        assert self.info is not None
+        return self.info.site
 
     def call(self, op: str, **arguments: Any) -> dict[str, Any]:
         assert self.worker is not None

@@ -10,13 +10,52 @@ import os
 import select
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from session_matrix.core import paths
+from session_matrix.profile.client import Site
 from session_matrix.profile.servers.processes import log_lines, spawn, stop
 
-__all__ = ["WorkerFailed", "WorkerProcess"]
+__all__ = ["Hello", "SessionCache", "WorkerFailed", "WorkerProcess"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionCache:
+    """The cache a session engine uses: its backend, Django's ``MAX_ENTRIES`` when it has
+    one, and whether it is one of Django's own in-process or database caches (``local``)."""
+
+    backend: str
+    max_entries: int | None = None
+    local: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hello:
+    """The worker's first line: Django's version, its database (the name later processes
+    use, the vendor, the cost of connecting), what a client must know (``Site``), and where
+    the engine keeps sessions."""
+
+    django: str
+    database_name: str
+    vendor: str
+    connect_us: float | None
+    site: Site
+    cache: SessionCache | None = None  # the engine's cache, when it uses one
+
+    @classmethod
+    def of(cls, answer: dict[str, Any]) -> Hello:
+        database, store = answer["database"], answer.get("store", {})
+        cache = store.get("cache")
+        return cls(
+            django=str(answer["django"]),
+            database_name=str(database["name"]),
+            vendor=str(database.get("vendor", "")),
+            connect_us=database.get("connect_us"),
+            site=Site.from_json(answer["site"]),
+            cache=SessionCache(**cache) if cache else None,
+        )
 
 
 class WorkerFailed(RuntimeError):
@@ -65,12 +104,12 @@ class WorkerProcess:
         answer: dict[str, Any] = json.loads(line)
         return answer
 
-    def hello(self, timeout: float = 300) -> dict[str, Any]:
+    def hello(self, timeout: float = 300) -> Hello:
         answer = self._line(timeout)
         if "error" in answer:
             msg = f"the worker could not start: {answer['error']}"
             raise WorkerFailed(msg)
-        return answer
+        return Hello.of(answer)
 
     def call(self, op: str, timeout: float = 600, **arguments: Any) -> dict[str, Any]:
         assert self.process.stdin is not None
