@@ -28,16 +28,16 @@ The subpackages, by phase:
   ``guarantees_cache`` (the guarantees, by what they need), ``assemble`` (the part it
   writes);
 - ``servers``: the processes a run starts: ``processes`` (spawn, stop), ``serving`` and
-  ``app_server`` (gunicorn, serving ``wsgi`` with the ``overlap`` view), ``load_generator``
-  (wrk, its script checking every answer), ``cache_servers`` (its own Redis, Valkey and
-  memcached), ``djangoproc`` (Django set up in a process, counters);
+  ``app_server`` (gunicorn, serving ``wsgi`` with the ``overlap`` view),
+  ``load_generator`` (wrk, its script checking every answer), ``cache_servers`` (its own
+  Redis, Valkey and memcached), ``djangoproc`` (Django set up in a process, counters);
 - ``worker``: the project in a process of its own: ``commands`` (the table of commands it
   accepts, the line protocol), ``visitors``, ``guarantees``, ``storage``, ``engine_store``
   (the session engine without a request); ``process`` (the coordinator's end);
 - ``views``: ``advice`` (the "which engine" needs) with ``advice_measured``,
-  ``advice_matrix`` and ``pick``; ``page`` (the section) with ``guarantee_cells`` and
-  ``charts``; ``readme_block`` (the README's summary); ``summary`` (the lines a run
-  prints). They read the typed model.
+  ``advice_matrix`` and ``pick``; ``page`` (the section, its charts' geometry) with
+  ``guarantee_cells``; ``readme_block`` (the README's summary); ``summary`` (the lines a
+  run prints). They read the typed model.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 The template is ``templates/profile.html.j2``, rendered in the page's own Jinja2 environment
 (``core.jinja.environment``: autoescape, so every text from the records or the run is shown
-as text), with the charts as inline SVG (``charts``) and the guarantees as ``guarantee_cells``.
-This module only precomputes what the template lays out.
+as text), with the charts as inline SVG (``bars``: their geometry; the page's
+Content-Security-Policy allows no images but data: URIs) and the guarantees as
+``guarantee_cells``. This module only precomputes what the template lays out.
 """
 
 from __future__ import annotations
@@ -25,11 +26,10 @@ from session_matrix.profile.model.figures import CostFigure, LoadFigure, Through
 from session_matrix.profile.model.published import Configuration, Profile
 from session_matrix.profile.model.shape import as_json
 from session_matrix.profile.views.advice import picks
-from session_matrix.profile.views.charts import bars
 from session_matrix.profile.views.guarantee_cells import GUARANTEES, guarantee_cell
 from session_matrix.profile.views.pick import NONE_MEETS, Pick
 
-__all__ = ["context", "section"]
+__all__ = ["bars", "context", "section"]
 
 Measured = dict[str, Configuration]
 Context = dict[str, Any]  # what the template lays out
@@ -74,6 +74,46 @@ def _throughput_row(name: str, entry: Configuration, workers: list[str]) -> Cont
         "cells": [
             _shown(found.mixes.get(mix, {}).get(count)) for mix in MIX_LABELS for count in workers
         ],
+    }
+
+
+def bars(
+    names: list[str], series: dict[str, dict[str, float]], unit: str, higher_is_better: bool
+) -> dict[str, Any]:
+    """An SVG chart's geometry: one group of bars per configuration."""
+    label_width, bar_area, bar_height, gap = 150, 420, 11, 8
+    keys = list(series)
+    top = max((v for values in series.values() for v in values.values()), default=0) or 1
+    rows = []
+    y = 22
+    for name in names:
+        drawn = []
+        for index, key in enumerate(keys):
+            value = series[key].get(name)
+            if value is None:
+                continue
+            width = max(1.0, value / top * bar_area)
+            drawn.append(
+                {
+                    "x": label_width,
+                    "y": y + index * (bar_height + 2),
+                    "width": round(width, 1),
+                    "height": bar_height,
+                    "value": f"{value:,.0f} {unit}",
+                    "text_x": round(label_width + width + 4, 1),
+                    "key": key,
+                    "index": index,
+                }
+            )
+        group = len(keys) * (bar_height + 2)
+        rows.append({"name": name, "y": y + group / 2 + 4, "bars": drawn})
+        y += group + gap
+    return {
+        "width": label_width + bar_area + 90,
+        "height": y + 4,
+        "rows": rows,
+        "series": keys,
+        "better": "longer is better" if higher_is_better else "shorter is better",
     }
 
 
