@@ -139,7 +139,7 @@ def real_suites(session: nox.Session) -> None:
 @nox.session(venv_backend="none", default=False)
 def profile(session: nox.Session) -> None:
     """Measure every configuration's cost per request, throughput and guarantees."""
-    from session_matrix.profile.nox_session import run_profile
+    from session_matrix.profile.running.nox_session import run_profile
 
     # `nox -s profile -- --all-versions`: every Django version; `-- --configurations db,cache`
     run_profile(session, group("matrix"), group("profile"))

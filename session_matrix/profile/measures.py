@@ -5,14 +5,18 @@ view of it shares. Standard library only: the report imports it without Django.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from session_matrix.core.vocabulary import LostWrites, ProfileStatus
+from session_matrix.core.vocabulary import Guarantee, LostWrites
+
+if TYPE_CHECKING:
+    from session_matrix.profile.model.guarantees import Found
 
 __all__ = [
     "BROWSER_COOKIE_LIMIT",
     "DEFAULTS",
     "FIGURES",
+    "GUARANTEE_TITLES",
     "HEADLINE",
     "KINDS",
     "LARGE_SESSION",
@@ -26,8 +30,6 @@ __all__ = [
     "culled",
     "human_bytes",
     "lost_writes",
-    "measured",
-    "most_workers",
 ]
 
 SIZES = (100, 4096, 65536)  # bytes of session data; the first is the headline size
@@ -52,6 +54,40 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def human_bytes(value: int | float) -> str:
+    """``4.0 KiB``, ``2.0 MiB``, ``312 B``."""
+    if value >= 1024 * 1024:
+        return f"{value / 1024 / 1024:.1f} MiB"
+    if value >= 1024:
+        return f"{value / 1024:.1f} KiB"
+    return f"{int(value)} B"
+
+
+# The guarantees the profile shows, in order: key -> what its row says.
+GUARANTEE_TITLES = {
+    Guarantee.ACROSS_PROCESSES: (
+        "One session through two app-server processes (written in one, read in the other)"
+    ),
+    Guarantee.REPLAY_AFTER_LOGOUT: "A cookie copied before logout still authenticates",
+    Guarantee.LOST_UPDATES: (
+        "Two overlapping requests writing different keys: acknowledged writes lost "
+        "(and with no overlap, the same stale cookie)"
+    ),
+    Guarantee.SURVIVES_APP_RESTART: "A session survives an app-server restart",
+    Guarantee.SURVIVES_CACHE_RESTART: "A session survives a restart of the cache server",
+    Guarantee.SURVIVES_CACHE_FLUSH: "A session survives a flush of the cache",
+    Guarantee.EVICTION_WHEN_FULL: "Live sessions evicted when the cache is full",
+    Guarantee.LARGEST_ROUND_TRIP: "Largest session that round-trips",
+    Guarantee.LARGEST_BROWSER_KEEPS: (
+        f"Largest session a browser keeps ({BROWSER_COOKIE_LIMIT}-byte cookie)"
+    ),
+    Guarantee.CLEARSESSIONS: "Expired sessions left after clearsessions",
+    Guarantee.STORAGE_PER_10000: (
+        f"Server-side storage for {STORAGE_SESSIONS:,} sessions ({human_bytes(SIZES[0])} each)"
+    ),
+}
+
+
 MECHANISMS = {  # lost_updates' mechanism -> what loses the write, in words
     LostWrites.CLIENT_COOKIE: "the client's cookie: the last Set-Cookie wins",
     LostWrites.SERVER_SESSION: "the server's stored session: the last save wins",
@@ -60,71 +96,43 @@ MECHANISMS = {  # lost_updates' mechanism -> what loses the write, in words
 }
 
 
-def lost_writes(found: dict[str, Any]) -> str:
+def lost_writes(found: Found) -> str:
     """A lost_updates guarantee in words: structural (by design) or per overlapping pair,
     its mechanism, and the control without overlap beside it."""
-    control = found.get("sequential") or {}
-    named = str(found.get("mechanism"))
-    mechanism = MECHANISMS[LostWrites(named)] if named in set(LostWrites) else ""
+    control = found.sequential
+    mechanism = MECHANISMS[found.mechanism] if found.mechanism is not None else ""
     beside = (
-        f"; one after the other with the same stale cookie: {control.get('lost')} writes "
-        f"lost in {control.get('pairs')} pairs"
-        if control
+        f"; one after the other with the same stale cookie: {control.lost} writes "
+        f"lost in {control.pairs} pairs"
+        if control is not None
         else ""
     )
-    if found.get("structural"):
+    if found.structural:
         return f"every overlapping pair loses one write, by design ({mechanism}){beside}"
-    if "pairs" in found:
-        said = f"{found.get('value')} writes lost in {found['pairs']} overlapping pairs"
+    if found.pairs is not None:
+        said = f"{found.value} writes lost in {found.pairs} overlapping pairs"
     else:
-        said = f"{found.get('value')} of {found.get('of', '?')} acknowledged writes lost"
+        of = "?" if found.of is None else found.of
+        said = f"{found.value} of {of} acknowledged writes lost"
     return f"{said} ({mechanism}){beside}" if mechanism else f"{said}{beside}"
 
 
-def culled(found: dict[str, Any]) -> str:
+def culled(found: Found) -> str:
     """What a store that did not keep every session kept, in words ("" when it kept all):
     the exact count, and whether the newest visitors are those kept or any visitor."""
-    kept, sessions = found.get("kept"), found.get("sessions", STORAGE_SESSIONS)
+    kept, sessions = found.kept, found.sessions or STORAGE_SESSIONS
     if kept is None or kept >= sessions:
         return ""
-    if "kept_newest" not in found:  # a profile from before the exact count: a sample
+    newest = found.kept_newest
+    if newest is None:  # a profile from before the exact count: a sample
         return f"keeps only ~{kept:,} of {sessions:,} sessions (from a sample)"
     said = f"keeps exactly {kept:,} of {sessions:,} sessions"
-    newest = found.get("kept_newest")
-    if newest is None:
-        return said
     if newest >= kept:
         return f"{said}: those of the newest visitors"
     return (
         f"{said}, and only {newest:,} of the newest {kept:,} visitors keep theirs: "
         "culling takes any visitor, not the oldest"
     )
-
-
-def measured(profile: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The configurations the profile measured (status ``ok``), in its order."""
-    return {
-        name: entry
-        for name, entry in profile.get("configurations", {}).items()
-        if entry.get("status") == ProfileStatus.OK
-    }
-
-
-def most_workers(by_workers: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """(the largest worker count, its figure) of one mix's figures by worker count."""
-    if not by_workers:
-        return None
-    workers = max(by_workers, key=int)
-    return workers, by_workers[workers]
-
-
-def human_bytes(value: int | float) -> str:
-    """``4.0 KiB``, ``2.0 MiB``, ``312 B``."""
-    if value >= 1024 * 1024:
-        return f"{value / 1024 / 1024:.1f} MiB"
-    if value >= 1024:
-        return f"{value / 1024:.1f} KiB"
-    return f"{int(value)} B"
 
 
 def __dir__() -> list[str]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
-__all__ = ["compare", "percentile", "ratio", "share", "spread"]
+__all__ = ["Compared", "compare", "percentile", "ratio", "share", "spread"]
+
+_F = TypeVar("_F", bound="Compared")
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -39,21 +41,32 @@ def share(value: float, best: float) -> float:
     return round(value / best, 2) if best else 0.0
 
 
+class Compared(Protocol):
+    """A figure that gets ratios: one configuration's, beside the others' alike."""
+
+    errors: int
+    wrong: int
+    ratio: float | None
+    p99_ratio: float | None
+
+
 def compare(
-    figures: Sequence[dict[str, Any]], key: str, p99_key: str, *, higher_is_better: bool = False
+    figures: Sequence[_F],
+    value: Callable[[_F], float],
+    p99: Callable[[_F], float],
+    *,
+    higher_is_better: bool = False,
 ) -> None:
     """Give each of ``figures`` (one per configuration, alike) its ``ratio`` to the best
-    ``key`` (a share of it where higher is better) and its ``p99_ratio`` to the lowest
-    ``p99_key``; the best among the figures whose requests all succeeded (an error answers
+    ``value`` (a share of it where higher is better) and its ``p99_ratio`` to the lowest
+    ``p99``; the best among the figures whose requests all succeeded (an error answers
     fast) and every answer was right (a wrong answer is no success), unless none did."""
-    succeeded = [
-        figure for figure in figures if not figure.get("errors") and not figure.get("wrong")
-    ] or figures
-    best = (max if higher_is_better else min)(figure[key] for figure in succeeded)
-    best_p99 = min(figure[p99_key] for figure in succeeded)
-    for figure in figures:
-        figure["ratio"] = (share if higher_is_better else ratio)(figure[key], best)
-        figure["p99_ratio"] = ratio(figure[p99_key], best_p99)
+    succeeded = [f for f in figures if not f.errors and not f.wrong] or list(figures)
+    best = (max if higher_is_better else min)(value(f) for f in succeeded)
+    best_p99 = min(p99(f) for f in succeeded)
+    for f in figures:
+        f.ratio = (share if higher_is_better else ratio)(value(f), best)
+        f.p99_ratio = ratio(p99(f), best_p99)
 
 
 def __dir__() -> list[str]:

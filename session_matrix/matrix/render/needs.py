@@ -17,7 +17,7 @@ from typing import Any
 from session_matrix.core import markdown_escape as md
 from session_matrix.core.model import Matrix, PatternRow
 from session_matrix.core.vocabulary import RAN_CELLS, CellStatus, NeedStatus
-from session_matrix.profile.measures import LARGE_SESSION, human_bytes
+from session_matrix.profile import LARGE_SESSION, human_bytes
 
 __all__ = ["NEEDS", "Need", "grid", "pages_site", "readme_grid"]
 
@@ -104,10 +104,9 @@ class Row:
 
 def _judges() -> dict[str, Any]:
     """The advice's own judgment of each guarantee it knows (``good(found)``)."""
-    from session_matrix.profile import advice
+    from session_matrix.profile import judges
 
-    needs = [advice.REVOCABLE, *advice.GUARANTEES]
-    return {need.guarantee: need.good for need in needs}
+    return judges()
 
 
 def _generic(found: dict[str, Any]) -> bool | None:
@@ -117,7 +116,8 @@ def _generic(found: dict[str, Any]) -> bool | None:
 
 def _figure(key: str, found: dict[str, Any]) -> str:
     """The measured figure in words, as the profile's guarantees table writes it."""
-    from session_matrix.profile.guarantee_cells import GUARANTEES, guarantee_cell
+    from session_matrix.profile import GUARANTEE_TITLES as GUARANTEES
+    from session_matrix.profile import guarantee_cell
 
     if key in GUARANTEES:
         return guarantee_cell(key, found)["text"]
@@ -252,7 +252,7 @@ def _needs(profile: dict[str, Any]) -> list[Need]:
 def _cost(entry: dict[str, Any] | None) -> float | None:
     """What "cheapest" compares: the sum of the headline medians (µs per read, write and
     login request) of the profile's in-process cost."""
-    from session_matrix.profile.measures import HEADLINE
+    from session_matrix.profile import HEADLINE
 
     if entry is None or entry.get("status") != "ok":
         return None
@@ -263,7 +263,7 @@ def _cost(entry: dict[str, Any] | None) -> float | None:
 
 def grid(profile: dict[str, Any], matrix: Matrix) -> dict[str, Any]:
     """The grid as the page lays it out: columns (defaults first), rows of cells."""
-    from session_matrix.profile.measures import HEADLINE
+    from session_matrix.profile import HEADLINE
 
     ordered = sorted(matrix.configurations, key=lambda c: not c.default)
     names = [c.name for c in ordered]
