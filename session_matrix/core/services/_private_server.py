@@ -26,7 +26,15 @@ from typing import Protocol
 
 from session_matrix.core.services import ServiceLost, ServiceUnavailable, die_with_parent
 
-__all__ = ["STDERR_LOG", "Running", "ServerKind", "free_port", "last_line", "lost_check", "running"]
+__all__ = [
+    "STDERR_LOG",
+    "Running",
+    "ServerKind",
+    "free_port",
+    "last_line",
+    "lost_check",
+    "running",
+]
 
 ATTEMPTS = 3
 STARTUP_SECONDS = 10
