@@ -2,10 +2,11 @@
 per way (pattern, conftest, project view, record, package version, service version)."""
 
 import shutil
+import subprocess
 
 import pytest
 
-from session_matrix.core import records
+from session_matrix.core import envs, records
 from session_matrix.core.model import read_raw, to_json
 from session_matrix.matrix import probes, rerun, staleness
 from tests.helpers import ROOT, raw_record, row
@@ -246,6 +247,89 @@ def test_a_damaged_raw_result_reruns_every_cell_and_is_named(tmp_path, monkeypat
     assert plan.args == []
     assert "damaged" in plan.message
     assert str(path) in plan.message
+
+
+def _verdict_setup(tmp_path, monkeypatch, answer):
+    """db-dj6.2 last stopped as *not run* before its patterns; the index answers ``answer``."""
+    monkeypatch.delenv(rerun.FRESH_VAR, raising=False)
+    monkeypatch.delenv("SESSION_MATRIX_UPGRADE", raising=False)
+    monkeypatch.setenv("SESSION_MATRIX_ENVDIR", str(tmp_path / "envs"))
+    monkeypatch.setenv("SESSION_MATRIX_RESULTS", str(tmp_path / "results"))
+    staleness._index_answer.cache_clear()
+    monkeypatch.setattr(envs, "resolves", lambda *args, **kwargs: answer[0])
+    record = records.load("db")
+    spec = envs.EnvSpec("6.2", "/usr/bin/python3", ("django>=6.2a0,<6.2.99",), pre=True)
+    raw = raw_record("db-dj6.2", status="not_run", reason="not run: no Django 6.2 release")
+    _write(tmp_path / "results", raw)
+    rerun.remember(record, raw, spec, None)
+    return record, spec
+
+
+def test_a_verdict_before_the_patterns_is_not_started_again_while_its_inputs_hold(
+    tmp_path, monkeypatch
+):
+    answer = [(False, "only django<=6.1.3 is available")]
+    record, spec = _verdict_setup(tmp_path, monkeypatch, answer)
+    kept = rerun.plan(record, "6.2", [], None, spec=spec)
+    assert kept.args is None
+    assert kept.message.startswith("unchanged since 2026-11-25: not run: no Django 6.2")
+    assert rerun.plan(record, "6.2", ["--fresh"], None, spec=spec).args == []
+    # The index now has a release: the column starts (every cell, it has none yet).
+    staleness._index_answer.cache_clear()
+    answer[0] = (True, "django==6.2a1\n")
+    assert rerun.plan(record, "6.2", [], None, spec=spec).args == []
+
+
+def test_a_verdict_is_rechecked_when_its_record_raw_file_or_index_answer_changed(
+    tmp_path, monkeypatch
+):
+    answer = [(False, "only django<=6.1.3 is available")]
+    record, spec = _verdict_setup(tmp_path, monkeypatch, answer)
+    other = records.load("file")  # another record: other settings
+    assert rerun.plan(other, "6.2", [], None, spec=spec).args is not None
+    # A raw file written by another run (CI) is not the one the verdict was remembered for.
+    raw = raw_record("db-dj6.2", status="not_run", reason="not run: no Django 6.2 release")
+    raw.last_run.finished = "2026-12-01T00:00:00+00:00"
+    _write(tmp_path / "results", raw)
+    assert rerun.plan(record, "6.2", [], None, spec=spec).args == []
+    # An index that does not answer in time: unknown, so the column starts.
+    rerun.remember(record, raw, spec, None)
+    assert rerun.plan(record, "6.2", [], None, spec=spec).args is None
+    staleness._index_answer.cache_clear()
+
+    def silent(*args, **kwargs):
+        raise subprocess.TimeoutExpired("uv", staleness.INDEX_TIMEOUT)
+
+    monkeypatch.setattr(envs, "resolves", silent)
+    assert rerun.plan(record, "6.2", [], None, spec=spec).args == []
+
+
+def test_a_verdict_without_an_interpreter_holds_until_the_reason_changes(tmp_path, monkeypatch):
+    monkeypatch.delenv(rerun.FRESH_VAR, raising=False)
+    monkeypatch.setenv("SESSION_MATRIX_ENVDIR", str(tmp_path / "envs"))
+    monkeypatch.setenv("SESSION_MATRIX_RESULTS", str(tmp_path / "results"))
+    record = records.load("db")
+    why = "not run: Django 6.2 needs Python 3.14; none is installed"
+    raw = raw_record("db-dj6.2", status="not_run", reason=why)
+    _write(tmp_path / "results", raw)
+    rerun.remember(record, raw, why, None)
+    assert rerun.plan(record, "6.2", [], None, spec=why).args is None
+    found = envs.EnvSpec("6.2", "/usr/bin/python3.14", ("django>=6.2a0,<6.2.99",), pre=True)
+    monkeypatch.setattr(envs, "resolves", lambda *args, **kwargs: (False, "no 6.2"))
+    staleness._index_answer.cache_clear()
+    assert rerun.plan(record, "6.2", [], None, spec=found).args == []
+
+
+def test_an_outcome_or_a_passing_not_run_forgets_the_verdict(tmp_path, monkeypatch):
+    monkeypatch.setenv("SESSION_MATRIX_ENVDIR", str(tmp_path / "envs"))
+    monkeypatch.setenv("SESSION_MATRIX_RESULTS", str(tmp_path / "results"))
+    record = records.load("db")
+    why = "not run: no interpreter"
+    raw = raw_record("db-dj6.2", status="not_run", reason=why)
+    rerun.remember(record, raw, why, None)
+    assert rerun.verdict_path("db-dj6.2").exists()
+    rerun.remember(record, raw_record("db-dj6.2", {"m.py::a": row()}), why, None)
+    assert not rerun.verdict_path("db-dj6.2").exists()
 
 
 # --------------------------------------------------------------------- through nox

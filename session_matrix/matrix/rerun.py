@@ -8,25 +8,45 @@ nothing at all.
   reruns every cell; so does one where every cell is stale.
 - Otherwise the stale patterns run as a selection (their node ids), merged into the column
   like any selection; a column with nothing stale is not started.
+- A column whose last run stopped before its patterns, as *not run* (no interpreter, no
+  release of its Django line on the package index) or *not available* (a required package
+  rejects its Django), is not started either while that verdict's inputs
+  (``staleness.verdict_inputs``) are the ones it was reached from: the nox process asks the
+  package index once per environment specification, not each column in a session of its
+  own. The inputs are remembered (``remember``) beside the environments, in
+  ``<envdir>/verdicts/``, for the raw file and the run that wrote them: a raw file from
+  elsewhere (CI, another checkout) is checked by a run first.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from session_matrix.core import paths, schemas
+from session_matrix.core import envs, paths, schemas
 from session_matrix.core.catalogue import base_id
 from session_matrix.core.model import RawRecord, column_id, read_raw
 from session_matrix.core.records import Record
+from session_matrix.core.vocabulary import RunStatus
 from session_matrix.matrix import staleness
 
-__all__ = ["FRESH_FLAG", "FRESH_VAR", "Plan", "default_sessions", "kept_since", "plan"]
+__all__ = [
+    "FRESH_FLAG",
+    "FRESH_VAR",
+    "Plan",
+    "default_sessions",
+    "kept_since",
+    "plan",
+    "remember",
+    "verdict_path",
+]
 
 FRESH_FLAG = "--fresh"
 FRESH_VAR = "SESSION_MATRIX_FRESH"
 _UP_TO_DATE = "up to date"
+_UNCHANGED = "unchanged"
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,58 @@ def kept_since(raw: RawRecord, nodes: list[str] | None = None) -> str:
     return dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
 
 
+_KEPT_VERDICTS = (RunStatus.NOT_RUN, RunStatus.UNAVAILABLE)
+
+
+def verdict_path(column: str) -> Path:
+    """Where the inputs of ``column``'s last verdict from before its patterns are kept."""
+    return envs.envdir() / "verdicts" / f"{column}.json"
+
+
+def _verdict(raw: RawRecord, path: Path, inputs: str) -> dict[str, str]:
+    last = raw.last_run
+    return {
+        "raw": str(path.resolve()),
+        "finished": last.finished,
+        "status": last.status.value,
+        "reason": last.reason,
+        "inputs": inputs,
+    }
+
+
+def remember(
+    record: Record,
+    raw: RawRecord,
+    spec: envs.EnvSpec | str,
+    prefix: Path | None,
+    results: Path | None = None,
+) -> None:
+    """Keep what ``raw``'s verdict (not run or not available, before any pattern ran) was
+    reached from; forget it when that cannot be read (the column then starts next time)."""
+    path = paths.raw_path(raw.column.id, results)
+    target = verdict_path(raw.column.id)
+    inputs = staleness.verdict_inputs(record, spec, prefix)
+    if inputs is None or raw.last_run.status not in _KEPT_VERDICTS:
+        target.unlink(missing_ok=True)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    paths.write_atomic(target, json.dumps(_verdict(raw, path, inputs), indent=1))
+
+
+def _verdict_holds(
+    record: Record, raw: RawRecord, path: Path, spec: envs.EnvSpec | str, prefix: Path | None
+) -> bool:
+    """Whether ``raw``'s last run is a remembered verdict whose inputs have not changed."""
+    try:
+        kept = json.loads(verdict_path(raw.column.id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(kept, dict) or "inputs" not in kept:
+        return False
+    inputs = staleness.verdict_inputs(record, spec, prefix)
+    return inputs is not None and kept == _verdict(raw, path, inputs)
+
+
 def plan(
     record: Record,
     django: str,
@@ -64,9 +136,11 @@ def plan(
     prefix: Path | None,
     results: Path | None = None,
     codes: dict[str, staleness.PatternCode] | None = None,
+    spec: envs.EnvSpec | str | None = None,
 ) -> Plan:
     """What to run for ``record`` on ``django``, in the environment at ``prefix`` (None
-    when it is not built yet: every cell is then stale)."""
+    when it is not built yet: every cell is then stale). ``spec``: the column's environment
+    (or why it has none), to tell whether a remembered verdict still holds."""
     given = [arg for arg in posargs if arg != FRESH_FLAG]
     if given:
         return Plan(given, "")
@@ -79,6 +153,14 @@ def plan(
         raw = read_raw(path)
     except schemas.InvalidInput as exc:
         return Plan([], f"damaged raw result, every cell runs again: {exc}")
+    last = raw.last_run
+    if (
+        spec is not None
+        and last.status in _KEPT_VERDICTS
+        and _verdict_holds(record, raw, path, spec, prefix)
+    ):
+        since = last.finished[:10] or "an earlier run"
+        return Plan(None, f"{_UNCHANGED} since {since}: {last.reason} (--fresh tries again)")
     fingerprints = staleness.current(record, prefix, codes=codes)
     todo = staleness.stale(raw, fingerprints, _repeat())
     if not todo:
@@ -108,7 +190,7 @@ def default_sessions(argv: list[str], group: list[str]) -> list[str]:
     own, posargs = argv[:cut], argv[cut + 1 :]
     if any(arg.split("=", 1)[0] in _CHOOSING for arg in own) or posargs or _fresh([]):
         return every
-    from session_matrix.core import config, envs, records
+    from session_matrix.core import config, records
     from session_matrix.core.column_env import env_spec
 
     try:
@@ -118,7 +200,8 @@ def default_sessions(argv: list[str], group: list[str]) -> list[str]:
             for record in records.load_all():
                 spec = env_spec(django.version, record, group)
                 prefix = envs.ready(spec) if isinstance(spec, envs.EnvSpec) else None
-                if plan(record, django.version, [], prefix, codes=codes).args is not None:
+                todo = plan(record, django.version, [], prefix, codes=codes, spec=spec)
+                if todo.args is not None:
                     stale.append(f"matrix({column_id(record.name, django.version)})")
     except Exception:
         return every
