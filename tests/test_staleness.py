@@ -361,7 +361,7 @@ def test_plain_nox_lists_only_the_columns_with_a_stale_cell(monkeypatch):
     monkeypatch.delenv("SESSION_MATRIX_UPGRADE", raising=False)
     stale_one = f"{records.load_all()[0].name}-dj6.1"
 
-    def plan(record, django, posargs, prefix, results=None, codes=None):
+    def plan(record, django, posargs, prefix, results=None, codes=None, spec=None):
         todo = [] if f"{record.name}-dj{django}" == stale_one else None
         return rerun.Plan(todo, "")
 

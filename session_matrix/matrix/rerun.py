@@ -195,14 +195,25 @@ def default_sessions(argv: list[str], group: list[str]) -> list[str]:
 
     try:
         codes = staleness.pattern_codes()
-        stale = []
+        columns = []
         for django in config.django_versions():
             for record in records.load_all():
                 spec = env_spec(django.version, record, group)
                 prefix = envs.ready(spec) if isinstance(spec, envs.EnvSpec) else None
-                todo = plan(record, django.version, [], prefix, codes=codes, spec=spec)
-                if todo.args is not None:
-                    stale.append(f"matrix({column_id(record.name, django.version)})")
+                columns.append((record, django.version, spec, prefix))
+        # The index questions of the remembered verdicts, all at once (a second or so).
+        staleness.ask_index(
+            spec
+            for record, django_version, spec, prefix in columns
+            if isinstance(spec, envs.EnvSpec)
+            and prefix is None
+            and verdict_path(column_id(record.name, django_version)).exists()
+        )
+        stale = [
+            f"matrix({column_id(record.name, django_version)})"
+            for record, django_version, spec, prefix in columns
+            if plan(record, django_version, [], prefix, codes=codes, spec=spec).args is not None
+        ]
     except Exception:
         return every
     return [*stale, "report"]

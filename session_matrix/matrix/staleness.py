@@ -34,6 +34,7 @@ import hashlib
 import json
 import subprocess
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -50,6 +51,7 @@ __all__ = [
     "HARNESS",
     "INDEX_TIMEOUT",
     "PatternCode",
+    "ask_index",
     "current",
     "environment",
     "pattern_codes",
@@ -235,6 +237,15 @@ def _index_answer(spec: envs.EnvSpec) -> str | None:
     if ok and not text:  # no uv: nothing was asked
         return None
     return f"{'resolves' if ok else 'refused'}\n{text}"
+
+
+def ask_index(specs: Iterable[envs.EnvSpec]) -> None:
+    """Ask the package index about every specification at once (each question waits on the
+    network, not the CPU), so that ``verdict_inputs`` finds the answers ready."""
+    distinct = set(specs)
+    if distinct:
+        with ThreadPoolExecutor(max_workers=min(8, len(distinct))) as pool:
+            list(pool.map(_index_answer, distinct))
 
 
 def verdict_inputs(
