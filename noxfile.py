@@ -24,6 +24,7 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from session_matrix.core.services import chromium
 from session_matrix.matrix.drift import split_check_args
 from session_matrix.matrix.nox_columns import column_params, job_slots, run_column
 from session_matrix.matrix.rerun import default_sessions
@@ -33,6 +34,11 @@ from session_matrix.matrix.rerun import default_sessions
 # default, SIGTERM killed nox at once; its columns ran on, and the broken pipe under them
 # was recorded as a broken run ("pytest internal error").
 signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+# One Chromium per run, not one per column: the first column whose browser patterns run
+# starts it, every column connects over CDP in a context of its own, and it stops as this
+# nox exits (a nox worker, or the nox `check` starts, joins the run above it).
+chromium.claim_run()
 
 nox.needs_version = ">=2026.10"
 nox.options.default_venv_backend = "uv|virtualenv"

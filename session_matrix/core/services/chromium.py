@@ -2,19 +2,61 @@
 
 Optional: every column is offered it. Without it, the browser patterns read
 *not run: no Chromium …* (they call ``session_matrix.core.overlay.require("chromium")``).
+
+One Chromium per run: the nox process that owns the run says so (``claim_run``: it sets
+``SESSION_MATRIX_CHROMIUM_RUN`` to its pid, which its columns inherit). The first column
+whose browser patterns run starts it (``shared``), under a lock, through a small watcher
+process (``python -m session_matrix.core.services.chromium``) that outlives that column,
+stops Chromium when the run's nox process is gone, and removes its profile. Every column
+connects over CDP in a browser context of its own. The owner stops it as it exits
+(``stop_run``). Run outside such a run (the column runner by hand), or with
+``SESSION_MATRIX_CHROMIUM_RUN=off`` (the bench's "before" run), a column launches a Chromium
+of its own, as every column did before.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import fcntl
+import json
+import os
+import platform
 import re
+import shutil
+import signal
 import subprocess
-from collections.abc import Iterator
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import ClassVar
 
-from session_matrix.core.services import EnvAddress, Given, ServiceUnavailable
+from session_matrix.core.services import (
+    EnvAddress,
+    Given,
+    ServiceUnavailable,
+    die_with_parent,
+    gone_from_this_host,
+)
 
-__all__ = ["Chromium"]
+__all__ = ["ARGS", "OFF", "RUN_VAR", "Chromium", "claim_run", "shared", "stop_run"]
+
+RUN_VAR = "SESSION_MATRIX_CHROMIUM_RUN"
+OFF = "off"  # RUN_VAR's value for one Chromium per column
+# Debian's chromium, headless, with nothing that phones home or updates itself.
+ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+)
+_START_DEADLINE = 60.0  # seconds for Chromium to write its DevTools port
 
 
 class Chromium(EnvAddress):
@@ -42,5 +84,132 @@ class Chromium(EnvAddress):
 PROVIDER = Chromium()
 
 
+def _state(owner: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"session-matrix-chromium-{owner}.json"
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _alive(pid: int) -> bool:
+    return not gone_from_this_host(platform.node(), pid)
+
+
+def claim_run() -> None:
+    """Make this process the owner of the run's one Chromium, unless a process above it
+    already is (a nox worker, the nox that ``nox -s check`` starts); stop it at exit."""
+    owner = os.environ.get(RUN_VAR, "")
+    if owner == OFF or (owner.isdigit() and _alive(int(owner))):
+        return
+    os.environ[RUN_VAR] = str(os.getpid())
+    atexit.register(stop_run)
+
+
+def stop_run() -> None:
+    """Stop this process's run's Chromium, if one was started (the watcher removes its
+    profile); nothing when another process owns the run."""
+    owner = str(os.getpid())
+    if os.environ.get(RUN_VAR) != owner:
+        return
+    state = _state(owner)
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        watcher = int(json.loads(state.read_text(encoding="utf-8"))["watcher"])
+        os.kill(watcher, signal.SIGTERM)
+    state.unlink(missing_ok=True)
+    state.with_suffix(".lock").unlink(missing_ok=True)
+
+
+def _answers(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/json/version", timeout=5) as reply:
+            return bool(reply.status == 200)
+    except OSError:
+        return False
+
+
+def shared(executable: str) -> str | None:
+    """The CDP address (``http://127.0.0.1:<port>``) of this run's one Chromium, started
+    by the first caller; None outside a run, or when it does not start (the caller then
+    launches its own, which says why)."""
+    owner = os.environ.get(RUN_VAR, "")
+    if not owner.isdigit() or not _alive(int(owner)):
+        return None
+    state = _state(owner)
+    with _locked(state.with_suffix(".lock")):
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            known = json.loads(state.read_text(encoding="utf-8"))
+            if known["executable"] == executable and _answers(known["endpoint"]):
+                return str(known["endpoint"])
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", __name__, owner, executable],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # not stopped with the column that started it
+            cwd=Path(__file__).resolve().parents[3],  # where session_matrix imports from
+        )
+        assert watcher.stdout is not None
+        endpoint = watcher.stdout.readline().strip()
+        watcher.stdout.close()
+        if not endpoint.startswith("http://"):
+            return None
+        payload = {"endpoint": endpoint, "executable": executable, "watcher": watcher.pid}
+        state.write_text(json.dumps(payload), encoding="utf-8")
+        return endpoint
+
+
+def _port(profile: Path, browser: subprocess.Popen[bytes]) -> int | None:
+    """The port Chromium writes to ``DevToolsActivePort`` once it listens."""
+    marker = profile / "DevToolsActivePort"
+    deadline = time.monotonic() + _START_DEADLINE
+    while time.monotonic() < deadline and browser.poll() is None:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            return int(marker.read_text(encoding="utf-8").splitlines()[0])
+        time.sleep(0.05)
+    return None
+
+
+def _watch(owner: int, executable: str, args: Sequence[str] = ARGS) -> int:
+    """Run Chromium for the run of ``owner``: print its CDP address, then stop it (and
+    remove its profile) when ``owner`` is gone or this process is told to stop."""
+    profile = Path(tempfile.mkdtemp(prefix="session-matrix-chromium-"))
+    command = [executable, *args, "--remote-debugging-port=0", f"--user-data-dir={profile}"]
+    browser = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=die_with_parent(),
+    )
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda number, frame: stopping.append(number))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the run; its owner stops us
+    try:
+        port = _port(profile, browser)
+        print(f"http://127.0.0.1:{port}" if port else "no port", flush=True)
+        while port and not stopping and browser.poll() is None and _alive(owner):
+            time.sleep(0.5)
+    finally:
+        browser.terminate()
+        try:
+            browser.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            browser.kill()
+            browser.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+    return 0
+
+
 def __dir__() -> list[str]:
     return __all__
+
+
+if __name__ == "__main__":
+    sys.exit(_watch(int(sys.argv[1]), sys.argv[2]))
