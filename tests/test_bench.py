@@ -2,6 +2,7 @@
 from a test."""
 
 import contextlib
+import os
 import shutil
 import tomllib
 
@@ -38,7 +39,7 @@ def test_a_round_says_each_run_as_it_ends(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(bench, "run_floor", run_floor)
     monkeypatch.setattr(bench, "_touched", lambda path, edit: contextlib.nullcontext())
     runs = bench._round([bench.Listed("s", "file", "6.1")], tmp_path, {}, 2, [])
-    assert [run.name for run in runs] == ["cold", "warm", "no-op", "pattern", "record", "floor"]
+    assert [run.name for run in runs] == ["cold", "warm", "old", "no-op", "pattern", "record", "floor"]
     assert said[1] == "  cold: 2.0s, 1/1 columns ok\n"  # before warm started
     assert said[2] == "  warm: 2.0s, 1/1 columns ok\n"
     assert capsys.readouterr().out == "  floor: 1.0s, 1/1 columns ok\n"
@@ -68,13 +69,19 @@ def test_the_goals_read_started_columns_and_seconds():
         for name, wall, started in [
             ("cold", 400.0, 4),
             ("warm", 200.0, 4),
+            ("old", 250.0, 4),
             ("no-op", 10.0, 0),
             ("pattern", 50.0, 4),
             ("record", 20.0, 2),
         ]
     }
     columns = [bench.Listed("s", name, v) for name in ("file", "db") for v in ("6.0", "6.1")]
-    text = bench.goals(runs, _run("floor", 180.0, 1.0), columns, "file")
+    runs["warm"].cpu = 100.0 * (os.cpu_count() or 1)  # a CPU floor of 100 s
+    text = bench.goals(runs, _run("floor", 180.0, 1.0), columns, "file", every=92)
     assert "goal no-op: <= 30s and 0 columns started: met (10.0s, 0 started)" in text
     assert "goal record: only file's 2 columns started: met" in text
-    assert "no-op      10.0s   0.05x   0.06x      0/4" in text
+    assert "no-op      10.0s   0.05x   0.06x     0.0s          -      0/4" in text
+    assert "full fresh run: 200.0s now, 250.0s the old way (0.80x)" in text
+    assert "goal cpu-floor: warm <= 1.2x its CPU floor" in text
+    assert "MISSED (2.00x)" in text
+    assert "(the goals are for all 92 columns; this run measured 4)" in text
