@@ -39,7 +39,15 @@ def test_a_round_says_each_run_as_it_ends(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(bench, "run_floor", run_floor)
     monkeypatch.setattr(bench, "_touched", lambda path, edit: contextlib.nullcontext())
     runs = bench._round([bench.Listed("s", "file", "6.1")], tmp_path, {}, 2, [])
-    assert [run.name for run in runs] == ["cold", "warm", "old", "no-op", "pattern", "record", "floor"]
+    assert [run.name for run in runs] == [
+        "cold",
+        "warm",
+        "old",
+        "no-op",
+        "pattern",
+        "record",
+        "floor",
+    ]
     assert said[1] == "  cold: 2.0s, 1/1 columns ok\n"  # before warm started
     assert said[2] == "  warm: 2.0s, 1/1 columns ok\n"
     assert capsys.readouterr().out == "  floor: 1.0s, 1/1 columns ok\n"

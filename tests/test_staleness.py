@@ -371,3 +371,25 @@ def test_plain_nox_lists_only_the_columns_with_a_stale_cell(monkeypatch):
         assert rerun.default_sessions(argv, []) == ["matrix", "report"], argv
     monkeypatch.setenv(rerun.FRESH_VAR, "1")
     assert rerun.default_sessions([], []) == ["matrix", "report"]
+
+
+def test_a_damaged_raw_result_moved_aside_is_named_in_the_report(tmp_path):
+    """The runner moves a damaged raw file aside and reruns its column; matrix.md names it."""
+    from session_matrix.core.model import ColumnKey, previous_raw
+    from session_matrix.matrix import report
+
+    results = tmp_path / "results"
+    path = _write(results, raw_record("db-dj6.1", {"m.py::a": row(fingerprint="1")}))
+    path.write_text(path.read_text().replace('"outcome": "passed"', '"outcome": "maybe"'))
+    assert previous_raw(ColumnKey.of("db", "6.1"), results) is None  # moved aside
+    assert "it has not run again" in report.damaged(results, {})[0]
+    _write(results, raw_record("db-dj6.1", {"m.py::a": row(fingerprint="1")}))
+    raws, _ = report.load_raws(results)
+    lines = report.damaged(results, raws)
+    assert len(lines) == 1
+    assert lines[0].startswith("- db-dj6.1: its raw result was damaged and moved aside on ")
+    assert "(results/raw/db-dj6.1.json.invalid-" in lines[0]
+    assert "it ran again 2026-11-25, every cell" in lines[0]
+    markdown = report.render(report.build(raws), damaged_raws=lines)["matrix.md"]
+    assert "**Raw results found damaged** (their columns ran again in full):" in markdown
+    assert lines[0] in markdown
