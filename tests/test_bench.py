@@ -25,10 +25,11 @@ def test_ratios_and_targets_are_read_against_the_floor():
 
 def test_a_round_says_each_run_as_it_ends(monkeypatch, capsys, tmp_path):
     """A round takes minutes per run at full size: each run is printed when it ends."""
-    said = []
+    said, how = [], {}
 
-    def run_nox(name, columns, work, env, jobs, select=None, *, fresh=True):
+    def run_nox(name, columns, work, env, jobs, select=None, *, fresh=True, plain=False):
         said.append(capsys.readouterr().out)
+        how[name] = (fresh, plain)
         return _run(name, 2.0, 1.0)
 
     def run_floor(columns, env, jobs):
@@ -51,6 +52,11 @@ def test_a_round_says_each_run_as_it_ends(monkeypatch, capsys, tmp_path):
     assert said[1] == "  cold: 2.0s, 1/1 columns ok\n"  # before warm started
     assert said[2] == "  warm: 2.0s, 1/1 columns ok\n"
     assert capsys.readouterr().out == "  floor: 1.0s, 1/1 columns ok\n"
+    # The whole table: the incremental runs are plain `nox`, as a user runs it.
+    assert how["cold"] == how["warm"] == how["old"] == (True, False)
+    assert how["no-op"] == how["pattern"] == how["record"] == (False, True)
+    bench._round([bench.Listed("s", "file", "6.1")], tmp_path, {}, 2, ["-t", "dj6.1"])
+    assert how["no-op"] == (False, False), "a selection runs only its columns"
 
 
 def test_touching_a_pattern_changes_one_pattern_s_code(tmp_path):

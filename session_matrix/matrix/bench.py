@@ -218,14 +218,17 @@ def run_nox(
     select: list[str] | None = None,
     *,
     fresh: bool = True,
+    plain: bool = False,
 ) -> Run:
     """``nox -s matrix`` in the bench's envdir; per-session durations from ``--report``.
-    ``fresh``: every cell of every column runs (the raw results are removed first)."""
+    ``fresh``: every cell of every column runs (the raw results are removed first).
+    ``plain``: plain ``nox``, as a user runs it (only the stale columns, then the report)."""
     results = Path(env["SESSION_MATRIX_RESULTS"])
     if fresh:
         _fresh(results)
     report, log = work / f"{name}.report.json", work / f"{name}.log"
-    command = _nox("-s", "matrix", *(select or []), "-j", str(jobs), "--report", str(report))
+    chosen = [] if plain else ["-s", "matrix", *(select or [])]
+    command = _nox(*chosen, "-j", str(jobs), "--report", str(report))
     cpu, started = _cpu(), time.perf_counter()
     with log.open("w", encoding="utf-8") as out:
         code = subprocess.call(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -440,12 +443,16 @@ def _round(
     module = sorted((ROOT / PATTERNS_DIR).glob("test_*.py"))[0]
     record = records.load(_leaf(columns)).path
 
+    # The whole table: plain `nox`, as a user runs it (the stale columns, then the report,
+    # which leaves the README alone for results elsewhere); a selection: those columns.
+    plain = not select
+
     def touched(name: str, path: Path, edit: Callable[[str], str]) -> Run:
         with _touched(path, edit):
-            run = run_nox(name, columns, work, env, jobs, select, fresh=False)
+            run = run_nox(name, columns, work, env, jobs, select, fresh=False, plain=plain)
         # Put back, the touched cells are stale again: rerun them (untimed) so that the next
         # run starts from a current table, as the no-op did.
-        run_nox(f"{name}-restored", columns, work, env, jobs, select, fresh=False)
+        run_nox(f"{name}-restored", columns, work, env, jobs, select, fresh=False, plain=plain)
         return run
 
     old = env | {chromium.RUN_VAR: chromium.OFF}
@@ -453,7 +460,7 @@ def _round(
         lambda: run_nox("cold", columns, work, env, jobs, select),
         lambda: run_nox("warm", columns, work, env, jobs, select),
         lambda: run_nox("old", columns, work, old, jobs, select),
-        lambda: run_nox("no-op", columns, work, env, jobs, select, fresh=False),
+        lambda: run_nox("no-op", columns, work, env, jobs, select, fresh=False, plain=plain),
         lambda: touched("pattern", module, touch_pattern),
         lambda: touched("record", record, touch_record),
         lambda: run_floor(columns, env, jobs),
