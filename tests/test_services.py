@@ -367,6 +367,7 @@ def _run_owner():
     executable = shutil.which(os.environ.get("CHROMIUM") or "chromium")
     assert executable, "no Chromium installed (apt-get install chromium, or set CHROMIUM)"
     env = {k: v for k, v in os.environ.items() if k != "SESSION_MATRIX_CHROMIUM_RUN"}
+    env["SESSION_MATRIX_SHARED_CHROMIUM"] = "1"
     owner = subprocess.Popen(
         [sys.executable, "-c", _OWNER, executable],
         cwd=ROOT,
@@ -403,3 +404,6 @@ def test_outside_a_run_a_column_launches_its_own(monkeypatch):
 
     monkeypatch.delenv(chromium.RUN_VAR, raising=False)
     assert chromium.shared("/usr/bin/chromium") is None
+    monkeypatch.delenv(chromium.SHARED_VAR, raising=False)
+    chromium.claim_run()  # not asked for: one Chromium per column, as by default
+    assert chromium.RUN_VAR not in os.environ

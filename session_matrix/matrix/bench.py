@@ -6,8 +6,8 @@ cold    ``nox -s matrix -j N --fresh`` with a fresh temporary ``SESSION_MATRIX_E
         column environments yet (uv's package cache is used as it is)
 warm    the same command again (every cell reruns, as every run did before issue 22):
         every environment is reused
-old     warm as it ran before this wave: one Chromium per column
-        (``SESSION_MATRIX_CHROMIUM_RUN=off``); the ratio warm/old is what the change bought
+shared  warm with one Chromium per run (``SESSION_MATRIX_SHARED_CHROMIUM=1``) instead of one
+        per column: the choice, measured
 no-op   ``nox -s matrix`` with nothing changed since warm: only stale cells run (none)
 pattern after touching one pattern's code (a comment line in it; restored afterwards)
 record  after touching one record that no other extends (a setting at its default value;
@@ -274,17 +274,10 @@ def run_floor(columns: list[Listed], env: dict[str, str], jobs: int) -> Run:
     results = Path(env["SESSION_MATRIX_RESULTS"])
     _fresh(results)
     ready = [(c, python) for c in columns if (python := _python(c, group)) is not None]
-    # The columns share one Chromium, as under nox: this process owns that run.
-    env = env | {chromium.RUN_VAR: str(os.getpid())}
-    os.environ[chromium.RUN_VAR] = env[chromium.RUN_VAR]
     cpu, started = _cpu(), time.perf_counter()
-    try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            codes = list(pool.map(lambda item: _floor_column(item[0], item[1], env), ready))
-        wall = time.perf_counter() - started
-    finally:
-        chromium.stop_run()
-        os.environ.pop(chromium.RUN_VAR, None)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        codes = list(pool.map(lambda item: _floor_column(item[0], item[1], env), ready))
+    wall = time.perf_counter() - started
     _reap()
     run = Run("floor", wall, jobs)
     run.cpu = _cpu() - cpu
@@ -355,11 +348,12 @@ def goals(
             f"{run.name:<8} {run.wall:>6.1f}s {run.wall / warm.wall:>6.2f}x "
             f"{run.wall / floor.wall:>6.2f}x {run.cpu:>7.1f}s {over} {started:>8}"
         )
-    if "old" in runs:
-        old = runs["old"]
+    if "shared" in runs:
+        shared = runs["shared"]
         lines.append(
-            f"full fresh run: {warm.wall:.1f}s now, {old.wall:.1f}s the old way "
-            f"({warm.wall / old.wall:.2f}x); CPU {warm.cpu:.1f}s against {old.cpu:.1f}s"
+            f"full fresh run: {warm.wall:.1f}s with one Chromium per column, {shared.wall:.1f}s "
+            f"with one per run ({shared.wall / warm.wall:.2f}x); CPU {warm.cpu:.1f}s against "
+            f"{shared.cpu:.1f}s"
         )
     own = sum(1 for c in columns if c.configuration == record)
     checks = [
@@ -438,7 +432,7 @@ def _best(runs: list[Run]) -> Run:
 def _round(
     columns: list[Listed], work: Path, env: dict[str, str], jobs: int, select: list[str]
 ) -> list[Run]:
-    """cold (fresh envdir), warm, old, no-op, pattern, record, floor."""
+    """cold (fresh envdir), warm, shared, no-op, pattern, record, floor."""
     shutil.rmtree(work / "envs", ignore_errors=True)
     module = sorted((ROOT / PATTERNS_DIR).glob("test_*.py"))[0]
     record = records.load(_leaf(columns)).path
@@ -455,11 +449,11 @@ def _round(
         run_nox(f"{name}-restored", columns, work, env, jobs, select, fresh=False, plain=plain)
         return run
 
-    old = env | {chromium.RUN_VAR: chromium.OFF}
+    shared = env | {chromium.SHARED_VAR: "1"}
     steps: list[Callable[[], Run]] = [
         lambda: run_nox("cold", columns, work, env, jobs, select),
         lambda: run_nox("warm", columns, work, env, jobs, select),
-        lambda: run_nox("old", columns, work, old, jobs, select),
+        lambda: run_nox("shared", columns, work, shared, jobs, select),
         lambda: run_nox("no-op", columns, work, env, jobs, select, fresh=False, plain=plain),
         lambda: touched("pattern", module, touch_pattern),
         lambda: touched("record", record, touch_record),
@@ -480,7 +474,8 @@ def main(argv: list[str] | None = None) -> int:
         "SESSION_MATRIX_RESULTS": str(work / "results"),
         "SESSION_MATRIX_ENVDIR": str(work / "envs"),
     }
-    env.pop(chromium.RUN_VAR, None)  # each nox it starts is a run of its own, with its Chromium
+    for name in (chromium.RUN_VAR, chromium.SHARED_VAR):  # the bench chooses, per run
+        env.pop(name, None)
     _adopt_orphans()
     os.environ["SESSION_MATRIX_ENVDIR"] = env["SESSION_MATRIX_ENVDIR"]  # for run_floor
     failed = True

@@ -3,15 +3,20 @@
 Optional: every column is offered it. Without it, the browser patterns read
 *not run: no Chromium …* (they call ``session_matrix.core.overlay.require("chromium")``).
 
-One Chromium per run: the nox process that owns the run says so (``claim_run``: it sets
-``SESSION_MATRIX_CHROMIUM_RUN`` to its pid, which its columns inherit). The first column
-whose browser patterns run starts it (``shared``), under a lock, through a small watcher
-process (``python -m session_matrix.core.services.chromium``) that outlives that column,
-stops Chromium when the run's nox process is gone, and removes its profile. Every column
-connects over CDP in a browser context of its own. The owner stops it as it exits
-(``stop_run``). Run outside such a run (the column runner by hand), or with
-``SESSION_MATRIX_CHROMIUM_RUN=off`` (the bench's "before" run), a column launches a Chromium
-of its own, as every column did before.
+One Chromium per run, when ``SESSION_MATRIX_SHARED_CHROMIUM=1``: the nox process that owns
+the run says so (``claim_run``: it sets ``SESSION_MATRIX_CHROMIUM_RUN`` to its pid, which its
+columns inherit). The first column whose browser patterns run starts it (``shared``), under
+a lock, through a small watcher process (``python -m session_matrix.core.services.chromium``)
+that outlives that column, stops Chromium when the run's nox process is gone, and removes
+its profile. Every column connects over CDP in a browser context of its own. The owner
+stops it as it exits (``stop_run``).
+
+It is not the default, because it measured slower: Playwright connected over CDP attaches
+to every page in the browser, so each column also handles the other columns' pages (3
+clients at once: 1.33 CPU-s each for 40 pages, against 0.85 s alone), and that costs more
+than the launches it saves (0.6 CPU-s each). The browser theme on 4 columns took 33.8-35.7
+CPU-s with one Chromium per run, 30.2-31.2 s with one per column. ``nox -s bench`` runs
+both.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -38,14 +43,13 @@ from session_matrix.core.services import (
     EnvAddress,
     Given,
     ServiceUnavailable,
-    die_with_parent,
     gone_from_this_host,
 )
 
-__all__ = ["ARGS", "OFF", "RUN_VAR", "Chromium", "claim_run", "shared", "stop_run"]
+__all__ = ["ARGS", "RUN_VAR", "SHARED_VAR", "Chromium", "claim_run", "shared", "stop_run"]
 
 RUN_VAR = "SESSION_MATRIX_CHROMIUM_RUN"
-OFF = "off"  # RUN_VAR's value for one Chromium per column
+SHARED_VAR = "SESSION_MATRIX_SHARED_CHROMIUM"  # "1": one Chromium per run
 # Debian's chromium, headless, with nothing that phones home or updates itself.
 ARGS = (
     "--headless",
@@ -103,10 +107,11 @@ def _alive(pid: int) -> bool:
 
 
 def claim_run() -> None:
-    """Make this process the owner of the run's one Chromium, unless a process above it
-    already is (a nox worker, the nox that ``nox -s check`` starts); stop it at exit."""
+    """With ``SESSION_MATRIX_SHARED_CHROMIUM=1``, make this process the owner of the run's
+    one Chromium, unless a process above it already is (a nox worker, the nox that ``nox -s
+    check`` starts); stop it at exit."""
     owner = os.environ.get(RUN_VAR, "")
-    if owner == OFF or (owner.isdigit() and _alive(int(owner))):
+    if os.environ.get(SHARED_VAR) != "1" or (owner.isdigit() and _alive(int(owner))):
         return
     os.environ[RUN_VAR] = str(os.getpid())
     atexit.register(stop_run)
@@ -165,11 +170,11 @@ def shared(executable: str) -> str | None:
         return endpoint
 
 
-def _port(profile: Path, browser: subprocess.Popen[bytes]) -> int | None:
+def _port(profile: Path, alive: Callable[[], bool]) -> int | None:
     """The port Chromium writes to ``DevToolsActivePort`` once it listens."""
     marker = profile / "DevToolsActivePort"
     deadline = time.monotonic() + _START_DEADLINE
-    while time.monotonic() < deadline and browser.poll() is None:
+    while time.monotonic() < deadline and alive():
         with contextlib.suppress(OSError, ValueError, IndexError):
             return int(marker.read_text(encoding="utf-8").splitlines()[0])
         time.sleep(0.05)
@@ -178,31 +183,37 @@ def _port(profile: Path, browser: subprocess.Popen[bytes]) -> int | None:
 
 def _watch(owner: int, executable: str, args: Sequence[str] = ARGS) -> int:
     """Run Chromium for the run of ``owner``: print its CDP address, then stop it (and
-    remove its profile) when ``owner`` is gone or this process is told to stop."""
+    remove its profile) when ``owner`` is gone or this process is told to stop.
+
+    Chromium is launched by Playwright, as a column launched its own: the same switches
+    (Playwright's defaults and ``ARGS``), so the patterns meet the same browser, plus a
+    DevTools port for the columns to connect to."""
+    from playwright.sync_api import Error, sync_playwright
+
     profile = Path(tempfile.mkdtemp(prefix="session-matrix-chromium-"))
-    command = [executable, *args, "--remote-debugging-port=0", f"--user-data-dir={profile}"]
-    browser = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=die_with_parent(),
-    )
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda number, frame: stopping.append(number))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the run; its owner stops us
     try:
-        port = _port(profile, browser)
-        print(f"http://127.0.0.1:{port}" if port else "no port", flush=True)
-        while port and not stopping and browser.poll() is None and _alive(owner):
-            time.sleep(0.5)
+        with sync_playwright() as playwright:
+            try:
+                context = playwright.chromium.launch_persistent_context(
+                    profile,
+                    executable_path=executable,
+                    args=[*args, "--remote-debugging-port=0"],
+                )
+            except Error as exc:
+                print(f"no port: {exc}", flush=True)
+                return 1
+            up = [True]
+            context.on("close", lambda _: up.clear())
+            port = _port(profile, lambda: bool(up))
+            print(f"http://127.0.0.1:{port}" if port else "no port", flush=True)
+            while port and not stopping and up and _alive(owner):
+                time.sleep(0.5)
+            with contextlib.suppress(Error):
+                context.close()
     finally:
-        browser.terminate()
-        try:
-            browser.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            browser.kill()
-            browser.wait()
         shutil.rmtree(profile, ignore_errors=True)
     return 0
 
