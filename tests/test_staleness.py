@@ -393,3 +393,31 @@ def test_a_damaged_raw_result_moved_aside_is_named_in_the_report(tmp_path):
     markdown = report.render(report.build(raws), damaged_raws=lines)["matrix.md"]
     assert "**Raw results found damaged** (their columns ran again in full):" in markdown
     assert lines[0] in markdown
+
+
+def test_plain_nox_asks_the_index_once_for_every_remembered_verdict(tmp_path, monkeypatch):
+    """The nox process asks the index about the columns whose verdict it remembers, in one
+    batch, and starts none of them while their verdicts hold."""
+    monkeypatch.delenv(rerun.FRESH_VAR, raising=False)
+    monkeypatch.delenv("SESSION_MATRIX_UPGRADE", raising=False)
+    monkeypatch.setenv("SESSION_MATRIX_ENVDIR", str(tmp_path / "envs"))
+    monkeypatch.setattr(envs, "ready", lambda spec: None)  # nothing built
+    remembered = ["db-dj6.1", "file-dj6.1"]
+    for column in remembered:
+        rerun.verdict_path(column).parent.mkdir(parents=True, exist_ok=True)
+        rerun.verdict_path(column).write_text("{}")
+    batches = []
+    monkeypatch.setattr(staleness, "ask_index", lambda specs: batches.append(list(specs)))
+    given = {}
+
+    def plan(record, django, posargs, prefix, results=None, codes=None, spec=None):
+        given[f"{record.name}-dj{django}"] = spec
+        return rerun.Plan(None, "")
+
+    monkeypatch.setattr(rerun, "plan", plan)
+    assert rerun.default_sessions([], []) == ["report"]
+    assert len(batches) == 1
+    assert sorted(spec.requirements for spec in batches[0]) == sorted(
+        given[column].requirements for column in remembered
+    )
+    assert all(spec is not None for spec in given.values()), "every plan sees its spec"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,32 +191,43 @@ def default_sessions(argv: list[str], group: list[str]) -> list[str]:
     own, posargs = argv[:cut], argv[cut + 1 :]
     if any(arg.split("=", 1)[0] in _CHOOSING for arg in own) or posargs or _fresh([]):
         return every
-    from session_matrix.core import config, records
+    from session_matrix.core import config, interpreters, records
     from session_matrix.core.column_env import env_spec
 
     try:
         codes = staleness.pattern_codes()
-        columns = []
-        for django in config.django_versions():
-            for record in records.load_all():
-                spec = env_spec(django.version, record, group)
-                prefix = envs.ready(spec) if isinstance(spec, envs.EnvSpec) else None
-                columns.append((record, django.version, spec, prefix))
-        # The index questions of the remembered verdicts, all at once (a second or so).
-        staleness.ask_index(
-            spec
-            for record, django_version, spec, prefix in columns
-            if isinstance(spec, envs.EnvSpec)
-            and prefix is None
-            and verdict_path(column_id(record.name, django_version)).exists()
-        )
-        stale = [
-            f"matrix({column_id(record.name, django_version)})"
-            for record, django_version, spec, prefix in columns
-            if plan(record, django_version, [], prefix, codes=codes, spec=spec).args is not None
-        ]
+        versions = config.django_versions()
+        every_record = records.load_all()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            # Finding each Django version's interpreter waits on a subprocess: all at once.
+            list(pool.map(lambda django: interpreters.find(django.python), versions))
+            columns = []
+            for django in versions:
+                for record in every_record:
+                    spec = env_spec(django.version, record, group)
+                    prefix = envs.ready(spec) if isinstance(spec, envs.EnvSpec) else None
+                    column = column_id(record.name, django.version)
+                    asks = isinstance(spec, envs.EnvSpec) and prefix is None
+                    asks = asks and verdict_path(column).exists()
+                    columns.append((asks, column, record, django.version, spec, prefix))
+            # The index questions of the remembered verdicts wait on the network: asked all
+            # at once, while the other columns are checked.
+            asking = [c[4] for c in columns if c[0] and isinstance(c[4], envs.EnvSpec)]
+            asked = pool.submit(staleness.ask_index, asking)
+            stale = []
+            for asks, column, record, django_version, spec, prefix in sorted(
+                columns, key=lambda c: c[0]
+            ):
+                if asks:
+                    asked.result()
+                todo = plan(record, django_version, [], prefix, codes=codes, spec=spec)
+                if todo.args is not None:
+                    stale.append((column, f"matrix({column})"))
+        order = {c[1]: n for n, c in enumerate(columns)}
+        stale.sort(key=lambda item: order[item[0]])
     except Exception:
         return every
+    return [*(session for _, session in stale), "report"]
     return [*stale, "report"]
 
 
