@@ -330,6 +330,8 @@ def test_an_outcome_or_a_passing_not_run_forgets_the_verdict(tmp_path, monkeypat
     assert rerun.verdict_path("db-dj6.2").exists()
     rerun.remember(record, raw_record("db-dj6.2", {"m.py::a": row()}), why, None)
     assert not rerun.verdict_path("db-dj6.2").exists()
+    # `nox -s check` writes into a scratch directory: its verdicts are its own.
+    assert rerun.verdict_path("db-dj6.2", tmp_path / "scratch") != rerun.verdict_path("db-dj6.2")
 
 
 # --------------------------------------------------------------------- through nox

@@ -20,6 +20,7 @@ nothing at all.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -81,9 +82,13 @@ def kept_since(raw: RawRecord, nodes: list[str] | None = None) -> str:
 _KEPT_VERDICTS = (RunStatus.NOT_RUN, RunStatus.UNAVAILABLE)
 
 
-def verdict_path(column: str) -> Path:
-    """Where the inputs of ``column``'s last verdict from before its patterns are kept."""
-    return envs.envdir() / "verdicts" / f"{column}.json"
+def verdict_path(column: str, results: Path | None = None) -> Path:
+    """Where the inputs of ``column``'s last verdict from before its patterns are kept, for
+    the raw file in ``results`` (``nox -s check``'s scratch directory has verdicts of its
+    own)."""
+    raw = paths.raw_path(column, results).resolve()
+    where = hashlib.sha256(str(raw.parent).encode()).hexdigest()[:8]
+    return envs.envdir() / "verdicts" / f"{column}-{where}.json"
 
 
 def _verdict(raw: RawRecord, path: Path, inputs: str) -> dict[str, str]:
@@ -107,7 +112,7 @@ def remember(
     """Keep what ``raw``'s verdict (not run or not available, before any pattern ran) was
     reached from; forget it when that cannot be read (the column then starts next time)."""
     path = paths.raw_path(raw.column.id, results)
-    target = verdict_path(raw.column.id)
+    target = verdict_path(raw.column.id, results)
     inputs = staleness.verdict_inputs(record, spec, prefix)
     if inputs is None or raw.last_run.status not in _KEPT_VERDICTS:
         target.unlink(missing_ok=True)
@@ -117,11 +122,16 @@ def remember(
 
 
 def _verdict_holds(
-    record: Record, raw: RawRecord, path: Path, spec: envs.EnvSpec | str, prefix: Path | None
+    record: Record,
+    raw: RawRecord,
+    results: Path | None,
+    spec: envs.EnvSpec | str,
+    prefix: Path | None,
 ) -> bool:
     """Whether ``raw``'s last run is a remembered verdict whose inputs have not changed."""
+    path = paths.raw_path(raw.column.id, results)
     try:
-        kept = json.loads(verdict_path(raw.column.id).read_text(encoding="utf-8"))
+        kept = json.loads(verdict_path(raw.column.id, results).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     if not isinstance(kept, dict) or "inputs" not in kept:
@@ -158,7 +168,7 @@ def plan(
     if (
         spec is not None
         and last.status in _KEPT_VERDICTS
-        and _verdict_holds(record, raw, path, spec, prefix)
+        and _verdict_holds(record, raw, results, spec, prefix)
     ):
         since = last.finished[:10] or "an earlier run"
         return Plan(None, f"{_UNCHANGED} since {since}: {last.reason} (--fresh tries again)")
