@@ -108,7 +108,7 @@ def _stop(
     if spec is not None:
         rerun.remember(record, raw, spec, None)
     else:
-        rerun.verdict_path(key.id).unlink(missing_ok=True)
+        rerun.forget(key.id)
 
 
 def _package(compiled: str, requires: tuple[str, ...]) -> str:
@@ -239,7 +239,7 @@ def run_column(session: nox.Session, django: str, configuration: str, group: lis
         built = envs.ready(spec) if isinstance(spec, envs.EnvSpec) else None
         rerun.remember(record, raw, spec, built)
     else:  # outcomes, or a not-run that may change by itself (a service that was down)
-        rerun.verdict_path(raw.column.id).unlink(missing_ok=True)
+        rerun.forget(raw.column.id)
     if raw.last_run.status in (RunStatus.NOT_RUN, RunStatus.UNAVAILABLE):
         session.skip(raw.last_run.reason)
 

@@ -20,6 +20,7 @@ nothing at all.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -39,6 +40,7 @@ __all__ = [
     "FRESH_VAR",
     "Plan",
     "default_sessions",
+    "forget",
     "kept_since",
     "plan",
     "remember",
@@ -91,6 +93,13 @@ def verdict_path(column: str, results: Path | None = None) -> Path:
     return envs.envdir() / "verdicts" / f"{column}-{where}.json"
 
 
+def forget(column: str, results: Path | None = None) -> None:
+    """Drop ``column``'s remembered verdict: its last run ran patterns, or stopped for a
+    reason that may change by itself."""
+    with contextlib.suppress(OSError):
+        verdict_path(column, results).unlink(missing_ok=True)
+
+
 def _verdict(raw: RawRecord, path: Path, inputs: str) -> dict[str, str]:
     last = raw.last_run
     return {
@@ -114,11 +123,13 @@ def remember(
     path = paths.raw_path(raw.column.id, results)
     target = verdict_path(raw.column.id, results)
     inputs = staleness.verdict_inputs(record, spec, prefix)
-    if inputs is None or raw.last_run.status not in _KEPT_VERDICTS:
-        target.unlink(missing_ok=True)
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    paths.write_atomic(target, json.dumps(_verdict(raw, path, inputs), indent=1))
+    # Not kept (no inputs, or a folder that cannot be written): the column starts next time.
+    with contextlib.suppress(OSError):
+        if inputs is None or raw.last_run.status not in _KEPT_VERDICTS:
+            target.unlink(missing_ok=True)
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        paths.write_atomic(target, json.dumps(_verdict(raw, path, inputs), indent=1))
 
 
 def _verdict_holds(
