@@ -36,10 +36,10 @@ from session_matrix.matrix.rerun import default_sessions
 # was recorded as a broken run ("pytest internal error").
 signal.signal(signal.SIGTERM, signal.default_int_handler)
 
-# SESSION_MATRIX_SHARED_CHROMIUM=1: one Chromium per run, not one per column (the first
-# column whose browser patterns run starts it, every column connects over CDP in a context
-# of its own, and it stops as this nox exits). Off by default: it measured slower (see
-# core/services/chromium.py).
+# One Chromium per run, not one per column: the first column whose browser patterns run
+# starts it, every column connects in a browser context of its own, and it stops as this
+# nox exits (a nox worker, or the nox `check` starts, joins the run above it).
+# SESSION_MATRIX_SHARED_CHROMIUM=0: one per column, as before.
 chromium.claim_run()
 
 nox.needs_version = ">=2026.10"

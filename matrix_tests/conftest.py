@@ -56,8 +56,9 @@ class _BrowserThread:
     the patterns' calls are handed to it one at a time: the test's thread stays an ordinary
     synchronous one, free to create users, log in and save sessions at any point.
 
-    The browser is the run's one Chromium when there is one (``endpoint``: connected over
-    CDP, in a browser context of this column's own), else one launched for this column.
+    The browser is the run's one Chromium when there is one (``endpoint``: connected to
+    Playwright's browser server, in a browser context of this column's own), else one
+    launched for this column.
     """
 
     def __init__(self, executable, endpoint=None):
@@ -78,7 +79,7 @@ class _BrowserThread:
         try:
             playwright = sync_playwright().start()
             if endpoint:
-                browser = playwright.chromium.connect_over_cdp(endpoint)
+                browser = playwright.chromium.connect(endpoint)
             else:
                 browser = playwright.chromium.launch(
                     executable_path=executable, args=list(chromium.ARGS)

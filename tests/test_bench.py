@@ -43,7 +43,7 @@ def test_a_round_says_each_run_as_it_ends(monkeypatch, capsys, tmp_path):
     assert [run.name for run in runs] == [
         "cold",
         "warm",
-        "shared",
+        "own",
         "no-op",
         "pattern",
         "record",
@@ -53,7 +53,7 @@ def test_a_round_says_each_run_as_it_ends(monkeypatch, capsys, tmp_path):
     assert said[2] == "  warm: 2.0s, 1/1 columns ok\n"
     assert capsys.readouterr().out == "  floor: 1.0s, 1/1 columns ok\n"
     # The whole table: the incremental runs are plain `nox`, as a user runs it.
-    assert how["cold"] == how["warm"] == how["shared"] == (True, False)
+    assert how["cold"] == how["warm"] == how["own"] == (True, False)
     assert how["no-op"] == how["pattern"] == how["record"] == (False, True)
     bench._round([bench.Listed("s", "file", "6.1")], tmp_path, {}, 2, ["-t", "dj6.1"])
     assert how["no-op"] == (False, False), "a selection runs only its columns"
@@ -83,7 +83,7 @@ def test_the_goals_read_started_columns_and_seconds():
         for name, wall, started in [
             ("cold", 400.0, 4),
             ("warm", 200.0, 4),
-            ("shared", 250.0, 4),
+            ("own", 250.0, 4),
             ("no-op", 10.0, 0),
             ("pattern", 50.0, 4),
             ("record", 20.0, 2),
@@ -95,7 +95,7 @@ def test_the_goals_read_started_columns_and_seconds():
     assert "goal no-op: <= 30s and 0 columns started: met (10.0s, 0 started)" in text
     assert "goal record: only file's 2 columns started: met" in text
     assert "no-op      10.0s   0.05x   0.06x     0.0s          -      0/4" in text
-    assert "full fresh run: 200.0s with one Chromium per column, 250.0s with one per run" in text
+    assert "full fresh run: 200.0s with one Chromium per run, 250.0s with one per column" in text
     assert "goal cpu-floor: warm <= 1.2x its CPU floor" in text
     assert "MISSED (2.00x)" in text
     assert "(the goals are for all 92 columns; this run measured 4)" in text

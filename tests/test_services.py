@@ -338,13 +338,10 @@ sys.stdin.read()  # until the test lets the run end
 
 
 def _answers(endpoint):
-    import urllib.request
+    """Whether the browser server at ``ws://127.0.0.1:<port>/<id>`` still listens."""
+    from urllib.parse import urlsplit
 
-    try:
-        with urllib.request.urlopen(f"{endpoint}/json/version", timeout=5) as reply:
-            return reply.status == 200
-    except OSError:
-        return False
+    return services.listening("127.0.0.1", urlsplit(endpoint).port)
 
 
 def _gone(pid, deadline=60.0):
@@ -367,7 +364,7 @@ def _run_owner():
     executable = shutil.which(os.environ.get("CHROMIUM") or "chromium")
     assert executable, "no Chromium installed (apt-get install chromium, or set CHROMIUM)"
     env = {k: v for k, v in os.environ.items() if k != "SESSION_MATRIX_CHROMIUM_RUN"}
-    env["SESSION_MATRIX_SHARED_CHROMIUM"] = "1"
+    env.pop("SESSION_MATRIX_SHARED_CHROMIUM", None)
     owner = subprocess.Popen(
         [sys.executable, "-c", _OWNER, executable],
         cwd=ROOT,
@@ -383,7 +380,7 @@ def _run_owner():
 def test_a_run_starts_one_chromium_and_stops_it_as_it_ends():
     owner, first, second, state = _run_owner()
     assert first == second, "the second column connects to the first one's Chromium"
-    assert first.startswith("http://127.0.0.1:")
+    assert first.startswith("ws://127.0.0.1:")
     assert _answers(first)
     owner.communicate("")  # the run ends: its atexit stops the Chromium
     assert owner.returncode == 0
@@ -404,6 +401,6 @@ def test_outside_a_run_a_column_launches_its_own(monkeypatch):
 
     monkeypatch.delenv(chromium.RUN_VAR, raising=False)
     assert chromium.shared("/usr/bin/chromium") is None
-    monkeypatch.delenv(chromium.SHARED_VAR, raising=False)
-    chromium.claim_run()  # not asked for: one Chromium per column, as by default
+    monkeypatch.setenv(chromium.SHARED_VAR, "0")
+    chromium.claim_run()  # one Chromium per column, as asked
     assert chromium.RUN_VAR not in os.environ

@@ -6,8 +6,8 @@ cold    ``nox -s matrix -j N --fresh`` with a fresh temporary ``SESSION_MATRIX_E
         column environments yet (uv's package cache is used as it is)
 warm    the same command again (every cell reruns, as every run did before issue 22):
         every environment is reused
-shared  warm with one Chromium per run (``SESSION_MATRIX_SHARED_CHROMIUM=1``) instead of one
-        per column: the choice, measured
+own     warm as before this wave, with one Chromium per column
+        (``SESSION_MATRIX_SHARED_CHROMIUM=0``) instead of one per run: the choice, measured
 no-op   ``nox -s matrix`` with nothing changed since warm: only stale cells run (none)
 pattern after touching one pattern's code (a comment line in it; restored afterwards)
 record  after touching one record that no other extends (a setting at its default value;
@@ -274,10 +274,17 @@ def run_floor(columns: list[Listed], env: dict[str, str], jobs: int) -> Run:
     results = Path(env["SESSION_MATRIX_RESULTS"])
     _fresh(results)
     ready = [(c, python) for c in columns if (python := _python(c, group)) is not None]
+    # The columns share one Chromium, as under nox: this process owns that run.
+    env = env | {chromium.RUN_VAR: str(os.getpid())}
+    os.environ[chromium.RUN_VAR] = env[chromium.RUN_VAR]
     cpu, started = _cpu(), time.perf_counter()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        codes = list(pool.map(lambda item: _floor_column(item[0], item[1], env), ready))
-    wall = time.perf_counter() - started
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            codes = list(pool.map(lambda item: _floor_column(item[0], item[1], env), ready))
+        wall = time.perf_counter() - started
+    finally:
+        chromium.stop_run()
+        os.environ.pop(chromium.RUN_VAR, None)
     _reap()
     run = Run("floor", wall, jobs)
     run.cpu = _cpu() - cpu
@@ -348,12 +355,13 @@ def goals(
             f"{run.name:<8} {run.wall:>6.1f}s {run.wall / warm.wall:>6.2f}x "
             f"{run.wall / floor.wall:>6.2f}x {run.cpu:>7.1f}s {over} {started:>8}"
         )
-    if "shared" in runs:
-        shared = runs["shared"]
+    if "own" in runs:
+        own_chromium = runs["own"]
         lines.append(
-            f"full fresh run: {warm.wall:.1f}s with one Chromium per column, {shared.wall:.1f}s "
-            f"with one per run ({shared.wall / warm.wall:.2f}x); CPU {warm.cpu:.1f}s against "
-            f"{shared.cpu:.1f}s"
+            f"full fresh run: {warm.wall:.1f}s with one Chromium per run, "
+            f"{own_chromium.wall:.1f}s with one per column as before "
+            f"({warm.wall / own_chromium.wall:.2f}x); CPU {warm.cpu:.1f}s against "
+            f"{own_chromium.cpu:.1f}s"
         )
     own = sum(1 for c in columns if c.configuration == record)
     checks = [
@@ -432,7 +440,7 @@ def _best(runs: list[Run]) -> Run:
 def _round(
     columns: list[Listed], work: Path, env: dict[str, str], jobs: int, select: list[str]
 ) -> list[Run]:
-    """cold (fresh envdir), warm, shared, no-op, pattern, record, floor."""
+    """cold (fresh envdir), warm, own, no-op, pattern, record, floor."""
     shutil.rmtree(work / "envs", ignore_errors=True)
     module = sorted((ROOT / PATTERNS_DIR).glob("test_*.py"))[0]
     record = records.load(_leaf(columns)).path
@@ -449,11 +457,11 @@ def _round(
         run_nox(f"{name}-restored", columns, work, env, jobs, select, fresh=False, plain=plain)
         return run
 
-    shared = env | {chromium.SHARED_VAR: "1"}
+    own_chromium = env | {chromium.SHARED_VAR: "0"}
     steps: list[Callable[[], Run]] = [
         lambda: run_nox("cold", columns, work, env, jobs, select),
         lambda: run_nox("warm", columns, work, env, jobs, select),
-        lambda: run_nox("shared", columns, work, shared, jobs, select),
+        lambda: run_nox("own", columns, work, own_chromium, jobs, select),
         lambda: run_nox("no-op", columns, work, env, jobs, select, fresh=False, plain=plain),
         lambda: touched("pattern", module, touch_pattern),
         lambda: touched("record", record, touch_record),

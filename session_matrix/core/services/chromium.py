@@ -3,20 +3,21 @@
 Optional: every column is offered it. Without it, the browser patterns read
 *not run: no Chromium …* (they call ``session_matrix.core.overlay.require("chromium")``).
 
-One Chromium per run, when ``SESSION_MATRIX_SHARED_CHROMIUM=1``: the nox process that owns
-the run says so (``claim_run``: it sets ``SESSION_MATRIX_CHROMIUM_RUN`` to its pid, which its
-columns inherit). The first column whose browser patterns run starts it (``shared``), under
-a lock, through a small watcher process (``python -m session_matrix.core.services.chromium``)
-that outlives that column, stops Chromium when the run's nox process is gone, and removes
-its profile. Every column connects over CDP in a browser context of its own. The owner
-stops it as it exits (``stop_run``).
+One Chromium per run: the nox process that owns the run says so (``claim_run``: it sets
+``SESSION_MATRIX_CHROMIUM_RUN`` to its pid, which its columns inherit). The first column
+whose browser patterns run starts it (``shared``), under a lock, through a small watcher
+process (``python -m session_matrix.core.services.chromium``) that outlives that column and
+stops it when the run's nox process is gone. The browser is Playwright's own browser server
+(``launchServer``, run by the Node.js that Playwright ships), with the switches a column's
+own launch had; every column connects to it (``chromium.connect``) in a browser context of
+its own. The owner stops it as it exits (``stop_run``). Run outside such a run (the column
+runner by hand), or with ``SESSION_MATRIX_SHARED_CHROMIUM=0``, a column launches a Chromium
+of its own, as every column did before.
 
-It is not the default, because it measured slower: Playwright connected over CDP attaches
-to every page in the browser, so each column also handles the other columns' pages (3
-clients at once: 1.33 CPU-s each for 40 pages, against 0.85 s alone), and that costs more
-than the launches it saves (0.6 CPU-s each). The browser theme on 4 columns took 33.8-35.7
-CPU-s with one Chromium per run, 30.2-31.2 s with one per column. ``nox -s bench`` runs
-both.
+Connected over CDP instead (``connect_over_cdp``), each column also handled every other
+column's pages (3 at once: 1.33 CPU-s each for 40 pages, against 0.85 s alone) and the
+browser theme cost more than with one Chromium per column; through the browser server each
+column sees only its own (0.56-0.59 CPU-s each, 3 at once).
 """
 
 from __future__ import annotations
@@ -28,14 +29,12 @@ import json
 import os
 import platform
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -49,7 +48,7 @@ from session_matrix.core.services import (
 __all__ = ["ARGS", "RUN_VAR", "SHARED_VAR", "Chromium", "claim_run", "shared", "stop_run"]
 
 RUN_VAR = "SESSION_MATRIX_CHROMIUM_RUN"
-SHARED_VAR = "SESSION_MATRIX_SHARED_CHROMIUM"  # "1": one Chromium per run
+SHARED_VAR = "SESSION_MATRIX_SHARED_CHROMIUM"  # "0": one Chromium per column
 # Debian's chromium, headless, with nothing that phones home or updates itself.
 ARGS = (
     "--headless",
@@ -60,7 +59,6 @@ ARGS = (
     "--no-first-run",
     "--disable-sync",
 )
-_START_DEADLINE = 60.0  # seconds for Chromium to write its DevTools port
 
 
 class Chromium(EnvAddress):
@@ -107,11 +105,11 @@ def _alive(pid: int) -> bool:
 
 
 def claim_run() -> None:
-    """With ``SESSION_MATRIX_SHARED_CHROMIUM=1``, make this process the owner of the run's
-    one Chromium, unless a process above it already is (a nox worker, the nox that ``nox -s
-    check`` starts); stop it at exit."""
+    """Make this process the owner of the run's one Chromium, unless a process above it
+    already is (a nox worker, the nox that ``nox -s check`` starts) or
+    ``SESSION_MATRIX_SHARED_CHROMIUM=0`` says one per column; stop it at exit."""
     owner = os.environ.get(RUN_VAR, "")
-    if os.environ.get(SHARED_VAR) != "1" or (owner.isdigit() and _alive(int(owner))):
+    if os.environ.get(SHARED_VAR) == "0" or (owner.isdigit() and _alive(int(owner))):
         return
     os.environ[RUN_VAR] = str(os.getpid())
     atexit.register(stop_run)
@@ -131,26 +129,18 @@ def stop_run() -> None:
     state.with_suffix(".lock").unlink(missing_ok=True)
 
 
-def _answers(endpoint: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{endpoint}/json/version", timeout=5) as reply:
-            return bool(reply.status == 200)
-    except OSError:
-        return False
-
-
 def shared(executable: str) -> str | None:
-    """The CDP address (``http://127.0.0.1:<port>``) of this run's one Chromium, started
-    by the first caller; None outside a run, or when it does not start (the caller then
-    launches its own, which says why)."""
+    """The address (``ws://127.0.0.1:<port>/<id>``) of this run's one Chromium, for
+    Playwright's ``connect``, started by the first caller; None outside a run, or when it
+    does not start (the caller then launches its own, which says why)."""
     owner = os.environ.get(RUN_VAR, "")
     if not owner.isdigit() or not _alive(int(owner)):
         return None
     state = _state(owner)
     with _locked(state.with_suffix(".lock")):
-        with contextlib.suppress(OSError, ValueError, KeyError):
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             known = json.loads(state.read_text(encoding="utf-8"))
-            if known["executable"] == executable and _answers(known["endpoint"]):
+            if known["executable"] == executable and _alive(int(known["watcher"])):
                 return str(known["endpoint"])
         watcher = subprocess.Popen(
             [sys.executable, "-m", __name__, owner, executable],
@@ -163,58 +153,64 @@ def shared(executable: str) -> str | None:
         assert watcher.stdout is not None
         endpoint = watcher.stdout.readline().strip()
         watcher.stdout.close()
-        if not endpoint.startswith("http://"):
+        if not endpoint.startswith("ws://"):
             return None
         payload = {"endpoint": endpoint, "executable": executable, "watcher": watcher.pid}
         state.write_text(json.dumps(payload), encoding="utf-8")
         return endpoint
 
 
-def _port(profile: Path, alive: Callable[[], bool]) -> int | None:
-    """The port Chromium writes to ``DevToolsActivePort`` once it listens."""
-    marker = profile / "DevToolsActivePort"
-    deadline = time.monotonic() + _START_DEADLINE
-    while time.monotonic() < deadline and alive():
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            return int(marker.read_text(encoding="utf-8").splitlines()[0])
-        time.sleep(0.05)
-    return None
+# Playwright's own browser server (``launchServer``), run by the Node.js that Playwright's
+# Python package ships: the same switches as ``launch``, and each client sees only its own
+# contexts. It stops when its stdin closes or on SIGTERM.
+_SERVER_JS = r"""
+const [driver, executable, ...args] = process.argv.slice(1);
+require(driver + "/package").chromium.launchServer({executablePath: executable, args}).then(
+  (server) => {
+    process.stdout.write(server.wsEndpoint() + "\n");
+    const stop = () => server.close().then(() => process.exit(0));
+    process.stdin.on("end", stop);
+    process.stdin.resume();
+    process.on("SIGTERM", stop);
+  },
+  (error) => { process.stdout.write("no endpoint: " + error.message + "\n"); process.exit(1); },
+);
+"""
 
 
 def _watch(owner: int, executable: str, args: Sequence[str] = ARGS) -> int:
-    """Run Chromium for the run of ``owner``: print its CDP address, then stop it (and
-    remove its profile) when ``owner`` is gone or this process is told to stop.
+    """Run Chromium for the run of ``owner``: print its address, then stop it when
+    ``owner`` is gone or this process is told to stop. Launched by Playwright's browser
+    server with the switches a column's own launch had (Playwright's defaults and
+    ``ARGS``), so the patterns meet the same browser."""
+    import playwright
 
-    Chromium is launched by Playwright, as a column launched its own: the same switches
-    (Playwright's defaults and ``ARGS``), so the patterns meet the same browser, plus a
-    DevTools port for the columns to connect to."""
-    from playwright.sync_api import Error, sync_playwright
-
-    profile = Path(tempfile.mkdtemp(prefix="session-matrix-chromium-"))
+    driver = Path(playwright.__file__).resolve().parent / "driver"
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda number, frame: stopping.append(number))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the run; its owner stops us
+    # Its stdin is ours: if this process is killed outright, the server stops too.
+    server = subprocess.Popen(
+        [str(driver / "node"), "-e", _SERVER_JS, str(driver), executable, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdin is not None
+    assert server.stdout is not None
     try:
-        with sync_playwright() as playwright:
-            try:
-                context = playwright.chromium.launch_persistent_context(
-                    profile,
-                    executable_path=executable,
-                    args=[*args, "--remote-debugging-port=0"],
-                )
-            except Error as exc:
-                print(f"no port: {exc}", flush=True)
-                return 1
-            up = [True]
-            context.on("close", lambda _: up.clear())
-            port = _port(profile, lambda: bool(up))
-            print(f"http://127.0.0.1:{port}" if port else "no port", flush=True)
-            while port and not stopping and up and _alive(owner):
-                time.sleep(0.5)
-            with contextlib.suppress(Error):
-                context.close()
+        endpoint = server.stdout.readline().strip()
+        up = endpoint.startswith("ws://")
+        print(endpoint if up else f"no endpoint ({endpoint})", flush=True)
+        while up and not stopping and server.poll() is None and _alive(owner):
+            time.sleep(0.5)
     finally:
-        shutil.rmtree(profile, ignore_errors=True)
+        server.stdin.close()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     return 0
 
 
