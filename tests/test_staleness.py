@@ -1,6 +1,7 @@
 """A cell is stale when anything that can change its outcome changed, and only then: one test
 per way (pattern, conftest, project view, record, package version, service version)."""
 
+import dataclasses
 import shutil
 import subprocess
 
@@ -285,8 +286,10 @@ def test_a_verdict_is_rechecked_when_its_record_raw_file_or_index_answer_changed
 ):
     answer = [(False, "only django<=6.1.3 is available")]
     record, spec = _verdict_setup(tmp_path, monkeypatch, answer)
-    other = records.load("file")  # another record: other settings
-    assert rerun.plan(other, "6.2", [], None, spec=spec).args is not None
+    # No release for this line: the record's settings cannot change that (its requires are
+    # in the environment's specification).
+    edited = dataclasses.replace(record, settings=record.settings | {"SESSION_COOKIE_AGE": 5})
+    assert rerun.plan(edited, "6.2", [], None, spec=spec).args is None
     # A raw file written by another run (CI) is not the one the verdict was remembered for.
     raw = raw_record("db-dj6.2", status="not_run", reason="not run: no Django 6.2 release")
     raw.last_run.finished = "2026-12-01T00:00:00+00:00"
@@ -302,6 +305,31 @@ def test_a_verdict_is_rechecked_when_its_record_raw_file_or_index_answer_changed
 
     monkeypatch.setattr(envs, "resolves", silent)
     assert rerun.plan(record, "6.2", [], None, spec=spec).args == []
+
+
+def test_a_not_available_verdict_is_rechecked_when_its_record_changes(tmp_path, monkeypatch):
+    """*Not available* came from importing the record's paths: a record edit rechecks it."""
+    monkeypatch.delenv(rerun.FRESH_VAR, raising=False)
+    monkeypatch.delenv("SESSION_MATRIX_UPGRADE", raising=False)
+    monkeypatch.setenv("SESSION_MATRIX_ENVDIR", str(tmp_path / "envs"))
+    monkeypatch.setenv("SESSION_MATRIX_RESULTS", str(tmp_path / "results"))
+    record = records.load("cache-valkey")
+    spec = envs.EnvSpec("4.2", "/usr/bin/python3", ("django~=4.2.0", *record.requires))
+    why = "not available: django-valkey 0.4.1 does not support Django 4.2.30 (ImportError)"
+    raw = raw_record("cache-valkey-dj4.2", status="unavailable", reason=why)
+    _write(tmp_path / "results", raw)
+    venv = tmp_path / "venv"
+    (venv / "lib" / "python3.12" / "site-packages" / "django_valkey-0.4.1.dist-info").mkdir(
+        parents=True
+    )
+    (venv / "pyvenv.cfg").write_text("version_info = 3.12.1\n")
+    rerun.remember(record, raw, spec, venv)
+    assert rerun.plan(record, "4.2", [], venv, spec=spec).args is None
+    edited = dataclasses.replace(record, settings=record.settings | {"SESSION_COOKIE_AGE": 5})
+    assert rerun.plan(edited, "4.2", [], venv, spec=spec).args == []
+    # A newer django-valkey in the environment: rechecked too.
+    (venv / "lib" / "python3.12" / "site-packages" / "django_valkey-0.5.0.dist-info").mkdir()
+    assert rerun.plan(record, "4.2", [], venv, spec=spec).args == []
 
 
 def test_a_verdict_without_an_interpreter_holds_until_the_reason_changes(tmp_path, monkeypatch):

@@ -122,7 +122,8 @@ def remember(
     reached from; forget it when that cannot be read (the column then starts next time)."""
     path = paths.raw_path(raw.column.id, results)
     target = verdict_path(raw.column.id, results)
-    inputs = staleness.verdict_inputs(record, spec, prefix)
+    imports = raw.last_run.status == RunStatus.UNAVAILABLE
+    inputs = staleness.verdict_inputs(record, spec, prefix, imports=imports)
     # Not kept (no inputs, or a folder that cannot be written): the column starts next time.
     with contextlib.suppress(OSError):
         if inputs is None or raw.last_run.status not in _KEPT_VERDICTS:
@@ -147,7 +148,8 @@ def _verdict_holds(
         return False
     if not isinstance(kept, dict) or "inputs" not in kept:
         return False
-    inputs = staleness.verdict_inputs(record, spec, prefix)
+    imports = raw.last_run.status == RunStatus.UNAVAILABLE
+    inputs = staleness.verdict_inputs(record, spec, prefix, imports=imports)
     return inputs is not None and kept == _verdict(raw, path, inputs)
 
 

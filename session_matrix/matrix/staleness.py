@@ -20,10 +20,11 @@ answer its probe) gives the cell no fingerprint: it is stale, never fresh.
 
 A column that never reached its patterns (no interpreter, no release of its Django line on
 the package index, a required package that rejects its Django) has no cells to compare;
-``verdict_inputs`` is the digest of what that verdict was reached from instead: the inputs
-every cell shares, the preflight, the environment's specification, and the environment's
-packages if it was built, else the package index's answer for its requirements (asked once
-per specification per process, with a short timeout: no answer, no digest).
+``verdict_inputs`` is the digest of what that verdict was reached from instead: the
+environment's specification, and the environment's packages if it was built, else the
+package index's answer for its requirements (asked once per specification per process, with
+a short timeout: no answer, no digest); for *not available*, also the inputs every cell
+shares and the preflight.
 """
 
 from __future__ import annotations
@@ -249,11 +250,19 @@ def ask_index(specs: Iterable[envs.EnvSpec]) -> None:
 
 
 def verdict_inputs(
-    record: Record, spec: envs.EnvSpec | str, prefix: Path | None, root: Path = ROOT
+    record: Record,
+    spec: envs.EnvSpec | str,
+    prefix: Path | None,
+    root: Path = ROOT,
+    *,
+    imports: bool = True,
 ) -> str | None:
     """Digest of what a column's verdict from before its patterns depends on: ``spec`` (the
     column's environment, or why it has none), the environment at ``prefix`` if it is
-    built, else the package index's answer for ``spec``; None where that cannot be read."""
+    built, else the package index's answer for ``spec``; None where that cannot be read.
+    ``imports``: the verdict also read the record and the shared files (*not available*: a
+    required package rejects this Django); a *not run* for want of an interpreter or of a
+    release depends on the environment alone (the record's ``requires`` are in ``spec``)."""
     if isinstance(spec, str):
         described, evidence = spec, "no environment"
     else:
@@ -262,6 +271,8 @@ def verdict_inputs(
         if answer is None:
             return None
         evidence = f"{'environment' if prefix is not None else 'index'} {answer}"
+    if not imports:
+        return _digest([described, evidence])
     preflight = (PACKAGE / _PREFLIGHT).read_bytes()
     return _digest([_common(record, root), preflight, described, evidence])
 
