@@ -24,6 +24,8 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from session_matrix.core import paths
+from session_matrix.core.services import chromium
 from session_matrix.matrix.drift import split_check_args
 from session_matrix.matrix.nox_columns import column_params, job_slots, run_column
 from session_matrix.matrix.rerun import default_sessions
@@ -33,6 +35,12 @@ from session_matrix.matrix.rerun import default_sessions
 # default, SIGTERM killed nox at once; its columns ran on, and the broken pipe under them
 # was recorded as a broken run ("pytest internal error").
 signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+# One Chromium per run, not one per column: the first column whose browser patterns run
+# starts it, every column connects in a browser context of its own, and it stops as this
+# nox exits (a nox worker, or the nox `check` starts, joins the run above it).
+# SESSION_MATRIX_SHARED_CHROMIUM=0: one per column, as before.
+chromium.claim_run()
 
 nox.needs_version = ">=2026.10"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -65,7 +73,10 @@ def matrix(session: nox.Session, django: str, configuration: str) -> None:
 def report(session: nox.Session) -> None:
     """Merge results/raw/ into results/ and the README table (refuses bad input)."""
     session.install(*group("report"))
-    session.run("python", "-m", "session_matrix", "report", *session.posargs)
+    # The README's table describes results/: a run into another directory (the bench's)
+    # leaves it alone.
+    elsewhere = ["--no-readme"] if paths.results_dir().resolve() != paths.PUBLISHED else []
+    session.run("python", "-m", "session_matrix", "report", *elsewhere, *session.posargs)
 
 
 @nox.session(default=False)

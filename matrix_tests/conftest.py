@@ -13,17 +13,7 @@ from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBS
 from session_matrix.core.config import themes
 from session_matrix.core.overlay import service
 from session_matrix.core.recorder import gate_since_django, not_run
-
-# Debian's chromium, headless, with nothing that phones home or updates itself.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+from session_matrix.core.services import chromium
 
 
 def pytest_configure(config):
@@ -65,24 +55,37 @@ class _BrowserThread:
     pattern's own loop could not start there either. So Playwright lives in this thread, and
     the patterns' calls are handed to it one at a time: the test's thread stays an ordinary
     synchronous one, free to create users, log in and save sessions at any point.
+
+    The browser is the run's one Chromium when there is one (``endpoint``: connected to
+    Playwright's browser server, in a browser context of this column's own), else one
+    launched for this column.
     """
 
-    def __init__(self, executable):
+    def __init__(self, executable, endpoint=None):
         self._calls = queue.Queue()
         started = Future()
         self._thread = threading.Thread(
-            target=self._serve, args=(executable, started), name="playwright", daemon=True
+            target=self._serve,
+            args=(executable, endpoint, started),
+            name="playwright",
+            daemon=True,
         )
         self._thread.start()
         self.browser = started.result()
 
-    def _serve(self, executable, started):
+    def _serve(self, executable, endpoint, started):
         from playwright.sync_api import sync_playwright
 
         try:
             playwright = sync_playwright().start()
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-            self.page = browser.new_context().new_page()
+            if endpoint:
+                browser = playwright.chromium.connect(endpoint)
+            else:
+                browser = playwright.chromium.launch(
+                    executable_path=executable, args=list(chromium.ARGS)
+                )
+            context = browser.new_context()
+            self.page = context.new_page()
         except BaseException as exc:
             started.set_exception(exc)
             return
@@ -93,6 +96,7 @@ class _BrowserThread:
                 done.set_result(func())
             except BaseException as exc:
                 done.set_exception(exc)
+        context.close()  # the shared Chromium keeps running for the other columns
         browser.close()
         playwright.stop()
 
@@ -156,7 +160,7 @@ class _Remote:
 
 @pytest.fixture(scope="session")
 def _chromium():
-    """One Chromium for the whole run, in its own thread (see _BrowserThread)."""
+    """The run's one Chromium (or this column's own), in its own thread (see _BrowserThread)."""
     executable, missing = service("chromium")  # Debian's, from the chromium provider
     if executable is None:
         not_run(missing)
@@ -164,7 +168,7 @@ def _chromium():
         import playwright.sync_api  # noqa: F401
     except ImportError:
         not_run("no Playwright (pip install playwright)")
-    thread = _BrowserThread(executable)
+    thread = _BrowserThread(executable, chromium.shared(executable))
     yield thread
     thread.stop()
 

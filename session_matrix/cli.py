@@ -49,7 +49,7 @@ def _report(argv: list[str]) -> int:
         matrix = report.build(raws)
         measured = report.load_profile(results)
         extra = {"profile": engine_profile.section(measured, matrix)} if measured else {}
-        files = report.render(matrix, extra, measured)
+        files = report.render(matrix, extra, measured, report.damaged(results, raws))
         companions: list[paths.Companion] = []
         if not args.no_readme:
             was = args.readme.read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 from a test."""
 
 import contextlib
+import os
 import shutil
 import tomllib
 
@@ -24,10 +25,11 @@ def test_ratios_and_targets_are_read_against_the_floor():
 
 def test_a_round_says_each_run_as_it_ends(monkeypatch, capsys, tmp_path):
     """A round takes minutes per run at full size: each run is printed when it ends."""
-    said = []
+    said, how = [], {}
 
-    def run_nox(name, columns, work, env, jobs, select=None, *, fresh=True):
+    def run_nox(name, columns, work, env, jobs, select=None, *, fresh=True, plain=False):
         said.append(capsys.readouterr().out)
+        how[name] = (fresh, plain)
         return _run(name, 2.0, 1.0)
 
     def run_floor(columns, env, jobs):
@@ -38,10 +40,23 @@ def test_a_round_says_each_run_as_it_ends(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(bench, "run_floor", run_floor)
     monkeypatch.setattr(bench, "_touched", lambda path, edit: contextlib.nullcontext())
     runs = bench._round([bench.Listed("s", "file", "6.1")], tmp_path, {}, 2, [])
-    assert [run.name for run in runs] == ["cold", "warm", "no-op", "pattern", "record", "floor"]
+    assert [run.name for run in runs] == [
+        "cold",
+        "warm",
+        "own",
+        "no-op",
+        "pattern",
+        "record",
+        "floor",
+    ]
     assert said[1] == "  cold: 2.0s, 1/1 columns ok\n"  # before warm started
     assert said[2] == "  warm: 2.0s, 1/1 columns ok\n"
     assert capsys.readouterr().out == "  floor: 1.0s, 1/1 columns ok\n"
+    # The whole table: the incremental runs are plain `nox`, as a user runs it.
+    assert how["cold"] == how["warm"] == how["own"] == (True, False)
+    assert how["no-op"] == how["pattern"] == how["record"] == (False, True)
+    bench._round([bench.Listed("s", "file", "6.1")], tmp_path, {}, 2, ["-t", "dj6.1"])
+    assert how["no-op"] == (False, False), "a selection runs only its columns"
 
 
 def test_touching_a_pattern_changes_one_pattern_s_code(tmp_path):
@@ -68,13 +83,19 @@ def test_the_goals_read_started_columns_and_seconds():
         for name, wall, started in [
             ("cold", 400.0, 4),
             ("warm", 200.0, 4),
+            ("own", 250.0, 4),
             ("no-op", 10.0, 0),
             ("pattern", 50.0, 4),
             ("record", 20.0, 2),
         ]
     }
     columns = [bench.Listed("s", name, v) for name in ("file", "db") for v in ("6.0", "6.1")]
-    text = bench.goals(runs, _run("floor", 180.0, 1.0), columns, "file")
+    runs["warm"].cpu = 100.0 * (os.cpu_count() or 1)  # a CPU floor of 100 s
+    text = bench.goals(runs, _run("floor", 180.0, 1.0), columns, "file", every=92)
     assert "goal no-op: <= 30s and 0 columns started: met (10.0s, 0 started)" in text
     assert "goal record: only file's 2 columns started: met" in text
-    assert "no-op      10.0s   0.05x   0.06x      0/4" in text
+    assert "no-op      10.0s   0.05x   0.06x     0.0s          -      0/4" in text
+    assert "full fresh run: 200.0s with one Chromium per run, 250.0s with one per column" in text
+    assert "goal cpu-floor: warm <= 1.2x its CPU floor" in text
+    assert "MISSED (2.00x)" in text
+    assert "(the goals are for all 92 columns; this run measured 4)" in text

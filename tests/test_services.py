@@ -326,3 +326,84 @@ def test_checkouts_with_different_base_databases_share_their_leases(private_redi
             assert len(leases.keys(f"{LEASE_PREFIX}*")) == 2, "both leases in one place"
     assert not leases.keys(f"{LEASE_PREFIX}*"), "both released"
     assert not leases.zrange(BASES_KEY, 0, -1), "and their base databases"
+
+
+# --------------------------------------------------------------------- one Chromium per run
+
+_OWNER = """
+import sys
+from session_matrix.core.services import chromium
+chromium.claim_run()
+first, second = chromium.shared(sys.argv[1]), chromium.shared(sys.argv[1])
+print(first, second, chromium._state(str(chromium.os.getpid())).read_text(), flush=True)
+sys.stdin.read()  # until the test lets the run end
+"""
+
+
+def _answers(endpoint):
+    """Whether the browser server at ``ws://127.0.0.1:<port>/<id>`` still listens."""
+    from urllib.parse import urlsplit
+
+    return services.listening("127.0.0.1", urlsplit(endpoint).port)
+
+
+def _gone(pid, deadline=60.0):
+    """Wait (up to ``deadline`` seconds) for the process ``pid`` to end."""
+    import platform
+
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if services.gone_from_this_host(platform.node(), pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _run_owner():
+    """A process that owns a run and asks for its Chromium twice."""
+    import json
+    import shutil
+
+    executable = shutil.which(os.environ.get("CHROMIUM") or "chromium")
+    assert executable, "no Chromium installed (apt-get install chromium, or set CHROMIUM)"
+    env = {k: v for k, v in os.environ.items() if k != "SESSION_MATRIX_CHROMIUM_RUN"}
+    env.pop("SESSION_MATRIX_SHARED_CHROMIUM", None)
+    owner = subprocess.Popen(
+        [sys.executable, "-c", _OWNER, executable],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    first, second, state = owner.stdout.readline().split(" ", 2)
+    return owner, first, second, json.loads(state)
+
+
+def test_a_run_starts_one_chromium_and_stops_it_as_it_ends():
+    owner, first, second, state = _run_owner()
+    assert first == second, "the second column connects to the first one's Chromium"
+    assert first.startswith("ws://127.0.0.1:")
+    assert _answers(first)
+    owner.communicate("")  # the run ends: its atexit stops the Chromium
+    assert owner.returncode == 0
+    assert _gone(state["watcher"]), "the run's Chromium outlived it"
+    assert not _answers(first)
+
+
+def test_a_run_killed_outright_leaves_no_chromium_behind():
+    owner, first, _, state = _run_owner()
+    owner.kill()  # no atexit: the watcher notices its run is gone
+    owner.wait()
+    assert _gone(state["watcher"]), "the run's Chromium outlived it"
+    assert not _answers(first)
+
+
+def test_outside_a_run_a_column_launches_its_own(monkeypatch):
+    from session_matrix.core.services import chromium
+
+    monkeypatch.delenv(chromium.RUN_VAR, raising=False)
+    assert chromium.shared("/usr/bin/chromium") is None
+    monkeypatch.setenv(chromium.SHARED_VAR, "0")
+    chromium.claim_run()  # one Chromium per column, as asked
+    assert chromium.RUN_VAR not in os.environ

@@ -1,11 +1,13 @@
 """A cell is stale when anything that can change its outcome changed, and only then: one test
 per way (pattern, conftest, project view, record, package version, service version)."""
 
+import dataclasses
 import shutil
+import subprocess
 
 import pytest
 
-from session_matrix.core import records
+from session_matrix.core import envs, records
 from session_matrix.core.model import read_raw, to_json
 from session_matrix.matrix import probes, rerun, staleness
 from tests.helpers import ROOT, raw_record, row
@@ -248,6 +250,118 @@ def test_a_damaged_raw_result_reruns_every_cell_and_is_named(tmp_path, monkeypat
     assert str(path) in plan.message
 
 
+def _verdict_setup(tmp_path, monkeypatch, answer):
+    """db-dj6.2 last stopped as *not run* before its patterns; the index answers ``answer``."""
+    monkeypatch.delenv(rerun.FRESH_VAR, raising=False)
+    monkeypatch.delenv("SESSION_MATRIX_UPGRADE", raising=False)
+    monkeypatch.setenv("SESSION_MATRIX_ENVDIR", str(tmp_path / "envs"))
+    monkeypatch.setenv("SESSION_MATRIX_RESULTS", str(tmp_path / "results"))
+    staleness._index_answer.cache_clear()
+    monkeypatch.setattr(envs, "resolves", lambda *args, **kwargs: answer[0])
+    record = records.load("db")
+    spec = envs.EnvSpec("6.2", "/usr/bin/python3", ("django>=6.2a0,<6.2.99",), pre=True)
+    raw = raw_record("db-dj6.2", status="not_run", reason="not run: no Django 6.2 release")
+    _write(tmp_path / "results", raw)
+    rerun.remember(record, raw, spec, None)
+    return record, spec
+
+
+def test_a_verdict_before_the_patterns_is_not_started_again_while_its_inputs_hold(
+    tmp_path, monkeypatch
+):
+    answer = [(False, "only django<=6.1.3 is available")]
+    record, spec = _verdict_setup(tmp_path, monkeypatch, answer)
+    kept = rerun.plan(record, "6.2", [], None, spec=spec)
+    assert kept.args is None
+    assert kept.message.startswith("unchanged since 2026-11-25: not run: no Django 6.2")
+    assert rerun.plan(record, "6.2", ["--fresh"], None, spec=spec).args == []
+    # The index now has a release: the column starts (every cell, it has none yet).
+    staleness._index_answer.cache_clear()
+    answer[0] = (True, "django==6.2a1\n")
+    assert rerun.plan(record, "6.2", [], None, spec=spec).args == []
+
+
+def test_a_verdict_is_rechecked_when_its_record_raw_file_or_index_answer_changed(
+    tmp_path, monkeypatch
+):
+    answer = [(False, "only django<=6.1.3 is available")]
+    record, spec = _verdict_setup(tmp_path, monkeypatch, answer)
+    # No release for this line: the record's settings cannot change that (its requires are
+    # in the environment's specification).
+    edited = dataclasses.replace(record, settings=record.settings | {"SESSION_COOKIE_AGE": 5})
+    assert rerun.plan(edited, "6.2", [], None, spec=spec).args is None
+    # A raw file written by another run (CI) is not the one the verdict was remembered for.
+    raw = raw_record("db-dj6.2", status="not_run", reason="not run: no Django 6.2 release")
+    raw.last_run.finished = "2026-12-01T00:00:00+00:00"
+    _write(tmp_path / "results", raw)
+    assert rerun.plan(record, "6.2", [], None, spec=spec).args == []
+    # An index that does not answer in time: unknown, so the column starts.
+    rerun.remember(record, raw, spec, None)
+    assert rerun.plan(record, "6.2", [], None, spec=spec).args is None
+    staleness._index_answer.cache_clear()
+
+    def silent(*args, **kwargs):
+        raise subprocess.TimeoutExpired("uv", staleness.INDEX_TIMEOUT)
+
+    monkeypatch.setattr(envs, "resolves", silent)
+    assert rerun.plan(record, "6.2", [], None, spec=spec).args == []
+
+
+def test_a_not_available_verdict_is_rechecked_when_its_record_changes(tmp_path, monkeypatch):
+    """*Not available* came from importing the record's paths: a record edit rechecks it."""
+    monkeypatch.delenv(rerun.FRESH_VAR, raising=False)
+    monkeypatch.delenv("SESSION_MATRIX_UPGRADE", raising=False)
+    monkeypatch.setenv("SESSION_MATRIX_ENVDIR", str(tmp_path / "envs"))
+    monkeypatch.setenv("SESSION_MATRIX_RESULTS", str(tmp_path / "results"))
+    record = records.load("cache-valkey")
+    spec = envs.EnvSpec("4.2", "/usr/bin/python3", ("django~=4.2.0", *record.requires))
+    why = "not available: django-valkey 0.4.1 does not support Django 4.2.30 (ImportError)"
+    raw = raw_record("cache-valkey-dj4.2", status="unavailable", reason=why)
+    _write(tmp_path / "results", raw)
+    venv = tmp_path / "venv"
+    (venv / "lib" / "python3.12" / "site-packages" / "django_valkey-0.4.1.dist-info").mkdir(
+        parents=True
+    )
+    (venv / "pyvenv.cfg").write_text("version_info = 3.12.1\n")
+    rerun.remember(record, raw, spec, venv)
+    assert rerun.plan(record, "4.2", [], venv, spec=spec).args is None
+    edited = dataclasses.replace(record, settings=record.settings | {"SESSION_COOKIE_AGE": 5})
+    assert rerun.plan(edited, "4.2", [], venv, spec=spec).args == []
+    # A newer django-valkey in the environment: rechecked too.
+    (venv / "lib" / "python3.12" / "site-packages" / "django_valkey-0.5.0.dist-info").mkdir()
+    assert rerun.plan(record, "4.2", [], venv, spec=spec).args == []
+
+
+def test_a_verdict_without_an_interpreter_holds_until_the_reason_changes(tmp_path, monkeypatch):
+    monkeypatch.delenv(rerun.FRESH_VAR, raising=False)
+    monkeypatch.setenv("SESSION_MATRIX_ENVDIR", str(tmp_path / "envs"))
+    monkeypatch.setenv("SESSION_MATRIX_RESULTS", str(tmp_path / "results"))
+    record = records.load("db")
+    why = "not run: Django 6.2 needs Python 3.14; none is installed"
+    raw = raw_record("db-dj6.2", status="not_run", reason=why)
+    _write(tmp_path / "results", raw)
+    rerun.remember(record, raw, why, None)
+    assert rerun.plan(record, "6.2", [], None, spec=why).args is None
+    found = envs.EnvSpec("6.2", "/usr/bin/python3.14", ("django>=6.2a0,<6.2.99",), pre=True)
+    monkeypatch.setattr(envs, "resolves", lambda *args, **kwargs: (False, "no 6.2"))
+    staleness._index_answer.cache_clear()
+    assert rerun.plan(record, "6.2", [], None, spec=found).args == []
+
+
+def test_an_outcome_or_a_passing_not_run_forgets_the_verdict(tmp_path, monkeypatch):
+    monkeypatch.setenv("SESSION_MATRIX_ENVDIR", str(tmp_path / "envs"))
+    monkeypatch.setenv("SESSION_MATRIX_RESULTS", str(tmp_path / "results"))
+    record = records.load("db")
+    why = "not run: no interpreter"
+    raw = raw_record("db-dj6.2", status="not_run", reason=why)
+    rerun.remember(record, raw, why, None)
+    assert rerun.verdict_path("db-dj6.2").exists()
+    rerun.remember(record, raw_record("db-dj6.2", {"m.py::a": row()}), why, None)
+    assert not rerun.verdict_path("db-dj6.2").exists()
+    # `nox -s check` writes into a scratch directory: its verdicts are its own.
+    assert rerun.verdict_path("db-dj6.2", tmp_path / "scratch") != rerun.verdict_path("db-dj6.2")
+
+
 # --------------------------------------------------------------------- through nox
 
 
@@ -277,7 +391,7 @@ def test_plain_nox_lists_only_the_columns_with_a_stale_cell(monkeypatch):
     monkeypatch.delenv("SESSION_MATRIX_UPGRADE", raising=False)
     stale_one = f"{records.load_all()[0].name}-dj6.1"
 
-    def plan(record, django, posargs, prefix, results=None, codes=None):
+    def plan(record, django, posargs, prefix, results=None, codes=None, spec=None):
         todo = [] if f"{record.name}-dj{django}" == stale_one else None
         return rerun.Plan(todo, "")
 
@@ -287,3 +401,53 @@ def test_plain_nox_lists_only_the_columns_with_a_stale_cell(monkeypatch):
         assert rerun.default_sessions(argv, []) == ["matrix", "report"], argv
     monkeypatch.setenv(rerun.FRESH_VAR, "1")
     assert rerun.default_sessions([], []) == ["matrix", "report"]
+
+
+def test_a_damaged_raw_result_moved_aside_is_named_in_the_report(tmp_path):
+    """The runner moves a damaged raw file aside and reruns its column; matrix.md names it."""
+    from session_matrix.core.model import ColumnKey, previous_raw
+    from session_matrix.matrix import report
+
+    results = tmp_path / "results"
+    path = _write(results, raw_record("db-dj6.1", {"m.py::a": row(fingerprint="1")}))
+    path.write_text(path.read_text().replace('"outcome": "passed"', '"outcome": "maybe"'))
+    assert previous_raw(ColumnKey.of("db", "6.1"), results) is None  # moved aside
+    assert "it has not run again" in report.damaged(results, {})[0]
+    _write(results, raw_record("db-dj6.1", {"m.py::a": row(fingerprint="1")}))
+    raws, _ = report.load_raws(results)
+    lines = report.damaged(results, raws)
+    assert len(lines) == 1
+    assert lines[0].startswith("- db-dj6.1: its raw result was damaged and moved aside on ")
+    assert "(results/raw/db-dj6.1.json.invalid-" in lines[0]
+    assert "it ran again 2026-11-25, every cell" in lines[0]
+    markdown = report.render(report.build(raws), damaged_raws=lines)["matrix.md"]
+    assert "**Raw results found damaged** (their columns ran again in full):" in markdown
+    assert lines[0] in markdown
+
+
+def test_plain_nox_asks_the_index_once_for_every_remembered_verdict(tmp_path, monkeypatch):
+    """The nox process asks the index about the columns whose verdict it remembers, in one
+    batch, and starts none of them while their verdicts hold."""
+    monkeypatch.delenv(rerun.FRESH_VAR, raising=False)
+    monkeypatch.delenv("SESSION_MATRIX_UPGRADE", raising=False)
+    monkeypatch.setenv("SESSION_MATRIX_ENVDIR", str(tmp_path / "envs"))
+    monkeypatch.setattr(envs, "ready", lambda spec: None)  # nothing built
+    remembered = ["db-dj6.1", "file-dj6.1"]
+    for column in remembered:
+        rerun.verdict_path(column).parent.mkdir(parents=True, exist_ok=True)
+        rerun.verdict_path(column).write_text("{}")
+    batches = []
+    monkeypatch.setattr(staleness, "ask_index", lambda specs: batches.append(list(specs)))
+    given = {}
+
+    def plan(record, django, posargs, prefix, results=None, codes=None, spec=None):
+        given[f"{record.name}-dj{django}"] = spec
+        return rerun.Plan(None, "")
+
+    monkeypatch.setattr(rerun, "plan", plan)
+    assert rerun.default_sessions([], []) == ["report"]
+    assert len(batches) == 1
+    assert sorted(spec.requirements for spec in batches[0]) == sorted(
+        given[column].requirements for column in remembered
+    )
+    assert all(spec is not None for spec in given.values()), "every plan sees its spec"

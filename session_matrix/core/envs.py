@@ -154,9 +154,12 @@ def ready(spec: EnvSpec) -> Path | None:
         return None
 
 
-def resolves(requirements: Sequence[str], python: str) -> tuple[bool, str]:
+def resolves(
+    requirements: Sequence[str], python: str, timeout: float | None = None
+) -> tuple[bool, str]:
     """Whether ``requirements`` resolve on their own (no Django pin): ``(ok, first line or
-    the chosen versions)``; tells a misspelt package from one that rejects a Django."""
+    the chosen versions)``; tells a misspelt package from one that rejects a Django. An index
+    that does not answer within ``timeout`` seconds raises ``subprocess.TimeoutExpired``."""
     uv = _uv()
     if uv is None:
         return True, ""
@@ -166,6 +169,7 @@ def resolves(requirements: Sequence[str], python: str) -> tuple[bool, str]:
         capture_output=True,
         text=True,
         check=False,
+        timeout=timeout,
     )
     if done.returncode == 0:
         return True, done.stdout

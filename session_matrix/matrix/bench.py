@@ -6,6 +6,8 @@ cold    ``nox -s matrix -j N --fresh`` with a fresh temporary ``SESSION_MATRIX_E
         column environments yet (uv's package cache is used as it is)
 warm    the same command again (every cell reruns, as every run did before issue 22):
         every environment is reused
+own     warm as before this wave, with one Chromium per column
+        (``SESSION_MATRIX_SHARED_CHROMIUM=0``) instead of one per run: the choice, measured
 no-op   ``nox -s matrix`` with nothing changed since warm: only stale cells run (none)
 pattern after touching one pattern's code (a comment line in it; restored afterwards)
 record  after touching one record that no other extends (a setting at its default value;
@@ -14,7 +16,11 @@ floor   the same columns with no nox around them: ``<env>/bin/python -m
         session_matrix.matrix.column`` in the environments the cold run prepared, N at a time
 
 ``--select "-t dj6.1"`` passes nox arguments that pick the columns (default: all of them):
-on a shared machine, measure a few columns rather than 72.
+on a shared machine, measure a few columns rather than all.
+
+Each run's CPU-seconds count everything it started, the run's one Chromium included (the
+bench adopts orphaned processes: Linux's child subreaper); its *CPU floor* is those seconds
+over the cores, the least wall time the work could take on this machine.
 
 Every run writes its raw results into a temporary ``SESSION_MATRIX_RESULTS``: results/,
 .nox/ and the README are left alone. ``--rounds N`` repeats all three (best of N shown).
@@ -27,8 +33,11 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import ctypes
+import ctypes.util
 import json
 import os
+import resource
 import shlex
 import shutil
 import statistics
@@ -45,6 +54,7 @@ from session_matrix.core import envs, records, schemas
 from session_matrix.core.column_env import env_spec
 from session_matrix.core.model import column_id, read_raw
 from session_matrix.core.paths import PATTERNS_DIR, ROOT, raw_path
+from session_matrix.core.services import chromium
 from session_matrix.core.vocabulary import RunStatus
 from session_matrix.matrix.nox_columns import job_slots
 
@@ -53,6 +63,7 @@ __all__ = ["Listed", "Run", "goals", "main", "table", "touch_pattern", "touch_re
 TARGETS = {"warm": 1.2, "cold": 3.0}
 # Seconds, on the full matrix (issue 22's goals; figures, not assertions).
 GOALS = {"no-op": 30.0, "pattern": 180.0, "warm": 300.0}
+CPU_FLOOR_GOAL = 1.2  # the full fresh (warm) run's wall, at most this x its CPU floor
 # Where a run's time goes, in CPU-slot seconds summed over its columns (see ``Run.parts``).
 PARTS = ("env", "setup", "startup", "tests", "column", "outside")
 LEGEND = """\
@@ -92,6 +103,12 @@ class Run:
     ok: int = 0
     problem: str = ""
     started: int = -1  # columns nox started (not skipped as up to date); -1: not counted
+    cpu: float = 0.0  # CPU-seconds of every process the run started
+
+    @property
+    def cpu_floor(self) -> float:
+        """The least wall time the run's CPU-seconds could take on this machine's cores."""
+        return self.cpu / (os.cpu_count() or 1)
 
     def parts(self) -> dict[str, float]:
         """``PARTS`` summed over columns; ``outside`` makes them add up to wall x jobs."""
@@ -101,6 +118,34 @@ class Run:
                 sums[name] += times.get(name, 0.0)
         sums["outside"] = self.wall * self.jobs - sum(sums.values())
         return sums
+
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _adopt_orphans() -> None:
+    """Make this process the reaper of its descendants' orphans (the run's Chromium, whose
+    starter exits before it), so that their CPU-seconds are counted too (Linux only)."""
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
+
+
+def _reap(deadline: float = 60.0) -> None:
+    """Wait for the adopted orphans to end (the run's Chromium stops as its nox exits)."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.1)
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _nox(*args: str) -> list[str]:
@@ -173,18 +218,23 @@ def run_nox(
     select: list[str] | None = None,
     *,
     fresh: bool = True,
+    plain: bool = False,
 ) -> Run:
     """``nox -s matrix`` in the bench's envdir; per-session durations from ``--report``.
-    ``fresh``: every cell of every column runs (the raw results are removed first)."""
+    ``fresh``: every cell of every column runs (the raw results are removed first).
+    ``plain``: plain ``nox``, as a user runs it (only the stale columns, then the report)."""
     results = Path(env["SESSION_MATRIX_RESULTS"])
     if fresh:
         _fresh(results)
     report, log = work / f"{name}.report.json", work / f"{name}.log"
-    command = _nox("-s", "matrix", *(select or []), "-j", str(jobs), "--report", str(report))
-    started = time.perf_counter()
+    chosen = [] if plain else ["-s", "matrix", *(select or [])]
+    command = _nox(*chosen, "-j", str(jobs), "--report", str(report))
+    cpu, started = _cpu(), time.perf_counter()
     with log.open("w", encoding="utf-8") as out:
         code = subprocess.call(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     run = Run(name, time.perf_counter() - started, jobs)
+    _reap()
+    run.cpu = _cpu() - cpu
     times, run.ok = _raw_times(results, columns)
     sessions = _sessions(report)
     run.started = sum(1 for _, result in sessions.values() if result != "skipped")
@@ -224,10 +274,20 @@ def run_floor(columns: list[Listed], env: dict[str, str], jobs: int) -> Run:
     results = Path(env["SESSION_MATRIX_RESULTS"])
     _fresh(results)
     ready = [(c, python) for c in columns if (python := _python(c, group)) is not None]
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        codes = list(pool.map(lambda item: _floor_column(item[0], item[1], env), ready))
-    run = Run("floor", time.perf_counter() - started, jobs)
+    # The columns share one Chromium, as under nox: this process owns that run.
+    env = env | {chromium.RUN_VAR: str(os.getpid())}
+    os.environ[chromium.RUN_VAR] = env[chromium.RUN_VAR]
+    cpu, started = _cpu(), time.perf_counter()
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            codes = list(pool.map(lambda item: _floor_column(item[0], item[1], env), ready))
+        wall = time.perf_counter() - started
+    finally:
+        chromium.stop_run()
+        os.environ.pop(chromium.RUN_VAR, None)
+    _reap()
+    run = Run("floor", wall, jobs)
+    run.cpu = _cpu() - cpu
     run.columns, run.ok = _raw_times(results, columns)
     if run.ok < len(columns) or any(codes):
         run.problem = f"{len(ready)}/{len(columns)} columns had an environment, {run.ok} ran"
@@ -278,15 +338,30 @@ def _leaf(columns: list[Listed]) -> str:
     return sorted(set(names), key=names.index)[0]
 
 
-def goals(runs: dict[str, Run], floor: Run, columns: list[Listed], record: str) -> str:
-    """Incremental runs side by side, as ratios of the full fresh (warm) run, and the goals."""
+def goals(
+    runs: dict[str, Run], floor: Run, columns: list[Listed], record: str, every: int = 0
+) -> str:
+    """The runs side by side, as ratios of the full fresh (warm) run, of the floor and of
+    their own CPU floor, then the goals. ``every``: how many columns the matrix has."""
     warm = runs["warm"]
-    lines = [f"{'run':<8} {'wall':>7} {'×warm':>7} {'×floor':>7} {'started':>8}"]
+    lines = [
+        f"{'run':<8} {'wall':>7} {'×warm':>7} {'×floor':>7} {'cpu':>8} {'×cpu-floor':>10} "
+        f"{'started':>8}"
+    ]
     for run in [*runs.values(), floor]:
         started = f"{run.started}/{len(columns)}" if run.started >= 0 else "-"
+        over = f"{run.wall / run.cpu_floor:>9.2f}x" if run.cpu else f"{'-':>10}"
         lines.append(
             f"{run.name:<8} {run.wall:>6.1f}s {run.wall / warm.wall:>6.2f}x "
-            f"{run.wall / floor.wall:>6.2f}x {started:>8}"
+            f"{run.wall / floor.wall:>6.2f}x {run.cpu:>7.1f}s {over} {started:>8}"
+        )
+    if "own" in runs:
+        own_chromium = runs["own"]
+        lines.append(
+            f"full fresh run: {warm.wall:.1f}s with one Chromium per run, "
+            f"{own_chromium.wall:.1f}s with one per column as before "
+            f"({warm.wall / own_chromium.wall:.2f}x); CPU {warm.cpu:.1f}s against "
+            f"{own_chromium.cpu:.1f}s"
         )
     own = sum(1 for c in columns if c.configuration == record)
     checks = [
@@ -303,8 +378,16 @@ def goals(runs: dict[str, Run], floor: Run, columns: list[Listed], record: str) 
         run = runs[name]
         figures = f"{run.wall:.1f}s, {run.started} started"
         lines.append(f"goal {name}: {what}: {'met' if met else 'MISSED'} ({figures})")
-    if len(columns) < 72:
-        lines.append(f"(the goals are for all 72 columns; this run measured {len(columns)})")
+    if warm.cpu:
+        ratio = warm.wall / warm.cpu_floor
+        verdict = "met" if ratio <= CPU_FLOOR_GOAL else "MISSED"
+        lines.append(
+            f"goal cpu-floor: warm <= {CPU_FLOOR_GOAL}x its CPU floor "
+            f"({warm.cpu:.1f} CPU-s / {os.cpu_count()} cores = {warm.cpu_floor:.1f}s): "
+            f"{verdict} ({ratio:.2f}x)"
+        )
+    if every > len(columns):
+        lines.append(f"(the goals are for all {every} columns; this run measured {len(columns)})")
     return "\n".join(lines)
 
 
@@ -357,23 +440,29 @@ def _best(runs: list[Run]) -> Run:
 def _round(
     columns: list[Listed], work: Path, env: dict[str, str], jobs: int, select: list[str]
 ) -> list[Run]:
-    """cold (fresh envdir), warm, no-op, pattern, record, floor."""
+    """cold (fresh envdir), warm, own, no-op, pattern, record, floor."""
     shutil.rmtree(work / "envs", ignore_errors=True)
     module = sorted((ROOT / PATTERNS_DIR).glob("test_*.py"))[0]
     record = records.load(_leaf(columns)).path
 
+    # The whole table: plain `nox`, as a user runs it (the stale columns, then the report,
+    # which leaves the README alone for results elsewhere); a selection: those columns.
+    plain = not select
+
     def touched(name: str, path: Path, edit: Callable[[str], str]) -> Run:
         with _touched(path, edit):
-            run = run_nox(name, columns, work, env, jobs, select, fresh=False)
+            run = run_nox(name, columns, work, env, jobs, select, fresh=False, plain=plain)
         # Put back, the touched cells are stale again: rerun them (untimed) so that the next
         # run starts from a current table, as the no-op did.
-        run_nox(f"{name}-restored", columns, work, env, jobs, select, fresh=False)
+        run_nox(f"{name}-restored", columns, work, env, jobs, select, fresh=False, plain=plain)
         return run
 
+    own_chromium = env | {chromium.SHARED_VAR: "0"}
     steps: list[Callable[[], Run]] = [
         lambda: run_nox("cold", columns, work, env, jobs, select),
         lambda: run_nox("warm", columns, work, env, jobs, select),
-        lambda: run_nox("no-op", columns, work, env, jobs, select, fresh=False),
+        lambda: run_nox("own", columns, work, own_chromium, jobs, select),
+        lambda: run_nox("no-op", columns, work, env, jobs, select, fresh=False, plain=plain),
         lambda: touched("pattern", module, touch_pattern),
         lambda: touched("record", record, touch_record),
         lambda: run_floor(columns, env, jobs),
@@ -393,11 +482,15 @@ def main(argv: list[str] | None = None) -> int:
         "SESSION_MATRIX_RESULTS": str(work / "results"),
         "SESSION_MATRIX_ENVDIR": str(work / "envs"),
     }
+    for name in (chromium.RUN_VAR, chromium.SHARED_VAR):  # the bench chooses, per run
+        env.pop(name, None)
+    _adopt_orphans()
     os.environ["SESSION_MATRIX_ENVDIR"] = env["SESSION_MATRIX_ENVDIR"]  # for run_floor
     failed = True
     try:
         select = shlex.split(args.select)
         columns, nox_start = _list_columns(env, select)
+        every = len(_list_columns(env, [])[0]) if select else len(columns)
         print(
             f"bench: {len(columns)} columns, -j {args.jobs}, {os.cpu_count()} CPUs, "
             f"load {os.getloadavg()[0]:.1f}, in {work}",
@@ -409,7 +502,8 @@ def main(argv: list[str] | None = None) -> int:
         best = [_best([r[i] for r in rounds]) for i in range(len(rounds[0]))]
         cold, warm, floor = best[0], best[1], best[-1]
         print(table([cold, warm], floor, len(columns), nox_start))
-        print(goals({run.name: run for run in best[:-1]}, floor, columns, _leaf(columns)))
+        named = {run.name: run for run in best[:-1]}
+        print(goals(named, floor, columns, _leaf(columns), every))
         if len(rounds) > 1:
             medians = [statistics.median(r[i].wall for r in rounds) for i in range(len(best))]
             print(

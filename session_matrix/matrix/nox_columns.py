@@ -42,8 +42,14 @@ JOBS_VAR = "SESSION_MATRIX_JOBS"
 
 
 def job_slots() -> int:
-    """Columns at once: one more than the cores, since about a third of a column is sleep
-    (the real-clock expiry twins) and a third slot fills it; ``SESSION_MATRIX_JOBS`` wins."""
+    """Columns at once: one more than the cores, so that a column sleeping (the real-clock
+    expiry twins: 355 s of the 1,734 s the 90 columns of the published table took, 20 %)
+    leaves no core idle; ``SESSION_MATRIX_JOBS`` wins.
+
+    If a column were busy or asleep at random, the cores would idle 20 % of the time with
+    one slot per core, 5.6 % with one more and 1.4 % with two more: a fourth slot would save
+    about 4 % of a full run, less what oversubscribing 2 cores costs. `nox -s bench -- --jobs
+    N` measures it."""
     given = os.environ.get(JOBS_VAR) or ""
     if given.isdigit() and int(given) > 0:
         return int(given)
@@ -79,11 +85,17 @@ def column_params() -> list[Any]:
 
 
 def _stop(
-    session: nox.Session, django: str, configuration: str, status: RunStatus, reason: str
+    session: nox.Session,
+    record: records.Record,
+    django: str,
+    status: RunStatus,
+    reason: str,
+    spec: envs.EnvSpec | str | None = None,
 ) -> None:
     """Record a run that never reached the runner; the column's earlier outcomes stay. A
-    file that cannot be written fails the session in one line."""
-    key = ColumnKey.of(configuration, django)
+    file that cannot be written fails the session in one line. ``spec``: a verdict that
+    holds while its inputs do (``rerun.remember``); None for one that may not (a build)."""
+    key = ColumnKey.of(record.name, django)
     try:
         with results_lock():  # read, merge and write as one: a column run beside us lands
             previous = previous_raw(key)
@@ -93,6 +105,10 @@ def _stop(
             write_raw(raw, locked=True)
     except OSError as exc:
         session.error(cannot_write(raw_path(key.id), exc))
+    if spec is not None:
+        rerun.remember(record, raw, spec, None)
+    else:
+        rerun.forget(key.id)
 
 
 def _package(compiled: str, requires: tuple[str, ...]) -> str:
@@ -121,7 +137,7 @@ def _environment(
     """The interpreter of the column's environment; stops the session if there is none."""
     spec = env_spec(django, record, group)
     if isinstance(spec, str):
-        _stop(session, django, record.name, RunStatus.NOT_RUN, spec)
+        _stop(session, record, django, RunStatus.NOT_RUN, spec, spec)
         session.skip(spec)
     assert isinstance(spec, envs.EnvSpec)
     try:
@@ -135,7 +151,7 @@ def _environment(
             why = because(
                 CellStatus.NOT_RUN, f"no Django {django} release on the package index ({first})"
             )
-            _stop(session, django, record.name, RunStatus.NOT_RUN, why)
+            _stop(session, record, django, RunStatus.NOT_RUN, why, spec)
             session.skip(why)
         if record.requires:
             ok, compiled = envs.resolves(record.requires, spec.python)
@@ -151,15 +167,15 @@ def _environment(
                 # (pylibmc without libmemcached's headers): not run here, not Django's doing.
                 error = _build_error(lines) or first
                 why = because(CellStatus.NOT_RUN, f"{package} did not build here ({error})")
-                _stop(session, django, record.name, RunStatus.NOT_RUN, why)
+                _stop(session, record, django, RunStatus.NOT_RUN, why)
                 session.skip(why)
             why = because(
                 CellStatus.UNAVAILABLE, f"{package} does not support Django {django} ({first})"
             )
-            _stop(session, django, record.name, RunStatus.UNAVAILABLE, why)
+            _stop(session, record, django, RunStatus.UNAVAILABLE, why, spec)
             session.skip(why)
         failed = f"installing Django {django} failed: {first}"
-        _stop(session, django, record.name, RunStatus.ERROR, failed)
+        _stop(session, record, django, RunStatus.ERROR, failed)
         session.error(failed)
     raise AssertionError  # pragma: no cover - session.skip/error raise
 
@@ -174,7 +190,7 @@ def run_column(session: nox.Session, django: str, configuration: str, group: lis
     # Only the stale cells run (all with --fresh); a column with none is not started.
     spec = env_spec(django, record, group)
     prefix = envs.ready(spec) if isinstance(spec, envs.EnvSpec) else None
-    todo = rerun.plan(record, django, list(session.posargs), prefix)
+    todo = rerun.plan(record, django, list(session.posargs), prefix, spec=spec)
     if todo.args is None:
         session.skip(todo.message)
     if todo.message:
@@ -219,6 +235,11 @@ def run_column(session: nox.Session, django: str, configuration: str, group: lis
         )
     if raw.last_run.status == RunStatus.ERROR:
         session.error(raw.last_run.reason)
+    if raw.last_run.status == RunStatus.UNAVAILABLE:  # a required package rejects Django
+        built = envs.ready(spec) if isinstance(spec, envs.EnvSpec) else None
+        rerun.remember(record, raw, spec, built)
+    else:  # outcomes, or a not-run that may change by itself (a service that was down)
+        rerun.forget(raw.column.id)
     if raw.last_run.status in (RunStatus.NOT_RUN, RunStatus.UNAVAILABLE):
         session.skip(raw.last_run.reason)
 

@@ -12,6 +12,7 @@ follows them.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,9 @@ from session_matrix.matrix.render.html import html_report
 from session_matrix.matrix.render.markdown import markdown_report
 from session_matrix.matrix.render.svg import heatmap
 
-__all__ = ["Refused", "build", "load_profile", "load_raws", "render"]
+__all__ = ["Refused", "build", "damaged", "load_profile", "load_raws", "render"]
+
+_MOVED = re.compile(r"^(?P<column>.+)\.json\.invalid-(?P<at>\d+)$")
 
 
 @dataclass
@@ -63,6 +66,29 @@ def load_raws(
     if problems and not allow_partial:
         raise Refused(problems)
     return raws, problems
+
+
+def damaged(results: Path, raws: dict[str, RawRecord]) -> list[str]:
+    """One line per raw file a run found damaged and moved aside (``<column>.json.invalid-
+    <time>``, see ``model.previous_raw``): its column ran again in full, and the table shows
+    that run, not the damaged file's cells."""
+    import datetime
+
+    directory = paths.raw_dir(results)
+    lines = []
+    for path in sorted(directory.glob("*.json.invalid-*")) if directory.is_dir() else []:
+        found = _MOVED.match(path.name)
+        if not found:
+            continue
+        column = found.group("column")
+        moved = datetime.datetime.fromtimestamp(int(found.group("at")), datetime.UTC)
+        raw = raws.get(column)
+        again = f"it ran again {raw.last_run.finished[:10]}" if raw else "it has not run again"
+        lines.append(
+            f"- {column}: its raw result was damaged and moved aside on {moved:%Y-%m-%d} "
+            f"(results/raw/{path.name}); {again}, every cell; delete that file once read"
+        )
+    return lines
 
 
 def build(raws: dict[str, RawRecord]) -> Matrix:
@@ -104,14 +130,20 @@ def render(
     matrix: Matrix,
     extra_html: dict[str, Markup] | None = None,
     profile: dict[str, Any] | None = None,
+    damaged_raws: list[str] | None = None,
 ) -> dict[str, str]:
-    """Every published file's text, by name in ``results/``; the matrix is checked first."""
+    """Every published file's text, by name in ``results/``; the matrix is checked first.
+    ``damaged_raws``: ``damaged``'s lines, named at the end of matrix.md."""
     text = matrix.to_json()
     schemas.validate(json.loads(text), "matrix", "the matrix built from results/raw")
+    markdown = markdown_report(matrix)
+    if damaged_raws:
+        heading = "**Raw results found damaged** (their columns ran again in full):"
+        markdown = markdown.rstrip("\n") + "\n\n" + "\n".join([heading, "", *damaged_raws]) + "\n"
     return {
         "matrix.json": text,
         "matrix.schema.json": (schemas.SCHEMAS / "matrix.schema.json").read_text(encoding="utf-8"),
-        "matrix.md": markdown_report(matrix),
+        "matrix.md": markdown,
         "index.html": html_report(matrix, extra_html, profile),
         "changes.md": changes_markdown(matrix),
         "matrix.svg": heatmap(matrix),

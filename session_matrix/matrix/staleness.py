@@ -17,16 +17,29 @@ The nox process computes the current fingerprints before it starts a column
 (``current``); the column runner stamps the same fingerprints on the rows it writes
 (``stamp``). Whatever cannot be computed (no environment yet, a service that does not
 answer its probe) gives the cell no fingerprint: it is stale, never fresh.
+
+A column that never reached its patterns (no interpreter, no release of its Django line on
+the package index, a required package that rejects its Django) has no cells to compare;
+``verdict_inputs`` is the digest of what that verdict was reached from instead: the
+environment's specification, and the environment's packages if it was built, else the
+package index's answer for its requirements (asked once per specification per process, with
+a short timeout: no answer, no digest); for *not available*, also the inputs every cell
+shares and the preflight.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
+import json
+import subprocess
 from collections.abc import Iterable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from session_matrix.core import envs
 from session_matrix.core.catalogue import base_id
 from session_matrix.core.model import RawRecord, Row
 from session_matrix.core.paths import PACKAGE, PATTERNS_DIR, ROOT
@@ -37,15 +50,20 @@ from session_matrix.matrix.fingerprint import docstring_lines, pytest_config, re
 __all__ = [
     "BROWSER_FIXTURE",
     "HARNESS",
+    "INDEX_TIMEOUT",
     "PatternCode",
+    "ask_index",
     "current",
     "environment",
     "pattern_codes",
     "stale",
     "stamp",
+    "verdict_inputs",
 ]
 
 HARNESS = ("core/recorder.py", "core/overlay.py", "core/pytest_run.py")
+_PREFLIGHT = "core/preflight.py"  # decides "not available" before any pattern runs
+INDEX_TIMEOUT = 20.0  # seconds the package index gets to answer one resolution
 BROWSER_FIXTURE = "page"  # matrix_tests/conftest.py: a pattern taking it uses Chromium
 
 
@@ -207,6 +225,56 @@ def stamp(rows: dict[str, Row], fingerprints: dict[str, str | None]) -> None:
     """Write each new row's fingerprint ("" where it is unknown: such a row is stale)."""
     for node, row in rows.items():
         row.fingerprint = fingerprints.get(base_id(node)) or ""
+
+
+@functools.cache
+def _index_answer(spec: envs.EnvSpec) -> str | None:
+    """What the package index resolves ``spec``'s requirements to, or its refusal (``no
+    Django 6.2 release``); None when it does not answer in time, or there is no uv to ask."""
+    try:
+        ok, text = envs.resolves(spec.requirements, spec.python, timeout=INDEX_TIMEOUT)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if ok and not text:  # no uv: nothing was asked
+        return None
+    return f"{'resolves' if ok else 'refused'}\n{text}"
+
+
+def ask_index(specs: Iterable[envs.EnvSpec]) -> None:
+    """Ask the package index about every specification at once (each question waits on the
+    network, not the CPU), so that ``verdict_inputs`` finds the answers ready."""
+    distinct = set(specs)
+    if distinct:
+        with ThreadPoolExecutor(max_workers=min(8, len(distinct))) as pool:
+            list(pool.map(_index_answer, distinct))
+
+
+def verdict_inputs(
+    record: Record,
+    spec: envs.EnvSpec | str,
+    prefix: Path | None,
+    root: Path = ROOT,
+    *,
+    imports: bool = True,
+) -> str | None:
+    """Digest of what a column's verdict from before its patterns depends on: ``spec`` (the
+    column's environment, or why it has none), the environment at ``prefix`` if it is
+    built, else the package index's answer for ``spec``; None where that cannot be read.
+    ``imports``: the verdict also read the record and the shared files (*not available*: a
+    required package rejects this Django); a *not run* for want of an interpreter or of a
+    release depends on the environment alone (the record's ``requires`` are in ``spec``)."""
+    if isinstance(spec, str):
+        described, evidence = spec, "no environment"
+    else:
+        described = json.dumps(asdict(spec), sort_keys=True)
+        answer = environment(prefix) if prefix is not None else _index_answer(spec)
+        if answer is None:
+            return None
+        evidence = f"{'environment' if prefix is not None else 'index'} {answer}"
+    if not imports:
+        return _digest([described, evidence])
+    preflight = (PACKAGE / _PREFLIGHT).read_bytes()
+    return _digest([_common(record, root), preflight, described, evidence])
 
 
 def __dir__() -> list[str]:
