@@ -39,6 +39,7 @@ from types import FrameType
 from typing import Any
 
 from session_matrix.core.model import now
+from session_matrix.core.runner import Interrupted
 from session_matrix.profile import assemble, guarantees_served, serving, targets, throughput
 from session_matrix.profile.cost import phase_cost, request_figures
 from session_matrix.profile.guarantees_cache import phase_private_guarantees
@@ -46,10 +47,6 @@ from session_matrix.profile.guarantees_in_process import phase_in_process_guaran
 from session_matrix.profile.model import Plan, write_part
 
 __all__ = ["Interrupted", "main"]
-
-
-class Interrupted(BaseException):
-    """SIGTERM: unwind like Ctrl-C, stopping every process."""
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
