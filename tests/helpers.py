@@ -35,7 +35,13 @@ def row(outcome="passed", exception="", message="", **extra):
 def raw_record(column_id, tests=None, *, status="ok", reason="", fingerprint="", **results):
     """A raw result as the column runner writes it."""
     configuration, _, django = column_id.rpartition("-dj")
-    last = LastRun(RunStatus(status), reason, FINISHED, [], 1, {"host": "test"})
+    last = LastRun(
+        status=RunStatus(status),
+        reason=reason,
+        finished=FINISHED,
+        seed=1,
+        origin={"host": "test"},
+    )
     good = None
     if status == "ok" or tests:
         good = GoodRun(

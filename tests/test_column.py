@@ -80,8 +80,8 @@ def test_which_arguments_make_a_selection(args, narrowed):
 
 
 def test_a_path_after_the_separator_replaces_the_whole_catalogue():
-    assert "matrix_tests" in pytest_run.pytest_command([], 1)
-    command = pytest_run.pytest_command(["matrix_tests/test_auth.py"], 1)
+    assert "matrix_tests" in pytest_run.pytest_arguments([], 1)
+    command = pytest_run.pytest_arguments(["matrix_tests/test_auth.py"], 1)
     assert "matrix_tests" not in command
     assert command[-1] == "matrix_tests/test_auth.py"
     assert "--randomly-seed=1" in command

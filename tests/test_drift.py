@@ -50,7 +50,9 @@ def test_a_message_or_a_timing_is_not_drift():
 def test_a_column_whose_check_run_broke_is_not_compared_and_fails():
     old, new = fixture_matrix(), fixture_matrix()
     column = new.column(DEFAULTS[-1], new.django_versions[-1])
-    column.last_run = LastRun(RunStatus.ERROR, "Redis restarted during the run", "x")
+    column.last_run = LastRun(
+        status=RunStatus.ERROR, reason="Redis restarted during the run", finished="x"
+    )
     result = compare(old, copy.deepcopy(new))
     assert column.id in result.not_compared
     assert "did not finish (error: Redis restarted" in result.not_compared[column.id]

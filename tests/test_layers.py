@@ -14,11 +14,7 @@ from tests.helpers import ROOT
 PACKAGE = ROOT / "session_matrix"
 CORE = "session_matrix.core"
 # importer -> imported: crossings left to remove, each with what removes it.
-KNOWN = {
-    ("session_matrix.profile.views.advice_matrix", "session_matrix.matrix.merge"): (
-        "merge.summary is a query on the matrix: it moves onto Matrix (issue 21, part 3)"
-    ),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _name(path):

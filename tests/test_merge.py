@@ -6,7 +6,7 @@ from session_matrix.core import config, records
 from session_matrix.core.catalogue import read_catalogue
 from session_matrix.core.model import LastRun
 from session_matrix.core.vocabulary import CellStatus, RunStatus, Verdict
-from session_matrix.matrix.merge import build_matrix, summary, verdict
+from session_matrix.matrix.merge import build_matrix, verdict
 from tests.helpers import (
     DEFAULTS,
     RESOURCES,
@@ -69,7 +69,9 @@ def test_a_column_whose_last_run_failed_shows_its_earlier_outcomes_and_says_so()
     column_id = f"{DEFAULTS[0]}-dj{VERSIONS[-1]}"
     good = raw_record(column_id, {f"{SAMPLE}::test_passes": row()})
     good.last_run = LastRun(
-        RunStatus.NOT_RUN, "not run: no Redis at redis://y", "2026-11-26T09:00:00+00:00"
+        status=RunStatus.NOT_RUN,
+        reason="not run: no Redis at redis://y",
+        finished="2026-11-26T09:00:00+00:00",
     )
     matrix = build({column_id: good})
     column = next(c for c in matrix.columns if c.id == column_id)
@@ -149,7 +151,7 @@ def test_configurations_of_one_engine_that_disagree_are_marked():
 
 
 def test_the_summary_counts_the_newest_version_that_ran():
-    counts = {c.configuration: c for c in summary(fixture_matrix())}
+    counts = {c.configuration: c for c in fixture_matrix().summary()}
     odd = counts[DEFAULTS[-1]]
     assert odd.django == VERSIONS[-1]
     assert odd.fails == odd.everywhere + 1

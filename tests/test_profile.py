@@ -25,7 +25,7 @@ from session_matrix.core.model import (
     Theme,
     column_id,
 )
-from session_matrix.core.vocabulary import CellStatus, Verdict
+from session_matrix.core.vocabulary import CellStatus, RunStatus, Verdict
 from session_matrix.profile import GUARANTEE_TITLES as GUARANTEES
 from session_matrix.profile import guarantee_cell, picks, readme_summary, section
 from session_matrix.profile.client import Site, parse_set_cookie
@@ -170,7 +170,12 @@ def sample_matrix():
         differs_by=["engine"],
     )
     configurations = [Configuration(n, n, True, "", n) for n in NAMES]
-    columns = [Column(column_id(n, SERIES), n, n, SERIES, "ok") for n in NAMES]
+    columns = [
+        Column(
+            id=column_id(n, SERIES), configuration=n, engine=n, django=SERIES, status=RunStatus.OK
+        )
+        for n in NAMES
+    ]
     cells = {
         row.id: {
             column_id(n, SERIES): Cell(CellStatus.FAILED if n == NAMES[2] else CellStatus.PASSED)

@@ -234,7 +234,7 @@ def test_sigterm_releases_the_lease_and_removes_the_directory(redis_url, tmp_pat
     script = (
         "import signal, sys, time\n"
         "from session_matrix.core import services\n"
-        "from session_matrix.matrix.column import Interrupted\n"
+        "from session_matrix.core.runner import Interrupted\n"
         "def stop(*_): raise Interrupted\n"
         "signal.signal(signal.SIGTERM, stop)\n"
         "try:\n"

@@ -44,7 +44,14 @@ def django_versions() -> list[DjangoVersion]:
                 f"is not one of {', '.join(SUPPORT)}"
             )
             raise ValueError(msg)
-        found.append(DjangoVersion(version, entry["python"], support, entry.get("note", "")))
+        found.append(
+            DjangoVersion(
+                version=version,
+                python=entry["python"],
+                support=Support(support),
+                note=entry.get("note", ""),
+            )
+        )
     return found
 
 

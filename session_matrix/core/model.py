@@ -25,10 +25,17 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from session_matrix.core import paths, schemas
-from session_matrix.core.vocabulary import CellStatus, Outcome, RunStatus, Verdict
+from session_matrix.core.vocabulary import (
+    CellStatus,
+    Kind,
+    Outcome,
+    RunStatus,
+    Support,
+    Verdict,
+)
 
 __all__ = [
     "MATRIX_FORMAT",
@@ -37,7 +44,9 @@ __all__ = [
     "Cell",
     "Column",
     "ColumnKey",
+    "ColumnStatus",
     "Configuration",
+    "ConfigurationSummary",
     "DjangoVersion",
     "GoodRun",
     "LastRun",
@@ -142,7 +151,7 @@ class ColumnKey:
         return cls(column_id(configuration, django), configuration, django)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class LastRun:
     """The most recent attempt at a column, whatever became of it."""
 
@@ -262,7 +271,7 @@ class DjangoVersion:
 
     version: str
     python: str
-    support: str = "supported"  # a vocabulary.Support value
+    support: Support = Support.SUPPORTED
     note: str = ""
 
 
@@ -288,7 +297,12 @@ class Theme:
     title: str
 
 
-@dataclass
+# A column's status: its last run's (or ``ok`` when it shows outcomes), or *absent*: no raw
+# file yet.
+ColumnStatus = RunStatus | Literal[CellStatus.ABSENT]
+
+
+@dataclass(kw_only=True)
 class Column(RunFacts):
     """One configuration on one Django version: which results the table shows, and why."""
 
@@ -296,7 +310,7 @@ class Column(RunFacts):
     configuration: str
     engine: str
     django: str
-    status: str  # a RunStatus of the shown outcomes, or CellStatus.ABSENT (no raw file yet)
+    status: ColumnStatus
     reason: str = ""
     stale: bool = False
     note: str = ""  # "last run <date>: not run: ...; showing results from <date>"
@@ -322,7 +336,7 @@ class Pattern:
     why: str = ""
     fix: str = ""
     source: str = ""
-    kind: str = ""  # a vocabulary.Kind value, for a pattern that fails on every engine
+    kind: str = ""  # as its docstring says (a Kind's value: the catalogue test checks it)
     depends: str = ""
     twin: str = ""  # the node id of its counterpart
     detect: str = ""  # the idiom's shape in code (session_matrix.core.detect), "" when none
@@ -338,6 +352,7 @@ class Pattern:
 class PatternRow(Pattern):
     """One row: the pattern's record, and what the columns say about it."""
 
+    kind: Kind | Literal[""] = ""  # checked: the docstring's word when it is a Kind
     anchor: str = ""
     verdict: Verdict = Verdict.UNKNOWN
     differs_by: list[str] = field(default_factory=list)  # engine, django, configuration
@@ -345,8 +360,23 @@ class PatternRow(Pattern):
 
 
 @dataclass
+class ConfigurationSummary:
+    """How one configuration does on its newest Django version that ran."""
+
+    configuration: str
+    django: str
+    works: int = 0
+    fails: int = 0
+    everywhere: int = 0  # failures of rows that fail on every engine
+    flaky: int = 0
+    ran: int = 0
+    total: int = 0
+
+
+@dataclass
 class Matrix:
-    """``results/matrix.json``: every pattern in every column."""
+    """``results/matrix.json``: every pattern in every column, and the questions the
+    renderers ask of it (``merge`` builds it; nothing else computes over it)."""
 
     generated_by: str
     django: list[DjangoVersion]
@@ -377,6 +407,47 @@ class Matrix:
         row = self.cells[pattern]
         return [row[column_id(configuration, d)].status for d in self.django_versions]
 
+    def newest_ran(self) -> dict[str, Column]:
+        """Per configuration, its newest column that shows outcomes."""
+        newest: dict[str, Column] = {}
+        for column in self.columns:
+            if column.status == RunStatus.OK:
+                newest[column.configuration] = column
+        return newest
+
+    def theme_groups(self) -> list[tuple[str, str, list[PatternRow]]]:
+        """``(theme id, title, rows)`` in the configured order; unknown themes last, as
+        ``""``."""
+        titles = {theme.id: theme.title for theme in self.themes}
+        groups: dict[str, list[PatternRow]] = {}
+        for row in self.patterns:
+            groups.setdefault(row.theme if row.theme in titles else "", []).append(row)
+        order = [theme for theme in titles if theme in groups] + ([""] if "" in groups else [])
+        return [(theme, titles.get(theme, "Other patterns"), groups[theme]) for theme in order]
+
+    def summary(self) -> list[ConfigurationSummary]:
+        """Per configuration, on its newest Django version that ran: what works and what
+        fails."""
+        newest = self.newest_ran()
+        result = []
+        for configuration in self.configurations:
+            column = newest.get(configuration.name)
+            counts = ConfigurationSummary(
+                configuration=configuration.name,
+                django=column.django if column else "",
+                total=len(self.patterns),
+            )
+            for row in self.patterns if column else []:
+                assert column is not None
+                status = self.cells[row.id][column.id].status
+                counts.ran += status.ran
+                counts.works += status == CellStatus.PASSED
+                counts.fails += status.failed
+                counts.flaky += status == CellStatus.FLAKY
+                counts.everywhere += status.failed and row.verdict == Verdict.FAILS_EVERYWHERE
+            result.append(counts)
+        return result
+
     def to_json(self) -> str:
         return to_json({"$schema": "matrix.schema.json", **asdict(self)})
 
@@ -384,7 +455,9 @@ class Matrix:
     def from_json(cls, data: dict[str, Any]) -> Matrix:
         return cls(
             generated_by=data["generated_by"],
-            django=[DjangoVersion(**d) for d in data["django"]],
+            django=[
+                DjangoVersion(**(d | {"support": Support(d["support"])})) for d in data["django"]
+            ],
             configurations=[Configuration(**c) for c in data["configurations"]],
             themes=[Theme(**t) for t in data["themes"]],
             columns=[_column(c) for c in data["columns"]],
@@ -399,11 +472,14 @@ class Matrix:
 def _column(data: dict[str, Any]) -> Column:
     fields = dict(data)
     last = fields.pop("last_run", None)
+    absent = fields["status"] == CellStatus.ABSENT
+    fields["status"] = CellStatus.ABSENT if absent else RunStatus(fields["status"])
     return Column(**fields, last_run=LastRun.from_json(last) if last else None)
 
 
 def _pattern(data: dict[str, Any]) -> PatternRow:
-    return PatternRow(**(data | {"verdict": Verdict(data["verdict"])}))
+    kind = Kind(data["kind"]) if data.get("kind") else ""
+    return PatternRow(**(data | {"verdict": Verdict(data["verdict"]), "kind": kind}))
 
 
 def _cell(data: dict[str, Any]) -> Cell:

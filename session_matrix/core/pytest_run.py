@@ -1,74 +1,51 @@
-"""The patterns under pytest: the command line, one run read back, repeated runs combined
+"""The patterns under pytest: their arguments, one run read back, repeated runs combined
 into one row per pattern, and whether a run is broken rather than a result.
 
-The column runner (``column``) runs the patterns through these; the ``suite`` command reads
-its own runs with ``broken`` and the exit codes.
+The column (``matrix.column``) runs the patterns through these inside ``runner.run``; the
+``suite`` command reads its own runs with ``broken`` and the exit codes.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
-
-from session_matrix.core import paths, selection, services
+from session_matrix.core import paths, runner, selection
+from session_matrix.core.errors import BadInput
 from session_matrix.core.model import Row
-from session_matrix.core.recorder import ROWS_VAR, Recording
+from session_matrix.core.recorder import Recording
 from session_matrix.core.vocabulary import Outcome
 
 __all__ = [
     "NOTHING_COLLECTED",
     "PYTEST_ARGS",
     "USAGE_ERROR",
-    "BadInput",
     "broken",
     "combine_runs",
-    "pytest_command",
+    "pytest_arguments",
     "run_once",
 ]
 
-PYTEST_ARGS: tuple[str, ...] = (
-    "-p",
-    "session_matrix.core.recorder",
-    "-q",
-    "--tb=no",
-    "--no-header",
-)
-PYTEST_ARGS += ("-p", "no:cacheprovider")
+# The patterns' own options (the recorder is loaded by ``runner.pytest``).
+PYTEST_ARGS: tuple[str, ...] = ("-q", "--tb=no", "--no-header", "-p", "no:cacheprovider")
 USAGE_ERROR, NOTHING_COLLECTED = 4, 5
 
 
-class BadInput(Exception):
-    """Our arguments, pytest's, or the selection are unusable: nothing is written."""
-
-
-def pytest_command(args: list[str], seed: int | None) -> list[str]:
-    """The pytest command for ``args``: ``matrix_tests`` unless a path in ``args`` narrows it."""
+def pytest_arguments(args: list[str], seed: int | None) -> list[str]:
+    """pytest's arguments for ``args``: ``matrix_tests`` unless a path in ``args`` narrows
+    it, in the seeded order."""
     order = [f"--randomly-seed={seed}"] if seed is not None and "no:randomly" not in args else []
     target = [] if selection.paths_in(args, paths.ROOT) else [paths.PATTERNS_DIR]
-    return [sys.executable, "-m", "pytest", *target, *PYTEST_ARGS, *order, *args]
+    return [*target, *PYTEST_ARGS, *order, *args]
 
 
 def run_once(args: list[str], env: dict[str, str], seed: int | None) -> Recording:
     """One pytest run of the patterns with the recorder, read back; ``BadInput`` when pytest
     rejects the arguments or a selection matches nothing."""
-    with tempfile.TemporaryDirectory(prefix="session-matrix-rows-") as tmp:
-        rows_path = Path(tmp) / "rows.json"
-        code = subprocess.call(
-            pytest_command(args, seed),
-            cwd=paths.ROOT,
-            env=env | {ROWS_VAR: str(rows_path)},
-            # Killed outright, the runner takes its pattern run with it: an orphan would go
-            # on using a Redis database whose lease is free to be taken again.
-            preexec_fn=services.die_with_parent(),  # one prctl call
-        )
-        if code == USAGE_ERROR:
-            msg = f"pytest rejected the arguments {args} (see above)"
-            raise BadInput(msg)
-        if not rows_path.exists():
-            return Recording(exit_code=code)
-        recording = Recording.read(rows_path)
+    code, read = runner.pytest(pytest_arguments(args, seed), env, cwd=paths.ROOT)
+    if code == USAGE_ERROR:
+        msg = f"pytest rejected the arguments {args} (see above)"
+        raise BadInput(msg)
+    if read is None:
+        return Recording(exit_code=code)
+    recording = read
     narrowed = selection.narrowing(args, paths.ROOT)
     if (
         code == NOTHING_COLLECTED

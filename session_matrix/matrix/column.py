@@ -29,48 +29,40 @@ import json
 import os
 import platform
 import random
-import signal
 import subprocess
 import sys
 import time
 import traceback
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 from session_matrix.core import (
-    overlay,
     paths,
     preflight,
     pytest_run,
     records,
+    runner,
     schemas,
     selection,
     services,
 )
 from session_matrix.core.model import (
-    RUN_ID_VAR,
     ColumnKey,
     GoodRun,
-    LastRun,
     RawRecord,
     Row,
-    now,
     origin,
     previous_raw,
     write_raw,
 )
 from session_matrix.core.recorder import Recording
 from session_matrix.core.vocabulary import CellStatus, Outcome, RunStatus, because
-from session_matrix.matrix import staleness
+from session_matrix.matrix import last_run, staleness
 from session_matrix.matrix.fingerprint import fingerprint
 
 __all__ = [
     "CANNOT_RECORD",
     "CHANGED_DURING_RUN",
-    "Interrupted",
     "keep_measured",
     "main",
     "merge_rows",
@@ -79,11 +71,8 @@ __all__ = [
 CANNOT_RECORD = 3  # the run's raw file could not be written (nox fails the session)
 # A fingerprint that starts so matches no tree: the tree changed while the column ran.
 CHANGED_DURING_RUN = "changed-during-run:"
+_SETTINGS = "project.settings"  # the patterns' settings, the record laid over them
 _MEASURED = frozenset({Outcome.PASSED, Outcome.FAILED, Outcome.ERROR})
-
-
-class Interrupted(BaseException):
-    """SIGTERM or SIGINT: stop, release the services, keep the previous rows."""
 
 
 @dataclass
@@ -150,51 +139,43 @@ def _diagnose(name: str, env: dict[str, str]) -> tuple[str, str] | None:
 
 
 def _attempt(args: argparse.Namespace, record: records.Record, label: str) -> Attempt:
-    """Provision the services, run the patterns, and say what became of it."""
+    """Run the patterns in the record's services (``runner.run``), and say what became of it."""
+
+    def patterns(env: dict[str, str], bundle: services.Bundle) -> list[Recording]:
+        runs: list[Recording] = []
+        for number in range(args.repeat):
+            if number:
+                bundle.reset()
+            seed = None if args.seed is None else args.seed + number
+            runs.append(pytest_run.run_once(args.pytest_args, env, seed))
+            if runs[-1].preflight or (not runs[-1].tests and runs[-1].exit_code != 0):
+                break
+        return runs
+
+    pythonpath = os.pathsep.join(filter(None, [str(paths.ROOT), os.environ.get("PYTHONPATH")]))
     try:
-        with services.provision(record.needs, label) as bundle:
-            env = dict(os.environ) | {
-                "DJANGO_SETTINGS_MODULE": "project.settings",
-                overlay.ENGINE_VAR: record.name,
-                overlay.PROVIDED_VAR: overlay.Provided.of(record.name, bundle).to_env(),
-                "PYTHONPATH": os.pathsep.join(
-                    filter(None, [str(paths.ROOT), os.environ.get("PYTHONPATH")])
-                ),
-            }
-            runs = []
-            for number in range(args.repeat):
-                if number:
-                    bundle.reset()
-                seed = None if args.seed is None else args.seed + number
-                runs.append(pytest_run.run_once(args.pytest_args, env, seed))
-                if runs[-1].preflight or (not runs[-1].tests and runs[-1].exit_code != 0):
-                    break
-            lost = ""
-            try:
-                bundle.check()
-            except services.ServiceLost as exc:
-                lost = str(exc)
-            versions = bundle.versions
-    except services.ServiceUnavailable as exc:
+        ran = runner.run(
+            record, label, patterns, settings=_SETTINGS, extra={"PYTHONPATH": pythonpath}
+        )
+    except runner.ServiceUnavailable as exc:
         return Attempt(RunStatus.NOT_RUN, because(CellStatus.NOT_RUN, str(exc)))
-    except services.ServiceLost as exc:
+    except runner.ServiceLost as exc:
         return Attempt(RunStatus.ERROR, str(exc))
+    runs = ran.value
     problem = runs[0].preflight
     if problem is None and not runs[0].tests and runs[0].exit_code != 0:
-        found = _diagnose(record.name, env)
+        found = _diagnose(record.name, ran.env)
         problem = {"kind": found[0], "message": found[1]} if found else None
     if problem is not None:
         if problem["kind"] == preflight.INVALID:
-            raise pytest_run.BadInput(problem["message"])
+            raise runner.BadInput(problem["message"])
         if problem["kind"] == preflight.BROKEN:
             return Attempt(RunStatus.ERROR, problem["message"])
         return Attempt(RunStatus.UNAVAILABLE, problem["message"])
     for run in runs:
-        run.services = versions | run.services
-    broken = (
-        lost
-        or pytest_run.broken(tuple(runs), args.django, args.pytest_args)
-        or _rejected_everywhere(runs[0])
+        run.services = ran.versions | run.services
+    broken = pytest_run.broken(tuple(runs), args.django, args.pytest_args) or _rejected_everywhere(
+        runs[0]
     )
     if broken:
         return Attempt(RunStatus.ERROR, broken, tuple(runs))
@@ -261,18 +242,11 @@ def _record(
 ) -> RawRecord:
     """The column's new raw record: ``previous`` with this attempt laid over it. ``before``
     is the fingerprint taken before the run started."""
-    finished = now()
-    last = LastRun(
-        attempt.status,
-        attempt.reason,
-        finished,
-        list(args.pytest_args),
-        args.seed,
-        origin(),
-        run_id=_run_id(),
+    raw = last_run.laid_over(
+        key, previous, last_run.make(attempt.status, attempt.reason, args.pytest_args, args.seed)
     )
-    raw = previous or RawRecord(column=key, last_run=last)
-    raw.last_run = last
+    last = raw.last_run
+    finished = last.finished
     if attempt.status != RunStatus.OK:
         return raw
     runs = attempt.recordings
@@ -332,25 +306,6 @@ def _record(
     return raw
 
 
-def _run_id() -> str:
-    """This run's id: given by ``nox_columns`` (which reads the raw file back), else new."""
-    return os.environ.get(RUN_ID_VAR) or uuid.uuid4().hex
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise Interrupted
-
-
-@contextlib.contextmanager
-def _signals() -> Iterator[None]:
-    """SIGTERM (nox sends it 0.3 s after Ctrl-C) unwinds like Ctrl-C: services released."""
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _summary(raw: RawRecord) -> str:
     if raw.last_run.status != RunStatus.OK:
         kept = f"; {len(raw.tests)} earlier outcomes kept" if raw.tests else ""
@@ -381,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    with _signals():
+    with runner.interruptible():
         try:
             before = fingerprint(record)
             # The cells' inputs as the run starts (this interpreter's environment).
@@ -389,9 +344,9 @@ def main(argv: list[str] | None = None) -> int:
             run_started = time.perf_counter()
             try:
                 attempt = _attempt(args, record, key.id)
-            except (KeyboardInterrupt, Interrupted):
+            except KeyboardInterrupt:  # runner.Interrupted (SIGTERM) is one
                 attempt = Attempt(RunStatus.INTERRUPTED, "interrupted (SIGINT or SIGTERM)")
-            except pytest_run.BadInput as exc:
+            except runner.BadInput as exc:
                 print(f"error: {key.id}: {exc}; nothing written", file=sys.stderr)
                 return 2
             except Exception as exc:  # a crash of the harness is the column's error
@@ -403,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
                 "total": round(time.time() - nox_started, 3),
             }
             raw, path = _write(key, results, attempt, args, record, timings, before, stamps)
-        except (KeyboardInterrupt, Interrupted):
+        except KeyboardInterrupt:
             print(f"{key.id}: interrupted; {paths.raw_path(key.id, results)} left as it was")
             return 130
         except CannotRecord as exc:

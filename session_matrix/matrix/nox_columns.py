@@ -19,18 +19,12 @@ from session_matrix.core.column_env import env_spec
 from session_matrix.core.model import (
     RUN_ID_VAR,
     ColumnKey,
-    LastRun,
-    RawRecord,
     column_id,
-    now,
-    origin,
-    previous_raw,
     read_raw,
-    write_raw,
 )
-from session_matrix.core.paths import cannot_write, raw_path, results_lock
+from session_matrix.core.paths import cannot_write, raw_path
 from session_matrix.core.vocabulary import CellStatus, RunStatus, because
-from session_matrix.matrix import rerun
+from session_matrix.matrix import last_run, rerun
 
 if TYPE_CHECKING:
     import nox
@@ -97,12 +91,7 @@ def _stop(
     holds while its inputs do (``rerun.remember``); None for one that may not (a build)."""
     key = ColumnKey.of(record.name, django)
     try:
-        with results_lock():  # read, merge and write as one: a column run beside us lands
-            previous = previous_raw(key)
-            last = LastRun(status, reason, now(), [], None, origin())
-            raw = previous or RawRecord(column=key, last_run=last)
-            raw.last_run = last
-            write_raw(raw, locked=True)
+        raw = last_run.record_stopped(key, status, reason)
     except OSError as exc:
         session.error(cannot_write(raw_path(key.id), exc))
     if spec is not None:

@@ -61,7 +61,7 @@ __all__ = [
     "verdict_inputs",
 ]
 
-HARNESS = ("core/recorder.py", "core/overlay.py", "core/pytest_run.py")
+HARNESS = ("core/recorder.py", "core/overlay.py", "core/pytest_run.py", "core/runner.py")
 _PREFLIGHT = "core/preflight.py"  # decides "not available" before any pattern runs
 INDEX_TIMEOUT = 20.0  # seconds the package index gets to answer one resolution
 BROWSER_FIXTURE = "page"  # matrix_tests/conftest.py: a pattern taking it uses Chromium

@@ -46,6 +46,7 @@ import tomllib
 from pathlib import Path
 
 from session_matrix.core import records, schemas, services
+from session_matrix.core.runner import interruptible
 from session_matrix.suite.alone import run_alone
 from session_matrix.suite.classify import together
 from session_matrix.suite.discovery import find_settings
@@ -177,10 +178,6 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _on_signal(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # unwind as Ctrl-C does: pytest stopped, services released
-
-
 # Every signal that ends a run and can be caught unwinds it as Ctrl-C does (SIGPIPE too:
 # `session-matrix suite | head` must not leave a leased Redis database full of sessions).
 _UNWIND = ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGPIPE", "SIGUSR1", "SIGUSR2", "SIGALRM")
@@ -258,11 +255,11 @@ def _refused(pytest_args: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if threading.current_thread() is threading.main_thread():
-        for name in _UNWIND:
-            if hasattr(signal, name):
-                signal.signal(getattr(signal, name), _on_signal)
+    with interruptible(*_UNWIND):  # each unwinds as Ctrl-C does
+        return _main(sys.argv[1:] if argv is None else argv)
+
+
+def _main(argv: list[str]) -> int:
     cut = argv.index("--") if "--" in argv else len(argv)
     own, pytest_args = argv[:cut], argv[cut + 1 :]
     args = _parser().parse_args(own)

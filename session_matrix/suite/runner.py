@@ -1,6 +1,7 @@
-"""Runs the configurations, ``jobs`` at a time: each in its services (a private Redis
-database, a temporary directory) and a pytest subprocess of this interpreter of its own,
-with ``suite.settings`` as the settings and the recorder and ``suite.plugin`` loaded.
+"""Runs the configurations, ``jobs`` at a time: each through ``core.runner`` (its services:
+a private Redis database, a temporary directory; and a pytest subprocess of this
+interpreter of its own, with the recorder), with ``suite.settings`` as the settings and
+``suite.plugin`` loaded.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -22,8 +22,8 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from session_matrix.core import overlay, records, services
-from session_matrix.core.recorder import ROWS_VAR, Recording
+from session_matrix.core import records, services
+from session_matrix.core import runner as core_runner
 from session_matrix.core.vocabulary import CellStatus, because
 from session_matrix.suite import scratch
 from session_matrix.suite.classify import classify, headline, missing_package
@@ -85,15 +85,11 @@ class Runner:
                 with contextlib.suppress(OSError):
                     process.terminate()
 
-    def _env(
-        self, record: records.Record, bundle: services.Bundle, directory: Path
-    ) -> dict[str, str]:
-        env = dict(os.environ) | {
-            "DJANGO_SETTINGS_MODULE": scratch.SETTINGS_MODULE,
+    def _env(self, record: records.Record, directory: Path) -> dict[str, str]:
+        """What a run adds to the environment ``core.runner.run`` builds (your settings, its
+        scratch directory)."""
+        env = {
             scratch.THEIRS_VAR: self.plan.settings,
-            overlay.ENGINE_VAR: record.name,
-            overlay.PROVIDED_VAR: overlay.Provided.of(record.name, bundle).to_env(),
-            ROWS_VAR: str(directory / scratch.ROWS),
             scratch.DIR_VAR: str(directory),
         }
         if self.plan.engines_dir:
@@ -104,8 +100,7 @@ class Runner:
         return env
 
     def _pytest(self, run: Run, env: dict[str, str]) -> int:
-        command = [sys.executable, "-m", "pytest", "-p", "session_matrix.core.recorder"]
-        command += ["-p", scratch.PLUGIN, "-p", "no:cacheprovider"]
+        command = ["-p", scratch.PLUGIN, "-p", "no:cacheprovider"]
         command += [f"--ds={scratch.SETTINGS_MODULE}", *self.plan.order, *self.plan.pytest_args]
         if importlib.util.find_spec("xdist") is not None:
             # One process per configuration (after your arguments, so that an `-n auto` in
@@ -114,61 +109,65 @@ class Runner:
             command += ["-n", "0"]
         assert run.scratch is not None
         log = run.scratch / scratch.OUTPUT
-        with log.open("wb") as handle:
-            process = subprocess.Popen(
-                command, cwd=self.plan.root, env=env, stdout=handle, stderr=subprocess.STDOUT
-            )
+
+        def started(process: subprocess.Popen[bytes]) -> None:
             with self._lock:
                 self._processes[run.record.name] = process
-            try:
-                code = process.wait()
-            finally:
-                with self._lock:
-                    self._processes.pop(run.record.name, None)
+
+        try:
+            code, run.recording = core_runner.pytest(
+                command,
+                env,
+                cwd=self.plan.root,
+                output=log,
+                rows=run.scratch / scratch.ROWS,
+                started=started,
+            )
+        finally:
+            with self._lock:
+                self._processes.pop(run.record.name, None)
         run.output = log.read_text(encoding="utf-8", errors="replace")
-        rows = run.scratch / scratch.ROWS
-        run.recording = Recording.read(rows) if rows.is_file() else None
         collected = _collected(run.scratch)
         if collected is not None:
             run.locations = collected["locations"]
         return code
 
     def run(self, run: Run) -> Run:
-        """Provision, run pytest, classify; ``BadInput`` propagates."""
+        """Provision, run pytest, classify (``core.runner.run``); ``BadInput`` propagates."""
         started = time.monotonic()
+        label = f"suite-{run.record.name}"
         try:
             run.reason = missing_package(run.record)
             if run.reason:
                 run.status = NOT_RUN
                 return run
-            label = f"suite-{run.record.name}"
-            with (
-                services.provision(run.record.needs, label) as bundle,
-                tempfile.TemporaryDirectory(
-                    prefix=f"{SCRATCH_PREFIX}{label}-{os.getpid()}-"
-                ) as tmp,
-            ):
-                if self.stopping.is_set():
-                    run.status, run.reason = BROKEN, "interrupted"
-                    return run
-                run.scratch = Path(tmp)
-                self.on_start(run)
-                code = self._pytest(run, self._env(run.record, bundle, run.scratch))
-                if self.stopping.is_set():
+            with tempfile.TemporaryDirectory(
+                prefix=f"{SCRATCH_PREFIX}{label}-{os.getpid()}-"
+            ) as tmp:
+                directory = Path(tmp)
+
+                def tests(env: dict[str, str], bundle: services.Bundle) -> int | None:
+                    if self.stopping.is_set():
+                        return None
+                    run.scratch = directory
+                    self.on_start(run)
+                    return self._pytest(run, env)
+
+                code = core_runner.run(
+                    run.record,
+                    label,
+                    tests,
+                    settings=scratch.SETTINGS_MODULE,
+                    extra=self._env(run.record, directory),
+                ).value
+                if code is None or self.stopping.is_set():
                     run.status, run.reason = BROKEN, "interrupted"
                     return run
                 classify(run, code, self.plan)
-                bundle.check()
-        except services.ServiceLost as exc:
+        except core_runner.ServiceLost as exc:
             run.status, run.reason = BROKEN, f"{run.record.name}: {exc}"
-        except services.ServiceUnavailable as exc:
+        except core_runner.ServiceUnavailable as exc:
             run.status, run.reason = NOT_RUN, because(CellStatus.NOT_RUN, str(exc))
-        except ImportError as exc:  # a service's client library (redis) is not installed
-            package = exc.name or str(exc)
-            run.status = NOT_RUN
-            run.reason = because(
-                CellStatus.NOT_RUN, f"needs the Python package {package}: pip install {package}"
-            )
         finally:
             run.scratch = None
             run.seconds = time.monotonic() - started

@@ -12,6 +12,7 @@ from typing import Any
 
 from session_matrix.core import records
 from session_matrix.core.recorder import Recording
+from session_matrix.core.runner import BadInput  # the runner's, raised by the suite's modules too
 from session_matrix.core.vocabulary import CellStatus, Outcome, SuiteRunStatus, because
 
 __all__ = [
@@ -32,10 +33,6 @@ RAN, NOT_RUN, BROKEN = SuiteRunStatus.RAN, SuiteRunStatus.NOT_RUN, SuiteRunStatu
 # A test's outcome on one configuration: what the recorder calls *unavailable* or *not run*
 # (a pattern's own words) is *skipped* here.
 OUTCOMES = (CellStatus.PASSED, CellStatus.FAILED, CellStatus.ERROR, CellStatus.SKIPPED)
-
-
-class BadInput(Exception):
-    """Unusable input: one line that names the fix; nothing is written."""
 
 
 def outcome_word(outcome: Outcome) -> str:

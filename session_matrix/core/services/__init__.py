@@ -37,6 +37,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+# Defined with the runner's other errors; the providers raise them.
+from session_matrix.core.errors import ServiceLost, ServiceUnavailable
+
 __all__ = [
     "Bundle",
     "EnvAddress",
@@ -53,14 +56,6 @@ __all__ = [
     "public_url",
     "registry",
 ]
-
-
-class ServiceUnavailable(RuntimeError):
-    """A service the configuration needs does not answer; the column is *not run*."""
-
-
-class ServiceLost(RuntimeError):
-    """A service restarted or stopped answering during the run: its outcomes are void."""
 
 
 def gone_from_this_host(host: str, pid: int) -> bool:

@@ -23,7 +23,6 @@ from session_matrix.core.jinja import TEMPLATES, environment
 from session_matrix.core.model import Column, Configuration, Matrix, PatternRow
 from session_matrix.core.vocabulary import DEPENDS, RAN_CELLS, CellStatus, Kind, Verdict, legend
 from session_matrix.matrix import rollup
-from session_matrix.matrix.merge import summary, theme_groups
 from session_matrix.matrix.render.changes import page_changes
 from session_matrix.matrix.render.needs import grid
 
@@ -255,7 +254,7 @@ def page_data(matrix: Matrix) -> dict[str, Any]:
     """What the page's script builds the cells and the detail panels from."""
     strings = _Strings()
     statuses = [status.value for status in CellStatus]
-    groups = theme_groups(matrix)
+    groups = matrix.theme_groups()
     rows = [
         _row_data(matrix, row, title, strings, statuses)
         for _, title, rows in groups
@@ -287,7 +286,7 @@ def page_context(matrix: Matrix) -> dict[str, Any]:
     }
     ran = [c for c in matrix.columns if c.finished and c.status == vocabulary.RunStatus.OK]
     finished = sorted(c.finished for c in ran)
-    counts = {c.configuration: c for c in summary(matrix)}
+    counts = {c.configuration: c for c in matrix.summary()}
     return {
         "matrix": matrix,
         "versions": matrix.django_versions,
@@ -295,7 +294,7 @@ def page_context(matrix: Matrix) -> dict[str, Any]:
         "configurations": [_header(c, by_config[c.name]) for c in matrix.configurations],
         "themes": [
             {"id": theme or "other", "title": title, "rows": [_row(matrix, row) for row in rows]}
-            for theme, title, rows in theme_groups(matrix)
+            for theme, title, rows in matrix.theme_groups()
         ],
         "summary": [
             asdict(counts[c.name]) | {"default": c.default, "label": c.label, "engine": c.engine}

@@ -9,18 +9,21 @@ from a run or a docstring goes through ``md``.
 from __future__ import annotations
 
 from session_matrix.core import markdown_escape as md
-from session_matrix.core.model import Column, Configuration, Matrix, PatternRow
+from session_matrix.core.model import (
+    Column,
+    Configuration,
+    ConfigurationSummary,
+    Matrix,
+    PatternRow,
+)
 from session_matrix.core.vocabulary import (
     DEPENDS,
     CellStatus,
-    Kind,
     RunStatus,
-    Support,
     Verdict,
     legend,
 )
 from session_matrix.matrix import rollup
-from session_matrix.matrix.merge import Counts, newest_ran, summary, theme_groups
 
 __all__ = ["markdown_report", "readme_block"]
 
@@ -29,7 +32,7 @@ def _mark(row: PatternRow) -> str:
     """The badge after an idiom: 🚫 and its kind for a row that fails on every engine."""
     if row.verdict != Verdict.FAILS_EVERYWHERE:
         return ""
-    kind = f" ({md.text(Kind(row.kind).term.word)})" if row.kind else ""
+    kind = f" ({md.text(row.kind.term.word)})" if row.kind else ""
     return f" {Verdict.FAILS_EVERYWHERE.term.symbol}{kind}"
 
 
@@ -83,7 +86,7 @@ def _table(matrix: Matrix, rows: list[PatternRow], link: str) -> list[str]:
 def _versions(matrix: Matrix) -> str:
     parts = []
     for d in matrix.django:
-        word = Support(d.support).word
+        word = d.support.word
         parts.append(f"{d.version} ({word})" if word else d.version)
     return ", ".join(parts)
 
@@ -101,7 +104,9 @@ def _legend(matrix: Matrix) -> list[str]:
     return lines
 
 
-def _summary_table(counts: list[Counts], configurations: dict[str, Configuration]) -> list[str]:
+def _summary_table(
+    counts: list[ConfigurationSummary], configurations: dict[str, Configuration]
+) -> list[str]:
     works, fails = CellStatus.PASSED.term, CellStatus.FAILED.term
     symbol = Verdict.FAILS_EVERYWHERE.term.symbol
     lines = [
@@ -137,7 +142,7 @@ def _columns(matrix: Matrix) -> list[str]:
     for column in matrix.columns:
         env = column.environment
         services = ", ".join(f"{k} {v}" for k, v in env.get("services", {}).items())
-        shown = "outcomes" if column.status == RunStatus.OK else column.status
+        shown = "outcomes" if column.status == RunStatus.OK else str(column.status)
         if column.stale:
             shown += " (stale: patterns changed since)"
         note = column.note or (column.reason if column.status != RunStatus.OK else "")
@@ -160,7 +165,7 @@ def _details(matrix: Matrix, row: PatternRow) -> list[str]:
     labels = (("Expect", row.expect), ("Why", row.why), ("Fix", row.fix), ("Depends", row.depends))
     lines += [f"- **{label}:** {md.text(value)}" for label, value in labels if value]
     if row.kind:
-        lines.append(f"- **Kind:** {md.text(Kind(row.kind).term.word)}")
+        lines.append(f"- **Kind:** {md.text(row.kind.term.word)}")
     if row.twin:
         differs = f" (they disagree on {', '.join(row.twin_differs)})" if row.twin_differs else ""
         lines.append(f"- **Twin:** {md.code(row.twin)}{md.text(differs)}")
@@ -197,10 +202,10 @@ def markdown_report(matrix: Matrix, detail_link: str = "") -> str:
         "",
         "## How many idioms work, per configuration",
         "",
-        *_summary_table(summary(matrix), configurations),
+        *_summary_table(matrix.summary(), configurations),
         "",
     ]
-    for _, title, rows in theme_groups(matrix):
+    for _, title, rows in matrix.theme_groups():
         lines += [f"## {md.text(title)}", "", *_table(matrix, rows, detail_link), ""]
     lines += ["## Details: why and the fix", ""]
     for row in matrix.patterns:
@@ -215,7 +220,7 @@ def _theme_counts(matrix: Matrix) -> list[str]:
         f"- {md.text(title)} (`-m {theme}`): {len(rows)}"
         if theme
         else f"- {md.text(title)}: {len(rows)}"
-        for theme, title, rows in theme_groups(matrix)
+        for theme, title, rows in matrix.theme_groups()
     ]
 
 
@@ -241,10 +246,10 @@ def _notes(matrix: Matrix) -> list[str]:
 def readme_block(matrix: Matrix, detail_link: str = "results/matrix.md") -> str:
     """The matrix summary that goes between the README's markers: the themes, and per
     default configuration how many idioms work; every row is in ``detail_link``."""
-    newest = newest_ran(matrix)
+    newest = matrix.newest_ran()
     columns = len(matrix.configurations)
     defaults = {c.name: c for c in matrix.configurations}
-    counts = [c for c in summary(matrix) if defaults[c.configuration].default]
+    counts = [c for c in matrix.summary() if defaults[c.configuration].default]
     lines = [
         f"<!-- {matrix.generated_by} -->",
         f"{len(matrix.patterns)} idioms by theme, on {columns} configurations "

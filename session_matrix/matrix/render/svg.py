@@ -13,7 +13,6 @@ from typing import Any
 
 from session_matrix.core.model import Matrix
 from session_matrix.core.vocabulary import CellStatus, Verdict
-from session_matrix.matrix.merge import newest_ran, theme_groups
 
 __all__ = ["heatmap", "shares"]
 
@@ -32,10 +31,10 @@ CAPTION = (
 def shares(matrix: Matrix) -> list[dict[str, Any]]:
     """Rows of the heatmap: ``{"theme", "title", "cells": {engine: (works, ran)}}``,
     one per theme that has idioms, then ``all themes``."""
-    newest = newest_ran(matrix)
+    newest = matrix.newest_ran()
     rows = [
         (theme, title, [p for p in patterns if p.verdict != Verdict.FAILS_EVERYWHERE])
-        for theme, title, patterns in theme_groups(matrix)
+        for theme, title, patterns in matrix.theme_groups()
     ]
     rows = [row for row in rows if row[2]]
     rows.append(("*", "All themes", [p for _, _, patterns in rows for p in patterns]))
@@ -76,7 +75,7 @@ def heatmap(matrix: Matrix) -> str:
     """The whole of ``results/matrix.svg``."""
     rows = shares(matrix)
     engines = [configuration.name for configuration in matrix.defaults()]
-    newest = newest_ran(matrix)
+    newest = matrix.newest_ran()
     width = LABEL_W + len(engines) * CELL_W + 12
     height = TOP + HEAD_H + len(rows) * CELL_H + 3 * GAP + 48
     parts = [

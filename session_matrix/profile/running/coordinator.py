@@ -42,6 +42,7 @@ from pathlib import Path
 from types import FrameType
 
 from session_matrix.core.model import now
+from session_matrix.core.runner import Interrupted
 from session_matrix.profile.model import Plan, write_part
 from session_matrix.profile.model.published import Profile
 from session_matrix.profile.running import assemble, guarantees_served, targets, throughput
@@ -51,10 +52,6 @@ from session_matrix.profile.running.guarantees_in_process import phase_in_proces
 from session_matrix.profile.servers import serving
 
 __all__ = ["Interrupted", "main"]
-
-
-class Interrupted(BaseException):
-    """SIGTERM: unwind like Ctrl-C, stopping every process."""
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:

@@ -78,9 +78,7 @@ def most_idioms(ok: Collection[str], matrix: Matrix | None) -> Pick | None:
     """The measured configurations on which the largest share of idioms works."""
     if matrix is None:
         return None
-    from session_matrix.matrix.merge import summary
-
-    counts = {c.configuration: c for c in summary(matrix) if c.configuration in ok and c.ran}
+    counts = {c.configuration: c for c in matrix.summary() if c.configuration in ok and c.ran}
     if not counts:
         return None
     best = max(c.works / c.ran for c in counts.values())
