@@ -157,6 +157,7 @@ def good_cache(results_dir, private_redis):
     return before, env
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize(
     ("break_it", "reason"),
     [
@@ -187,6 +188,7 @@ def test_a_column_that_cannot_run_keeps_its_good_results(
     assert after.results == before.results
 
 
+@pytest.mark.fault
 def test_a_restart_of_redis_during_the_run_is_a_broken_run(
     good_cache, results_dir, private_redis, tmp_path
 ):
@@ -229,6 +231,7 @@ def test_an_unknown_record_is_one_line_and_nothing_written(results_dir):
     assert not list((results_dir / "raw").glob("*.json"))
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("stop", [["-x"], ["-vx"], ["--maxfail=1"]])
 def test_stopping_early_with_x_keeps_the_rows_it_did_not_reach(results_dir, stop):
     """`-vx` once replaced the whole column with the rows it reached before stopping."""
@@ -303,6 +306,7 @@ def test_a_path_restricts_the_run_to_it(results_dir):
     assert all(node.startswith("matrix_tests/test_auth.py::") for node in tests)
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_column_keeps_its_rows_and_releases_everything(
     good_cache, results_dir, private_redis, sig, tmp_path
@@ -337,6 +341,7 @@ def _alive(pid):
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
+@pytest.mark.fault
 def test_a_column_killed_outright_takes_its_memcached_and_patterns_with_it(results_dir, tmp_path):
     """SIGKILL (the OOM killer) cannot be handled: the private memcached was left running
     for good, and pytest ran on against services nobody held any more."""
@@ -451,6 +456,7 @@ class _Database:
         return bool(self._rows(self.QUERIES[self.service][2], self.name))
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("service", ["memcached", "postgres", "mysql"])
 def test_a_service_lost_during_the_run_is_a_broken_run_not_failures(
     results_dir, service, tmp_path
@@ -484,6 +490,7 @@ def test_a_service_lost_during_the_run_is_a_broken_run_not_failures(
     assert after.tests == before.tests, "the good rows stay"
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("service", ["memcached", "postgres", "mysql"])
 def test_an_interrupted_column_drops_its_test_database_and_stops_its_server(
     results_dir, service, tmp_path
@@ -510,6 +517,7 @@ def test_an_interrupted_column_drops_its_test_database_and_stops_its_server(
     assert not [name for name, pid in children.items() if _alive(pid)], "left running"
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("service", ["postgres", "mysql"])
 def test_a_test_database_left_by_a_killed_column_is_dropped_by_the_next_run(
     results_dir, service, tmp_path

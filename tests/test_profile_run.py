@@ -301,6 +301,7 @@ def alive(pid):
     return state != "Z"
 
 
+@pytest.mark.fault
 @pytest.mark.slow_harness
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_servers_and_load_generator_stop_on_a_signal(tmp_path, how):

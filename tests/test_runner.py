@@ -33,6 +33,7 @@ def test_the_errors_are_one_family_and_an_interrupt_is_never_a_crash():
     assert issubclass(runner.ServiceUnavailable, RuntimeError)
 
 
+@pytest.mark.fault
 def test_sigterm_inside_interruptible_unwinds_as_ctrl_c_and_the_handler_is_restored():
     before = signal.getsignal(signal.SIGTERM)
     with runner.interruptible(), pytest.raises(KeyboardInterrupt) as caught:

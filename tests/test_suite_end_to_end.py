@@ -368,6 +368,7 @@ def _keys(location):
     return redis.Redis.from_url(location).dbsize()
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize(
     "signum",
     [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE, signal.SIGQUIT],
@@ -394,6 +395,7 @@ def test_interrupted_run_writes_nothing_stops_its_pytest_and_leaves_no_keys(
     assert _keys(location) == 0
 
 
+@pytest.mark.fault
 def test_a_run_killed_outright_leaves_its_folder_to_the_next_run(venv, project, tmp_path):
     from session_matrix.suite.runner import SCRATCH_PREFIX, reclaim_scratch
 
