@@ -12,6 +12,7 @@ nox -s matrix -- -k naive             extra pytest arguments reach every column
 nox -s report                         rebuild results/ and the README table from raw results
 nox -s check                          re-run every column; fail if an outcome changed
 nox -s lint tests                     the harness's own checks
+nox -s tests_busy                     the fault tests, five rounds, every core but one busy
 nox -s lint_speed                     how long `session-matrix lint` takes on 1,000 tests
 """
 
