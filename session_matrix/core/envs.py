@@ -12,18 +12,17 @@ per environment lets parallel columns share one: the first builds, the others wa
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from session_matrix.core.paths import ROOT
+from session_matrix.core.paths import ROOT, file_lock
 
 __all__ = ["EnvSpec", "InstallFailed", "ensure", "envdir", "ready", "resolves"]
 
@@ -76,17 +75,6 @@ def _uv() -> str | None:
     return shutil.which("uv")
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _run(command: Sequence[str], env: dict[str, str] | None = None) -> None:
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
@@ -131,7 +119,7 @@ def ensure(spec: EnvSpec, *, upgrade: bool = False, log: bool = True) -> Path:
     location = envdir() / spec.name
     marker = location / _MARKER
     wanted = json.dumps(asdict(spec), sort_keys=True)
-    with _locked(envdir() / f".{spec.name}.lock"):
+    with file_lock(envdir() / f".{spec.name}.lock"):
         if upgrade or not marker.exists() or marker.read_text(encoding="utf-8") != wanted:
             if log:
                 verb = "upgrading" if upgrade and marker.exists() else "preparing"

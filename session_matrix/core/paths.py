@@ -34,6 +34,7 @@ __all__ = [
     "Companion",
     "PublishError",
     "cannot_write",
+    "file_lock",
     "matrix_files",
     "publish",
     "raw_dir",
@@ -107,8 +108,16 @@ def results_lock(results: Path | None = None) -> Iterator[None]:
     swaps the directory, and a lock inside it would be swapped away with it.
     """
     directory = results or results_dir()
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    with (directory.parent / f".{directory.name}.lock").open("a") as handle:
+    with file_lock(directory.parent / f".{directory.name}.lock"):
+        yield
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` (created, with its folder, if missing), held for
+    the ``with`` block: the one lock the raw files, environments and Chromium share."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import json
 import os
 import platform
@@ -38,6 +37,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
+from session_matrix.core.paths import file_lock
 from session_matrix.core.services import (
     EnvAddress,
     Given,
@@ -90,16 +90,6 @@ def _state(owner: str) -> Path:
     return Path(tempfile.gettempdir()) / f"session-matrix-chromium-{owner}.json"
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _alive(pid: int) -> bool:
     return not gone_from_this_host(platform.node(), pid)
 
@@ -137,7 +127,7 @@ def shared(executable: str) -> str | None:
     if not owner.isdigit() or not _alive(int(owner)):
         return None
     state = _state(owner)
-    with _locked(state.with_suffix(".lock")):
+    with file_lock(state.with_suffix(".lock")):
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             known = json.loads(state.read_text(encoding="utf-8"))
             if known["executable"] == executable and _alive(int(known["watcher"])):
