@@ -99,3 +99,37 @@ def test_the_goals_read_started_columns_and_seconds():
     assert "goal cpu-floor: warm <= 1.2x its CPU floor" in text
     assert "MISSED (2.00x)" in text
     assert "(the goals are for all 92 columns; this run measured 4)" in text
+    runs["warm"].not_run = {"file-dj6.1": "not_run: no Django 6.1 release on the index"}
+    runs["record"].started = 1
+    text = bench.goals(runs, _run("floor", 180.0, 1.0), columns, "file", every=92)
+    assert "goal record: only file's 1 columns started: met" in text, "the one it can run"
+
+
+def _raw(results, column, status, reason=""):
+    from session_matrix.core.model import ColumnKey, LastRun, RawRecord, write_raw
+    from session_matrix.core.vocabulary import RunStatus
+
+    key = ColumnKey(id=column.id, configuration=column.configuration, django=column.django)
+    finished = "2026-12-05T21:00:00+00:00"
+    last_run = LastRun(status=RunStatus(status), reason=reason, finished=finished)
+    record = RawRecord(column=key, last_run=last_run)
+    write_raw(record, results)
+
+
+def test_a_column_the_index_cannot_serve_is_said_and_a_broken_one_is_a_problem(tmp_path):
+    """A Django line with no release is not the run's fault: printed, never a warning. A
+    broken column, or one that wrote nothing, is."""
+    no_memcached, unreleased, broken, silent = (
+        bench.Listed("s", "db", version) for version in ("6.1", "6.2", "6.0", "5.2")
+    )
+    _raw(tmp_path, unreleased, "not_run", "no Django 6.2 release on the index")
+    _raw(tmp_path, broken, "error", "pytest internal error")
+    _raw(tmp_path, no_memcached, "not_run", "no memcached at 127.0.0.1:11211")
+    _, ok, not_run = bench._raw_times(tmp_path, [no_memcached, unreleased])
+    run = bench.Run("warm", 1.0, 2, ok=ok, not_run=not_run)
+    assert bench._problem(run, 2, 0, "log") == ""
+    assert "2 x" not in bench._not_run_line(run)
+    assert "1 x not_run: no Django 6.2 release on the index" in bench._not_run_line(run)
+    _, ok, not_run = bench._raw_times(tmp_path, [no_memcached, unreleased, broken, silent])
+    run = bench.Run("warm", 1.0, 2, ok=ok, not_run=not_run)
+    assert bench._problem(run, 4, 1, "log") == "2 of 4 columns broke or wrote nothing; see log"

@@ -104,6 +104,9 @@ class Run:
     problem: str = ""
     started: int = -1  # columns nox started (not skipped as up to date); -1: not counted
     cpu: float = 0.0  # CPU-seconds of every process the run started
+    # Columns this machine or the index cannot run (no release, a package not available, a
+    # service missing): their raw file says why. Not the run's fault; printed, not timed.
+    not_run: dict[str, str] = field(default_factory=dict)
 
     @property
     def cpu_floor(self) -> float:
@@ -173,21 +176,41 @@ def _list_columns(env: dict[str, str], select: list[str]) -> tuple[list[Listed],
     return columns, elapsed
 
 
-def _raw_times(results: Path, columns: list[Listed]) -> tuple[dict[str, dict[str, float]], int]:
-    """Each column's timings from its raw file, and how many columns ran (status ok)."""
+_CANNOT_RUN = (RunStatus.NOT_RUN, RunStatus.UNAVAILABLE)
+
+
+def _raw_times(
+    results: Path, columns: list[Listed]
+) -> tuple[dict[str, dict[str, float]], int, dict[str, str]]:
+    """Each column's timings from its raw file, how many columns ran (status ok), and the
+    columns that could not run here, with their reasons."""
     times: dict[str, dict[str, float]] = {}
     ok = 0
+    not_run: dict[str, str] = {}
     for column in columns:
         try:
             record = read_raw(raw_path(column.id, results))
         except schemas.InvalidInput:
             continue
         ok += record.last_run.status == RunStatus.OK
+        if record.last_run.status in _CANNOT_RUN:
+            not_run[column.id] = f"{record.last_run.status}: {record.last_run.reason}"
         timings = record.results.timings if record.results else {}
         total = float(timings.get("total", 0.0))
         parts = {name: float(timings.get(name, 0.0)) for name in ("setup", "startup", "tests")}
         times[column.id] = parts | {"total": total, "column": total - sum(parts.values())}
-    return times, ok
+    return times, ok, not_run
+
+
+def _problem(run: Run, columns: int, code: int, log: Path | str) -> str:
+    """What went wrong with a run, or "": a column that neither ran nor could not run here
+    (broken, interrupted, no raw file), or a non-zero exit with every column accounted."""
+    accounted = run.ok + len(run.not_run)
+    if accounted < columns:
+        return f"{columns - accounted} of {columns} columns broke or wrote nothing; see {log}"
+    if code != 0:
+        return f"exited {code} with every column accounted for; see {log}"
+    return ""
 
 
 def _fresh(results: Path) -> None:
@@ -235,25 +258,25 @@ def run_nox(
     run = Run(name, time.perf_counter() - started, jobs)
     _reap()
     run.cpu = _cpu() - cpu
-    times, run.ok = _raw_times(results, columns)
+    times, run.ok, run.not_run = _raw_times(results, columns)
     sessions = _sessions(report)
     run.started = sum(1 for _, result in sessions.values() if result != "skipped")
     for key, parts in times.items():
         duration = sessions.get(key, (parts["total"], ""))[0]
         parts["env"] = max(0.0, duration - parts["total"])
     run.columns = times
-    if code != 0 or run.ok < len(columns):
-        run.problem = f"nox exited {code}, {run.ok}/{len(columns)} columns ran; see {log}"
+    run.problem = _problem(run, len(columns), code, log)
     return run
 
 
 def _python(column: Listed, group: list[str]) -> Path | None:
-    """The interpreter of the environment the column runs in, if it exists."""
+    """The interpreter of the environment the column runs in, if it was built whole (an
+    environment whose install failed, as for a Django line with no release, has none)."""
     spec = env_spec(column.django, records.load(column.configuration), group)
     if isinstance(spec, str):
         return None
-    python = envs.envdir() / spec.name / "bin" / "python"
-    return python if python.exists() else None
+    location = envs.ready(spec)
+    return None if location is None else location / "bin" / "python"
 
 
 def _floor_column(column: Listed, python: Path, env: dict[str, str]) -> int:
@@ -288,9 +311,11 @@ def run_floor(columns: list[Listed], env: dict[str, str], jobs: int) -> Run:
     _reap()
     run = Run("floor", wall, jobs)
     run.cpu = _cpu() - cpu
-    run.columns, run.ok = _raw_times(results, columns)
-    if run.ok < len(columns) or any(codes):
-        run.problem = f"{len(ready)}/{len(columns)} columns had an environment, {run.ok} ran"
+    run.columns, run.ok, run.not_run = _raw_times(results, columns)
+    # A column without an environment is one the nox runs could not run either.
+    has_env = {column.id for column, _ in ready}
+    run.not_run |= {c.id: "no environment" for c in columns if c.id not in has_env}
+    run.problem = _problem(run, len(columns), 0, f"{len(codes)} columns' runners")
     return run
 
 
@@ -363,7 +388,8 @@ def goals(
             f"({warm.wall / own_chromium.wall:.2f}x); CPU {warm.cpu:.1f}s against "
             f"{own_chromium.cpu:.1f}s"
         )
-    own = sum(1 for c in columns if c.configuration == record)
+    # The record's columns that can run here: one the index cannot serve is not started.
+    own = sum(1 for c in columns if c.configuration == record and c.id not in warm.not_run)
     checks = [
         (
             "no-op",
@@ -416,7 +442,17 @@ def table(runs: list[Run], floor: Run, columns: int, nox_start: float) -> str:
         verdict = "met" if ratio <= target else "MISSED"
         lines.append(f"target {run.name} <= {target}x floor: {verdict} ({ratio:.2f}x)")
     lines += [f"warning: {r.name}: {r.problem}" for r in [*runs, floor] if r.problem]
+    lines += [_not_run_line(run) for run in runs[:1] if run.not_run]
     return "\n".join(lines)
+
+
+def _not_run_line(run: Run) -> str:
+    """How many columns could not run here, by reason (the figures leave them out)."""
+    reasons: dict[str, int] = {}
+    for reason in run.not_run.values():
+        reasons[reason] = reasons.get(reason, 0) + 1
+    said = "; ".join(f"{count} x {reason}" for reason, count in sorted(reasons.items()))
+    return f"not run here ({len(run.not_run)} columns, not timed): {said}"
 
 
 def _parser() -> argparse.ArgumentParser:
