@@ -7,9 +7,14 @@ import sys
 import pytest
 
 from tests.helpers import ROOT, redis_server
+from tests.started import take_sigint
 
 pytest_plugins = ["pytester"]
 collect_ignore_glob = ["resources/*"]
+
+
+def pytest_configure(config):
+    take_sigint()  # the fault tests' Ctrl-C must reach their children, however we started
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ machine, the fault (a signal, a cut connection, an edit) lands inside a running 
 """
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -24,6 +25,18 @@ def pytest_runtest_call(item):
         end = time.monotonic() + DEADLINE
         while not _go(path).exists() and time.monotonic() < end:
             time.sleep(0.02)
+
+
+def take_sigint():
+    """Let this process's children take SIGINT again if it was started ignoring it.
+
+    A command started in the background of a non-interactive shell (``cmd &``, ``nohup``,
+    a script's job) inherits SIGINT ignored, as POSIX says, and so does every process it
+    starts: the runner under test then rightly ignored the Ctrl-C a fault test sends, and
+    the test waited out its deadline. Only the SIGINT tests failed, so it looked like load.
+    A handler is reset to the default across ``exec``; an ignored signal is not."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def go(marker):

@@ -40,10 +40,10 @@ def job_slots() -> int:
     expiry twins: 355 s of the 1,734 s the 90 columns of the published table took, 20 %)
     leaves no core idle; ``SESSION_MATRIX_JOBS`` wins.
 
-    Measured on 2 cores (the whole table, fresh, environments warm): 3 slots 530 s, 4 slots
-    584 s (1.10x slower, same outcomes; one run each). The cores still idle a quarter of a 3-slot run (783
-    CPU-seconds over 530 s x 2 cores), but a fourth column costs more than it fills. `nox -s
-    bench -- --jobs N` measures it again."""
+    Measured on 2 cores (the whole table, fresh, environments warm; one run each): 3 slots
+    530 s, 4 slots 584 s (1.10x slower, same outcomes). The cores still idle a quarter of a
+    3-slot run (783 CPU-seconds over 530 s x 2 cores), but a fourth column costs more than
+    it fills. `nox -s bench -- --jobs N` measures it again."""
     given = os.environ.get(JOBS_VAR) or ""
     if given.isdigit() and int(given) > 0:
         return int(given)
