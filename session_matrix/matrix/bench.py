@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -303,7 +304,7 @@ def run_floor(columns: list[Listed], env: dict[str, str], jobs: int) -> Run:
     cpu, started = _cpu(), time.perf_counter()
     try:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            codes = list(pool.map(lambda item: _floor_column(item[0], item[1], env), ready))
+            list(pool.map(lambda item: _floor_column(item[0], item[1], env), ready))
         wall = time.perf_counter() - started
     finally:
         chromium.stop_run()
@@ -315,7 +316,7 @@ def run_floor(columns: list[Listed], env: dict[str, str], jobs: int) -> Run:
     # A column without an environment is one the nox runs could not run either.
     has_env = {column.id for column, _ in ready}
     run.not_run |= {c.id: "no environment" for c in columns if c.id not in has_env}
-    run.problem = _problem(run, len(columns), 0, f"{len(codes)} columns' runners")
+    run.problem = _problem(run, len(columns), 0, "the runners' output above")
     return run
 
 
@@ -448,9 +449,7 @@ def table(runs: list[Run], floor: Run, columns: int, nox_start: float) -> str:
 
 def _not_run_line(run: Run) -> str:
     """How many columns could not run here, by reason (the figures leave them out)."""
-    reasons: dict[str, int] = {}
-    for reason in run.not_run.values():
-        reasons[reason] = reasons.get(reason, 0) + 1
+    reasons = Counter(run.not_run.values())
     said = "; ".join(f"{count} x {reason}" for reason, count in sorted(reasons.items()))
     return f"not run here ({len(run.not_run)} columns, not timed): {said}"
 
