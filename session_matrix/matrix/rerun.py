@@ -221,9 +221,9 @@ def default_sessions(argv: list[str], group: list[str]) -> list[str]:
         codes = staleness.pattern_codes()
         versions = config.django_versions()
         every_record = records.load_all()
+        # Finding each Django version's interpreter waits on a subprocess: all at once.
+        interpreters.share(django.python for django in versions)
         with ThreadPoolExecutor(max_workers=8) as pool:
-            # Finding each Django version's interpreter waits on a subprocess: all at once.
-            list(pool.map(lambda django: interpreters.find(django.python), versions))
             columns = []
             for django in versions:
                 for record in every_record:
