@@ -25,7 +25,7 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from session_matrix.core import paths
+from session_matrix.core import envs, paths
 from session_matrix.core.services import chromium
 from session_matrix.matrix.drift import split_check_args
 from session_matrix.matrix.nox_columns import (
@@ -47,6 +47,9 @@ signal.signal(signal.SIGTERM, signal.default_int_handler)
 # nox exits (a nox worker, or the nox `check` starts, joins the run above it).
 # SESSION_MATRIX_SHARED_CHROMIUM=0: one per column, as before.
 chromium.claim_run()
+# One run tries each column environment, and asks the index each question, once: the 23
+# columns of a Django line with no release yet asked it 46 times (core/envs.py).
+envs.claim_run()
 
 nox.needs_version = ">=2026.10"
 nox.options.default_venv_backend = "uv|virtualenv"

@@ -1,11 +1,13 @@
 """Fixtures for the harness's own tests (helpers live in tests/helpers.py)."""
 
+import os
 import shutil
 import subprocess
 import sys
 
 import pytest
 
+from session_matrix.core import envs, interpreters
 from tests.helpers import ROOT, redis_server
 from tests.started import take_sigint
 
@@ -15,6 +17,9 @@ collect_ignore_glob = ["resources/*"]
 
 def pytest_configure(config):
     take_sigint()  # the fault tests' Ctrl-C must reach their children, however we started
+    # Each test's nox is a run of its own: none reuses what the nox around `nox -s tests` found.
+    os.environ.pop(envs.RUN_VAR, None)
+    os.environ.pop(interpreters.SHARED_VAR, None)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from session_matrix.core import column_env, config, records
+from session_matrix.core import column_env, config, envs, records
 from session_matrix.core.model import read_raw
 from session_matrix.core.vocabulary import RunStatus, Support
 from session_matrix.matrix import nox_columns
@@ -81,3 +81,32 @@ def test_a_django_line_with_no_release_yet_is_not_run_not_a_broken_column(
     raw = read_raw(tmp_path / "raw" / "db-dj99.9.json")
     assert raw.last_run.status == RunStatus.NOT_RUN
     assert raw.last_run.reason == reason
+
+
+def _stopped_reason(django, name):
+    with pytest.raises(_Stopped) as stopped:
+        nox_columns._environment(_Session(), django, records.load(name), ["pytest"])
+    return stopped.value.args[1]
+
+
+def test_a_run_tries_an_environment_and_asks_the_index_once(table, tmp_path, monkeypatch):
+    """The columns of a Django line with no release share one environment: in one run, the
+    first column's failed install and the index's answer serve the others; the next run
+    asks again."""
+    pre = {"python": ">=3.12", "support": Support.PRE_RELEASE.value}
+    table({NEWEST: {"python": ">=3.12"}, "99.9": pre})
+    monkeypatch.setenv("SESSION_MATRIX_RESULTS", str(tmp_path))
+    monkeypatch.setenv("SESSION_MATRIX_ENVDIR", str(tmp_path / "envs"))
+    if isinstance(column_env.env_spec("99.9", records.load("db"), []), str):
+        pytest.skip("no Python >= 3.12 here")
+    monkeypatch.setenv(envs.RUN_VAR, "one-run")
+    first = _stopped_reason("99.9", "db")
+    assert first.startswith("not run: no Django 99.9 release on the package index (")
+    # From here the index cannot be reached: only the first column's answers, kept for
+    # this run, can tell the second column the same.
+    for name in ("UV_INDEX_URL", "UV_DEFAULT_INDEX"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9/simple")
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+    assert _stopped_reason("99.9", "cache") == first
+    monkeypatch.setenv(envs.RUN_VAR, "the-next-run")  # the control: asks, and cannot
+    assert _stopped_reason("99.9", "file") != first

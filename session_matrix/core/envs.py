@@ -7,6 +7,12 @@ environment of their own beside it. Environments live in ``SESSION_MATRIX_ENVDIR
 (default ``.nox/columns``), are created with uv when nox has it (else venv and pip), and
 are reused while their specification (interpreter and requirements) is unchanged. A lock
 per environment lets parallel columns share one: the first builds, the others wait.
+
+A run (the nox that starts the columns, ``claim_run``) tries each environment, and asks the
+index each question, once: a column that finds its environment failed earlier in the same
+run gets that failure again. The 23 columns of a Django line with no release yet each asked
+the index twice otherwise, in turn behind the environment's lock: 95 of the 1,544
+column-seconds of a full fresh run. The next run tries again.
 """
 
 from __future__ import annotations
@@ -18,15 +24,26 @@ import os
 import re
 import shutil
 import subprocess
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from session_matrix.core.paths import ROOT, file_lock
 
-__all__ = ["EnvSpec", "InstallFailed", "ensure", "envdir", "ready", "resolves"]
+__all__ = [
+    "RUN_VAR",
+    "EnvSpec",
+    "InstallFailed",
+    "claim_run",
+    "ensure",
+    "envdir",
+    "ready",
+    "resolves",
+]
 
 _MARKER = ".session-matrix-env.json"
+RUN_VAR = "SESSION_MATRIX_ENV_RUN"  # the run whose answers are reused (``claim_run``)
 
 
 # What uv ("Failed to build `pkg==1.0`") and pip ("Failed building wheel for pkg") say when a
@@ -63,6 +80,46 @@ class EnvSpec:
 
 def envdir() -> Path:
     return Path(os.environ.get("SESSION_MATRIX_ENVDIR") or ROOT / ".nox" / "columns")
+
+
+def claim_run() -> None:
+    """Make this process, and every process it starts, one run, unless a process above it
+    already made one (the nox that ``nox -s check`` starts joins the run above it)."""
+    os.environ.setdefault(RUN_VAR, uuid.uuid4().hex)
+
+
+def _answer_path(kind: str, key: str) -> Path:
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return envdir() / "answers" / f"{kind}-{digest}.json"
+
+
+def _earlier(kind: str, key: str) -> dict[str, object] | None:
+    """What this run found for ``key`` already, or None (outside a run, another run's
+    answer, or one that cannot be read: ask again)."""
+    run = os.environ.get(RUN_VAR)
+    if not run:
+        return None
+    try:
+        kept = json.loads(_answer_path(kind, key).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict) or kept.get("run") != run or kept.get("key") != key:
+        return None
+    return kept
+
+
+def _keep(kind: str, key: str, answer: dict[str, object]) -> None:
+    """Keep ``answer`` for the rest of this run; nothing outside a run, or if it cannot be
+    written (the next column asks again)."""
+    run = os.environ.get(RUN_VAR)
+    if not run:
+        return
+    path = _answer_path(kind, key)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps(answer | {"run": run, "key": key}), encoding="utf-8")
+        partial.replace(path)
 
 
 def _uv() -> str | None:
@@ -119,13 +176,21 @@ def ensure(spec: EnvSpec, *, upgrade: bool = False, log: bool = True) -> Path:
     location = envdir() / spec.name
     marker = location / _MARKER
     wanted = json.dumps(asdict(spec), sort_keys=True)
+    key = f"{wanted}\nupgrade={upgrade}"
     with file_lock(envdir() / f".{spec.name}.lock"):
         if upgrade or not marker.exists() or marker.read_text(encoding="utf-8") != wanted:
+            failed = _earlier("install", key)
+            if failed is not None:  # another column of this run tried it already
+                raise InstallFailed(str(failed["message"]), bool(failed["build_failed"]))
             if log:
                 verb = "upgrading" if upgrade and marker.exists() else "preparing"
                 print(f"{verb} {location} ({len(spec.requirements)} requirements)", flush=True)
             marker.unlink(missing_ok=True)
-            _install(spec, location, upgrade)
+            try:
+                _install(spec, location, upgrade)
+            except InstallFailed as exc:
+                _keep("install", key, {"message": str(exc), "build_failed": exc.build_failed})
+                raise
             marker.write_text(wanted, encoding="utf-8")
     return location / "bin" / "python"
 
@@ -151,6 +216,10 @@ def resolves(
     uv = _uv()
     if uv is None:
         return True, ""
+    key = json.dumps([list(requirements), python])
+    asked = _earlier("resolves", key)
+    if asked is not None:
+        return bool(asked["ok"]), str(asked["text"])
     done = subprocess.run(
         [uv, "pip", "compile", "--quiet", "--no-header", "--python", python, "-"],
         input="\n".join(requirements),
@@ -160,9 +229,12 @@ def resolves(
         timeout=timeout,
     )
     if done.returncode == 0:
-        return True, done.stdout
-    lines = [line.strip(" ×╰─▶") for line in done.stderr.splitlines() if line.strip(" ×╰─▶")]
-    return False, " ".join(lines[:3])
+        answer = (True, done.stdout)
+    else:
+        lines = [line.strip(" ×╰─▶") for line in done.stderr.splitlines() if line.strip(" ×╰─▶")]
+        answer = (False, " ".join(lines[:3]))
+    _keep("resolves", key, {"ok": answer[0], "text": answer[1]})
+    return answer
 
 
 def __dir__() -> list[str]:

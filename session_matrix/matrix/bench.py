@@ -51,7 +51,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from session_matrix.core import envs, records, schemas
+from session_matrix.core import envs, interpreters, records, schemas
 from session_matrix.core.column_env import env_spec
 from session_matrix.core.model import column_id, read_raw
 from session_matrix.core.paths import PATTERNS_DIR, ROOT, raw_path
@@ -517,7 +517,9 @@ def main(argv: list[str] | None = None) -> int:
         "SESSION_MATRIX_RESULTS": str(work / "results"),
         "SESSION_MATRIX_ENVDIR": str(work / "envs"),
     }
-    for name in (chromium.RUN_VAR, chromium.SHARED_VAR):  # the bench chooses, per run
+    # The bench chooses, per run; and each run finds its interpreters and tries its
+    # environments itself, as a user's would (nothing from the nox around the bench).
+    for name in (chromium.RUN_VAR, chromium.SHARED_VAR, envs.RUN_VAR, interpreters.SHARED_VAR):
         env.pop(name, None)
     _adopt_orphans()
     os.environ["SESSION_MATRIX_ENVDIR"] = env["SESSION_MATRIX_ENVDIR"]  # for run_floor
