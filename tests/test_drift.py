@@ -13,17 +13,45 @@ from tests.helpers import DEFAULTS, ROOT, SAMPLE, fixture_matrix
 KEY_ERROR = f"{SAMPLE}::test_key_error"
 
 
+def _not_run_everywhere(matrix):
+    """The fixture's one column that was not run, found by its status."""
+    return next(column for column in matrix.columns if column.status == RunStatus.NOT_RUN)
+
+
 def test_an_unchanged_matrix_has_no_drift_but_a_column_it_cannot_see_fails_it():
     old, new = fixture_matrix(), fixture_matrix()
+    # The check could not run a column the baseline has outcomes for.
+    seen = new.column(DEFAULTS[-1], new.django_versions[-1])
+    seen.status, seen.reason = RunStatus.NOT_RUN, "not run: no Redis at redis://127.0.0.1:1"
     result = compare(old, new)
     assert result.changes == []
     assert result.compared > 0
-    assert len(result.not_compared) == 1, "the fixture's one not-run column"
+    assert list(result.not_compared) == [seen.id]
     assert result.exit_code == 1
     assert "could not be compared" in render(result)
     allowed = compare(old, new, allow_missing=True)
     assert allowed.exit_code == 0
     assert "check: no drift" in render(allowed)
+
+
+def test_a_column_with_outcomes_on_neither_side_fails_nothing():
+    """Not run in the table and in the check alike (a Django line with no release yet):
+    nothing was claimed, so nothing needs vouching for; it is still named."""
+    old, new = fixture_matrix(), fixture_matrix()
+    column = _not_run_everywhere(new)
+    result = compare(old, new)
+    assert result.neither == {column.id: str(RunStatus.NOT_RUN)}
+    assert result.not_compared == {}
+    assert result.exit_code == 0
+    assert "1 column(s) with no outcomes in results/matrix.json or the check (1 not_run)" in (
+        render(result)
+    )
+    # The control: the same column read "not available" in the check, a claim the table
+    # never made, and could not be compared.
+    _not_run_everywhere(new).status = RunStatus.UNAVAILABLE
+    differs = compare(old, new)
+    assert column.id in differs.not_compared
+    assert differs.exit_code == 1
 
 
 def test_a_changed_outcome_is_drift_with_its_exception():

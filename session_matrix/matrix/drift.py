@@ -8,7 +8,10 @@ exception type; timings, dates, durations and messages never do.
 
 It fails closed: a column it could not compare (not run, broken, absent on either side)
 makes it exit non-zero unless ``--allow-missing`` is given, since a check that could not
-look cannot vouch for anything.
+look cannot vouch for anything. A column with no outcomes on either side, for the same
+reason (not run, or not available, in both), holds nothing to vouch for: it is counted and
+named, and fails nothing (a Django line with no release yet: its columns are not run in the
+table and in the check alike).
 
 Exit status: 0 nothing changed; 1 an outcome changed, or a column could not be compared;
 2 nothing could be compared, or the inputs are unusable.
@@ -54,6 +57,9 @@ class Comparison:
     compared: int = 0
     columns: int = 0
     not_compared: dict[str, str] = field(default_factory=dict)
+    # Columns without outcomes in the baseline and the check alike, by status: nothing to vouch
+    # for, so they fail nothing.
+    neither: dict[str, str] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     without_outcome: int = 0
@@ -79,6 +85,14 @@ def outcome(cell: Cell | None) -> str | None:
     if cell.status.failed and cell.exception:
         return f"{cell.status} ({cell.exception})"
     return str(cell.status)
+
+
+_NO_OUTCOMES = (RunStatus.NOT_RUN, RunStatus.UNAVAILABLE)
+
+
+def _neither(old: Column | None, new: Column) -> bool:
+    """Whether neither side has outcomes, for the same reason: nothing was claimed."""
+    return old is not None and old.status == new.status and new.status in _NO_OUTCOMES
 
 
 def _why_not(old: Column | None, new: Column) -> str:
@@ -116,6 +130,9 @@ def compare(old: Matrix, new: Matrix, *, allow_missing: bool = False) -> Compari
     result.added = [pattern for pattern in new_ids if pattern not in old_ids]
     result.removed = sorted(old_ids - set(new_ids))
     for column in new.columns:
+        if _neither(old_columns.get(column.id), column):
+            result.neither[column.id] = str(column.status)
+            continue
         reason = _why_not(old_columns.get(column.id), column)
         if reason:
             result.not_compared[column.id] = reason
@@ -160,6 +177,16 @@ def render(result: Comparison, baseline: str = "results/matrix.json") -> str:
         lines += [f"  {pattern}" for pattern in result.removed]
     if result.without_outcome:
         lines.append(f"{result.without_outcome} cell(s) without an outcome on one side skipped")
+    if result.neither:
+        statuses = sorted(set(result.neither.values()))
+        counts = ", ".join(
+            f"{sum(1 for s in result.neither.values() if s == status)} {status}"
+            for status in statuses
+        )
+        lines.append(
+            f"{len(result.neither)} column(s) with no outcomes in {baseline} or the check "
+            f"({counts}): nothing to compare"
+        )
     verdict = {0: "no drift", 1: "FAILED", 2: "NOTHING COMPARED"}[result.exit_code]
     if result.exit_code == 1 and not result.changes:
         missing = len(result.not_compared)
