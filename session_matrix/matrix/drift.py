@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,11 +179,8 @@ def render(result: Comparison, baseline: str = "results/matrix.json") -> str:
     if result.without_outcome:
         lines.append(f"{result.without_outcome} cell(s) without an outcome on one side skipped")
     if result.neither:
-        statuses = sorted(set(result.neither.values()))
-        counts = ", ".join(
-            f"{sum(1 for s in result.neither.values() if s == status)} {status}"
-            for status in statuses
-        )
+        statuses = Counter(result.neither.values())
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
         lines.append(
             f"{len(result.neither)} column(s) with no outcomes in {baseline} or the check "
             f"({counts}): nothing to compare"

@@ -50,11 +50,6 @@ def job_slots() -> int:
     return (os.cpu_count() or 1) + 1
 
 
-# nox options after which it runs no session in this process's children.
-_NOT_RUNNING = frozenset(
-    {"-l", "--list", "--list-sessions", "--json", "--usage", "--parallel-worker", "-h", "--help"}
-)
-_NAMING = frozenset({"-s", "--session", "--sessions", "-e"})
 # The sessions that run columns (or, for `check`, a nox that does).
 _COLUMNS = ("matrix", "check", "profile")
 
@@ -62,9 +57,9 @@ _COLUMNS = ("matrix", "check", "profile")
 def _runs_columns(own: list[str]) -> bool:
     """Whether nox, given its own arguments ``own``, may run a session that runs columns:
     not when it only lists them, is itself a worker, or was told only other sessions."""
-    if any(arg.split("=", 1)[0] in _NOT_RUNNING for arg in own):
+    if rerun.given(own, rerun.NOT_RUNNING):
         return False
-    if not any(arg.split("=", 1)[0] in _NAMING for arg in own):
+    if not rerun.given(own, rerun.NAMING):
         return True  # the default sessions, or a selection by tag or keyword
     return any(arg.split("=", 1)[-1].startswith(_COLUMNS) for arg in own)
 
@@ -74,8 +69,7 @@ def share_interpreters(argv: list[str]) -> None:
     its children to inherit (``interpreters.SHARED_VAR``): each column's nox child finding
     them again took 0.9 s of a column's 13 s through pyenv's shims. Not when nox only lists
     sessions, is itself such a child, or runs only other sessions."""
-    cut = argv.index("--") if "--" in argv else len(argv)
-    if _runs_columns(argv[:cut]):
+    if _runs_columns(rerun.nox_arguments(argv)[0]):
         interpreters.share(django.python for django in config.django_versions())
 
 

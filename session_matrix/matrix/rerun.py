@@ -38,10 +38,14 @@ from session_matrix.matrix import staleness
 __all__ = [
     "FRESH_FLAG",
     "FRESH_VAR",
+    "NAMING",
+    "NOT_RUNNING",
     "Plan",
     "default_sessions",
     "forget",
+    "given",
     "kept_since",
+    "nox_arguments",
     "plan",
     "remember",
     "verdict_path",
@@ -199,10 +203,24 @@ def plan(
     )
 
 
-# nox options that choose sessions, list them, or mark a worker of ``--parallel``.
-_CHOOSING: tuple[str, ...] = ("-s", "--session", "--sessions", "-e", "-t", "--tags", "-k")
-_CHOOSING += ("--keywords", "-l", "--list", "--list-sessions", "--json", "--parallel-worker")
-_CHOOSING += ("-h", "--help")
+# nox options after which this nox runs no session in its children: it lists them, prints
+# its help, or is itself a worker of ``--parallel``.
+NOT_RUNNING: tuple[str, ...] = ("-l", "--list", "--list-sessions", "--json", "--usage")
+NOT_RUNNING += ("--parallel-worker", "-h", "--help")
+NAMING = ("-s", "--session", "--sessions", "-e")  # nox options that name the sessions to run
+# nox options that choose sessions (by name, tag or keyword), or run none.
+_CHOOSING = (*NAMING, "-t", "--tags", "-k", "--keywords", *NOT_RUNNING)
+
+
+def nox_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
+    """nox's command line split into its own arguments and the sessions' (after ``--``)."""
+    cut = argv.index("--") if "--" in argv else len(argv)
+    return argv[:cut], argv[cut + 1 :]
+
+
+def given(own: list[str], options: tuple[str, ...]) -> bool:
+    """Whether any of ``options`` is among nox's own arguments ``own`` (``--opt=value`` too)."""
+    return any(arg.split("=", 1)[0] in options for arg in own)
 
 
 def default_sessions(argv: list[str], group: list[str]) -> list[str]:
@@ -210,9 +228,8 @@ def default_sessions(argv: list[str], group: list[str]) -> list[str]:
     (``matrix``) when nox was told which sessions to run, or given pytest arguments or
     ``--fresh``, or when the check itself fails (each column's session checks again)."""
     every = ["matrix", "report"]
-    cut = argv.index("--") if "--" in argv else len(argv)
-    own, posargs = argv[:cut], argv[cut + 1 :]
-    if any(arg.split("=", 1)[0] in _CHOOSING for arg in own) or posargs or _fresh([]):
+    own, posargs = nox_arguments(argv)
+    if given(own, _CHOOSING) or posargs or _fresh([]):
         return every
     from session_matrix.core import config, interpreters, records
     from session_matrix.core.column_env import env_spec
